@@ -1,0 +1,219 @@
+"""Working-CRS policy: one metric CRS per study area, checked, never guessed.
+
+Analysis functions never reproject. They call :func:`require_metric` on every
+layer they receive and :func:`require_same_crs` on layers that are combined,
+and fail with a :class:`~kotacerdas_gis.errors.CRSError` that says how to fix
+the input. Only :mod:`kotacerdas_gis.io` reprojects inputs, and only
+:mod:`kotacerdas_gis.outputs.webmap` converts to EPSG:4326.
+
+For Luwu Utara the working CRS is WGS 84 / UTM zone 51S (EPSG:32751), which
+is also what :func:`estimate_working_crs` returns for the regency.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import Point
+>>> pts = gpd.GeoDataFrame(geometry=[Point(120.33, -2.55)], crs="EPSG:4326")
+>>> estimate_working_crs(pts).to_epsg()
+32751
+>>> require_metric(pts, name="towns")
+Traceback (most recent call last):
+...
+kotacerdas_gis.errors.CRSError: towns: expected a projected CRS in metres, found geographic EPSG:4326 (WGS 84). Reproject it first, e.g. kotacerdas_gis.io.read_vector(..., to_crs="EPSG:32751") or gdf.to_crs("EPSG:32751").
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import geopandas as gpd
+from pyproj import CRS
+
+from .errors import CRSError, CRSMismatchError
+
+__all__ = [
+    "WORKING_CRS",
+    "LUWU_UTARA_CRS",
+    "WEB_CRS",
+    "as_crs",
+    "describe_crs",
+    "require_metric",
+    "require_same_crs",
+    "estimate_working_crs",
+]
+
+log = logging.getLogger(__name__)
+
+#: Working CRS of Kabupaten Luwu Utara: WGS 84 / UTM zone 51S.
+LUWU_UTARA_CRS = CRS.from_epsg(32751)
+#: Default working CRS of the package (the bundled scenario's).
+WORKING_CRS = LUWU_UTARA_CRS
+#: The CRS of web maps; used only by ``outputs.webmap``.
+WEB_CRS = CRS.from_epsg(4326)
+
+
+def as_crs(crs: Any) -> CRS:
+    """Return a :class:`pyproj.CRS` for anything pyproj accepts (EPSG code, string, CRS).
+
+    Raises
+    ------
+    CRSError
+        If ``crs`` is None or pyproj cannot parse it.
+    """
+    if crs is None:
+        raise CRSError("expected a CRS, found None. Pass an EPSG code such as 'EPSG:32751'.")
+    try:
+        return CRS.from_user_input(crs)
+    except Exception as exc:  # pyproj.exceptions.CRSError and friends
+        raise CRSError(f"could not understand the CRS {crs!r}: {exc}") from exc
+
+
+def describe_crs(crs: Any) -> str:
+    """Short human description: ``EPSG:32751 (WGS 84 / UTM zone 51S)`` or the name alone."""
+    c = as_crs(crs)
+    epsg = c.to_epsg()
+    return f"EPSG:{epsg} ({c.name})" if epsg else c.name
+
+
+def _metre_unit(crs: CRS) -> bool:
+    try:
+        axes = crs.axis_info
+    except Exception:  # pragma: no cover - exotic CRS
+        return False
+    return bool(axes) and all(
+        (a.unit_name or "").lower() in ("metre", "meter", "m") for a in axes[:2]
+    )
+
+
+def require_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str) -> CRS:
+    """Check that a layer has a projected CRS whose unit is the metre, and return it.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame or GeoSeries
+        The layer to check.
+    name : str
+        The layer's name, used in the error message (for example ``"buildings"``).
+
+    Returns
+    -------
+    pyproj.CRS
+        The layer's CRS.
+
+    Raises
+    ------
+    CRSError
+        If the CRS is missing, geographic, or not in metres.
+    """
+    crs = gdf.crs
+    fix = 'e.g. kotacerdas_gis.io.read_vector(..., to_crs="EPSG:32751") or gdf.to_crs("EPSG:32751")'
+    if crs is None:
+        raise CRSError(
+            f"{name}: expected a projected CRS in metres, found no CRS at all. "
+            f"Set the CRS the coordinates are in (gdf.set_crs(...)), then reproject, {fix}."
+        )
+    crs = as_crs(crs)
+    if crs.is_geographic:
+        raise CRSError(
+            f"{name}: expected a projected CRS in metres, found geographic {describe_crs(crs)}. "
+            f"Reproject it first, {fix}."
+        )
+    if not crs.is_projected or not _metre_unit(crs):
+        raise CRSError(
+            f"{name}: expected a projected CRS in metres, found {describe_crs(crs)}. "
+            f"Reproject it first, {fix}."
+        )
+    return crs
+
+
+def require_same_crs(**layers: gpd.GeoDataFrame | gpd.GeoSeries | Any) -> CRS:
+    """Check that every named layer is metric and that all share one CRS.
+
+    Parameters
+    ----------
+    **layers
+        Layers by name (``buildings=..., zones=...``). A value may also be a
+        CRS-like object (for a raster), anything with a ``.crs`` attribute.
+
+    Returns
+    -------
+    pyproj.CRS
+        The common CRS.
+
+    Raises
+    ------
+    CRSError
+        If a layer is not metric.
+    CRSMismatchError
+        If two layers differ; the message names both and the fix.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> a = gpd.GeoDataFrame(geometry=[Point(0, 0)], crs=32751)
+    >>> b = gpd.GeoDataFrame(geometry=[Point(0, 0)], crs=32750)
+    >>> require_same_crs(buildings=a, zones=b)
+    Traceback (most recent call last):
+    ...
+    kotacerdas_gis.errors.CRSMismatchError: buildings is in EPSG:32751 (WGS 84 / UTM zone 51S) but zones is in EPSG:32750 (WGS 84 / UTM zone 50S). Use one working CRS for the study area: reproject zones with gdf.to_crs("EPSG:32751") or read it with kotacerdas_gis.io.read_vector(..., to_crs="EPSG:32751").
+    """
+    first_name: str | None = None
+    first: CRS | None = None
+    for name, layer in layers.items():
+        if isinstance(layer, (gpd.GeoDataFrame, gpd.GeoSeries)):
+            crs = require_metric(layer, name=name)
+        else:
+            crs = as_crs(getattr(layer, "crs", layer))
+            if not crs.is_projected or not _metre_unit(crs):
+                raise CRSError(
+                    f"{name}: expected a projected CRS in metres, found {describe_crs(crs)}."
+                )
+        if first is None:
+            first_name, first = name, crs
+        elif not crs.equals(first):
+            epsg = first.to_epsg()
+            target = f"EPSG:{epsg}" if epsg else first.to_string()
+            raise CRSMismatchError(
+                f"{first_name} is in {describe_crs(first)} but {name} is in {describe_crs(crs)}. "
+                f"Use one working CRS for the study area: reproject {name} with "
+                f'gdf.to_crs("{target}") or read it with '
+                f'kotacerdas_gis.io.read_vector(..., to_crs="{target}").'
+            )
+    if first is None:
+        raise CRSError("require_same_crs needs at least one layer.")
+    return first
+
+
+def estimate_working_crs(boundary: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
+    """Pick the working CRS of a study area: the UTM zone of its bounding box.
+
+    For Luwu Utara this is EPSG:32751 although the regency straddles 120 °E
+    (the 50S/51S border): geopandas' ``estimate_utm_crs`` takes the zone of
+    the box's centre. The choice is logged.
+
+    Parameters
+    ----------
+    boundary : GeoDataFrame or GeoSeries
+        The study area, in any CRS.
+
+    Returns
+    -------
+    pyproj.CRS
+        A WGS 84 / UTM CRS.
+
+    Raises
+    ------
+    CRSError
+        If the boundary has no CRS or no geometry.
+    """
+    if boundary.crs is None:
+        raise CRSError(
+            "study boundary: expected a CRS, found none. Set it with gdf.set_crs(...) first."
+        )
+    if len(boundary) == 0 or boundary.is_empty.all():
+        raise CRSError("study boundary: it has no geometry, so no working CRS can be estimated.")
+    crs = boundary.estimate_utm_crs()
+    log.info("working CRS estimated from the study boundary: %s", describe_crs(crs))
+    return crs

@@ -1,0 +1,68 @@
+"""The exception and warning family of kotacerdas_gis.
+
+Every error this package raises on bad input is a :class:`KotaCerdasError`. The
+subclasses that describe bad *values* also derive from :class:`ValueError` (as
+rasterio's ``DriverCapabilityError`` does), so ``except ValueError`` written
+against geopandas or rasterio keeps working.
+
+Messages follow one pattern: what was expected, what was found (naming the
+file, layer or column), and how to fix it.
+
+Examples
+--------
+>>> from kotacerdas_gis.errors import CRSError, KotaCerdasError
+>>> issubclass(CRSError, KotaCerdasError) and issubclass(CRSError, ValueError)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "KotaCerdasError",
+    "CRSError",
+    "CRSMismatchError",
+    "SchemaError",
+    "DataError",
+    "InfeasibleProblemError",
+    "KotaCerdasWarning",
+    "RepairWarning",
+]
+
+
+class KotaCerdasError(Exception):
+    """Base class of every error raised by kotacerdas_gis."""
+
+
+class CRSError(KotaCerdasError, ValueError):
+    """A layer has no CRS, a geographic CRS, or a CRS whose unit is not the metre."""
+
+
+class CRSMismatchError(CRSError):
+    """Two layers that must share the working CRS do not."""
+
+
+class SchemaError(KotaCerdasError, ValueError):
+    """A required column is missing or holds values of the wrong kind.
+
+    The message lists the columns that exist, so the caller can pass the right
+    name through the function's ``*_col`` keyword.
+    """
+
+
+class DataError(KotaCerdasError, ValueError):
+    """A file or layer is missing, unreadable, empty or corrupt.
+
+    The message names the file and, where there is one, the layer.
+    """
+
+
+class InfeasibleProblemError(KotaCerdasError, RuntimeError):
+    """An optimisation problem has no feasible solution with the given parameters."""
+
+
+class KotaCerdasWarning(UserWarning):
+    """Base class of the warnings issued by kotacerdas_gis."""
+
+
+class RepairWarning(KotaCerdasWarning):
+    """Input features were repaired or rejected; the accounting report has the counts."""
