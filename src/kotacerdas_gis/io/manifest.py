@@ -1,0 +1,174 @@
+"""Reading a scenario from a manifest: one JSON file that names every input.
+
+A manifest is how a planner swaps the bundled reconstruction for official data
+(BIG or HDX boundaries, DEMNAS, an OSM extract, BNPB flood maps)::
+
+    {
+      "name": "Masamba, official data",
+      "crs": "EPSG:32751",
+      "demonstration": false,
+      "layers": {
+        "admin_desa": {"path": "batas_desa.gpkg", "layer": "desa", "adapter": "bigrbi",
+                       "source": "BIG RBI 1:25.000", "date": "2023", "licence": "..."},
+        "buildings":  {"path": "osm.gpkg", "layer": "buildings",
+                       "rename": {"osm_id": "building_id"}},
+        "dem":        {"path": "demnas.tif"},
+        "population": {"path": "penduduk_desa.csv"}
+      }
+    }
+
+Paths are relative to the manifest. Every vector layer is read with
+:func:`kotacerdas_gis.io.vector.read_vector` and reprojected to ``crs``;
+``adapter`` is ``"canonical"`` (default), ``"hdx"`` or ``"bigrbi"`` for admin
+layers; ``rename`` maps source column names to the names the loader expects;
+``assume_crs`` names the CRS of a file that declares none. Keys other than
+those listed in :data:`MANIFEST_KEYS` are rejected, so a typo does not drop a
+layer silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..accounting import Ledger
+from ..crs import as_crs
+from ..errors import DataError, SchemaError
+from ..scenario import Scenario, build_scenario
+from ..schemas import admin_from_bigrbi, admin_from_hdx
+from .vector import GeometryFamily, read_table, read_vector
+
+__all__ = ["read_scenario", "read_manifest", "MANIFEST_KEYS"]
+
+_GEOMETRY: dict[str, GeometryFamily] = {
+    "admin_kabupaten": "polygon",
+    "admin_kecamatan": "polygon",
+    "admin_desa": "polygon",
+    "rivers": "line",
+    "roads": "line",
+    "bridges": "point",
+    "buildings": "polygon",
+    "facilities": "point",
+    "observed_flood_2020": "polygon",
+}
+#: Layer keys a manifest may hold.
+MANIFEST_KEYS = (*_GEOMETRY, "dem", "population")
+_LAYER_OPTIONS = {
+    "path", "layer", "adapter", "rename", "assume_crs", "encoding",
+    "source", "date", "licence", "description", "url",
+}
+_PROVENANCE = ("source", "date", "licence", "description", "url")
+
+
+def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and check a manifest; return it with absolute layer paths.
+
+    Raises
+    ------
+    DataError
+        Missing or unreadable file, invalid JSON, a layer file that does not exist.
+    SchemaError
+        Unknown keys, missing ``layers`` or ``path``.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: manifest not found. Write one like data/scenario.json.")
+    try:
+        manifest = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("layers"), dict):
+        raise SchemaError(f"{p}: expected an object with a 'layers' object.")
+    unknown = sorted(set(manifest["layers"]) - set(MANIFEST_KEYS))
+    if unknown:
+        raise SchemaError(
+            f"{p}: unknown layer key(s) {unknown}. Known keys: {', '.join(MANIFEST_KEYS)}."
+        )
+    for key, spec in manifest["layers"].items():
+        if not isinstance(spec, dict) or "path" not in spec:
+            raise SchemaError(f"{p}: layer {key!r} needs an object with a 'path'.")
+        bad = sorted(set(spec) - _LAYER_OPTIONS)
+        if bad:
+            raise SchemaError(
+                f"{p}: layer {key!r} has unknown option(s) {bad}. "
+                f"Options: {', '.join(sorted(_LAYER_OPTIONS))}."
+            )
+        full = (p.parent / spec["path"]).resolve()
+        if not full.exists():
+            raise DataError(f"{p}: layer {key!r} points to {full}, which does not exist.")
+        spec["path"] = full
+    manifest["_path"] = p.resolve()
+    return manifest
+
+
+def read_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read every layer a manifest names and build a :class:`~kotacerdas_gis.scenario.Scenario`.
+
+    Parameters
+    ----------
+    path : path-like
+        The manifest (JSON).
+
+    Returns
+    -------
+    Scenario
+        All vector layers in the manifest's ``crs`` (default EPSG:32751), the
+        loading ledger, and provenance per layer.
+
+    Raises
+    ------
+    DataError, SchemaError, CRSError
+        From the manifest check and the readers, naming file and layer.
+    """
+    manifest = read_manifest(path)
+    crs = as_crs(manifest.get("crs", "EPSG:32751"))
+    ledger = Ledger()
+    raw: dict[str, Any] = {}
+    provenance: dict[str, dict[str, Any]] = {}
+    for key, spec in manifest["layers"].items():
+        provenance[key] = {k: spec[k] for k in _PROVENANCE if k in spec}
+        provenance[key]["path"] = os.path.relpath(spec["path"], manifest["_path"].parent)
+        if key == "dem":
+            raw["dem_path"] = spec["path"]
+            continue
+        if key == "population":
+            table = read_table(
+                spec["path"], layer=spec.get("layer"), dtype={"admin_code": str}, name="population"
+            )
+            raw["population"] = table.rename(columns=spec.get("rename", {}))
+            continue
+        gdf = read_vector(
+            spec["path"],
+            layer=spec.get("layer"),
+            to_crs=crs,
+            assume_crs=spec.get("assume_crs"),
+            geometry_type=_GEOMETRY[key],
+            encoding=spec.get("encoding"),
+            name=key,
+            ledger=ledger,
+        )
+        if spec.get("rename"):
+            gdf = gdf.rename(columns=spec["rename"])
+        adapter = spec.get("adapter", "canonical")
+        if adapter == "hdx":
+            gdf = admin_from_hdx(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
+        elif adapter == "bigrbi":
+            gdf, report = admin_from_bigrbi(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
+            ledger.add(report)
+        elif adapter != "canonical":
+            raise SchemaError(
+                f"{manifest['_path']}: layer {key!r} has adapter {adapter!r}; "
+                "use 'canonical', 'hdx' or 'bigrbi'."
+            )
+        raw[key] = gdf
+    return build_scenario(
+        name=str(manifest.get("name", Path(path).stem)),
+        crs=crs,
+        provenance=provenance,
+        demonstration=bool(manifest.get("demonstration", False)),
+        description=str(manifest.get("description", "")),
+        ledger=ledger,
+        **raw,
+    )

@@ -1,0 +1,456 @@
+"""Reading vector layers and tables: the only place where vector files are opened.
+
+:func:`read_vector` reads any OGR format that pyogrio reads (GeoPackage,
+Shapefile, GeoJSON, FlatGeobuf, KML, OSM PBF, ...) and returns a clean
+GeoDataFrame, or raises an error of the package's family that names the file,
+the layer and the fix. Repairs are counted in a
+:class:`~kotacerdas_gis.accounting.StepReport`; the caller may pass a
+:class:`~kotacerdas_gis.accounting.Ledger` to collect it, and a
+:class:`~kotacerdas_gis.errors.RepairWarning` is issued whenever a feature was
+repaired or rejected, so nothing changes silently.
+
+Documented repairs (each counted under the reason shown):
+
+- ``"invalid geometry repaired (make_valid)"``: invalid geometries are fixed with
+  :func:`shapely.make_valid`; parts of another dimension that this produces
+  (a polygon's slivers collapsing to lines) are dropped from that feature.
+- ``"null or empty geometry"`` (rejected): features without geometry.
+- ``"geometry of another type than <type>"`` (rejected): with ``geometry_type``
+  set, features of another family (a point in a polygon layer).
+- ``"multi-part promoted"``: with ``geometry_type`` set, single parts are kept as
+  they are; nothing is exploded (a note only).
+- Encoding: a Shapefile without ``.cpg`` is read as GDAL assumes (ISO-8859-1);
+  if its text is in fact UTF-8, it is read again as UTF-8 and a note records it.
+
+Examples
+--------
+>>> import tempfile, pathlib, geopandas as gpd
+>>> from shapely.geometry import Point
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> gpd.GeoDataFrame({"name": ["Masamba"]}, geometry=[Point(120.33, -2.55)],
+...                  crs="EPSG:4326").to_file(d / "town.gpkg", layer="towns")
+>>> towns = read_vector(d / "town.gpkg", to_crs="EPSG:32751")
+>>> towns.crs.to_epsg(), round(towns.geometry.x.iloc[0])
+(32751, 203080)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+import geopandas as gpd
+import pyogrio
+import shapely
+
+from ..accounting import Ledger, StepReport
+from ..crs import as_crs, describe_crs, require_metric
+from ..errors import CRSError, DataError, RepairWarning, SchemaError
+
+__all__ = ["read_vector", "read_table", "list_layers", "GeometryFamily", "where"]
+
+log = logging.getLogger(__name__)
+
+GeometryFamily = Literal["point", "line", "polygon"]
+_FAMILY_TYPES: dict[str, tuple[str, ...]] = {
+    "point": ("Point", "MultiPoint"),
+    "line": ("LineString", "MultiLineString", "LinearRing"),
+    "polygon": ("Polygon", "MultiPolygon"),
+}
+_FAMILY_DIM = {"point": 0, "line": 1, "polygon": 2}
+
+
+def where(path: str | os.PathLike[str], layer: str | None = None) -> str:
+    """Name a file and layer the way error messages do: ``file.gpkg|layername=roads``."""
+    return f"{path}|layername={layer}" if layer else str(path)
+
+
+def list_layers(path: str | os.PathLike[str]) -> list[str]:
+    """Names of the layers in a vector file.
+
+    Raises
+    ------
+    DataError
+        If the file is missing or cannot be opened as a vector data source.
+    """
+    p = _existing(path)
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(p)]
+    except Exception as exc:
+        raise DataError(
+            f"{p}: cannot be opened as a vector file ({exc}). Check that it is a complete "
+            "GeoPackage, Shapefile (.shp with .shx and .dbf), GeoJSON or another OGR format."
+        ) from exc
+
+
+def _existing(path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    if not p.exists():
+        hint = ""
+        if p.parent.exists():
+            near = sorted(x.name for x in p.parent.iterdir() if x.suffix == p.suffix)[:8]
+            if near:
+                hint = f" Files with the same suffix there: {', '.join(near)}."
+        raise DataError(f"{p}: file not found. Check the path (relative to {Path.cwd()}).{hint}")
+    return p
+
+
+def read_vector(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    to_crs: Any = None,
+    assume_crs: Any = None,
+    metric: bool = True,
+    geometry_type: GeometryFamily | None = None,
+    repair: bool = True,
+    encoding: str | None = None,
+    columns: list[str] | None = None,
+    name: str | None = None,
+    ledger: Ledger | None = None,
+) -> gpd.GeoDataFrame:
+    """Read one vector layer, check it, repair what can be repaired, and count it.
+
+    Parameters
+    ----------
+    path : path-like
+        Any file pyogrio reads.
+    layer : str, optional
+        Layer name. Required when the file has more than one layer.
+    to_crs : CRS-like, optional
+        Reproject to this CRS (e.g. ``"EPSG:32751"``) after reading. The only
+        place inputs are reprojected in this package.
+    assume_crs : CRS-like, optional
+        The CRS of the coordinates when the file declares none (a Shapefile
+        without ``.prj``). Ignored when the file has a CRS.
+    metric : bool, default True
+        Require the returned layer to be in a projected CRS in metres. Set to
+        False to read a geographic layer as it is (for adapters, or web output).
+    geometry_type : {"point", "line", "polygon"}, optional
+        Keep only this geometry family (single and multi parts); features of
+        other families are rejected and counted. Without it, a layer that
+        mixes families raises :class:`~kotacerdas_gis.errors.DataError`.
+    repair : bool, default True
+        Repair invalid geometries with :func:`shapely.make_valid`. With False an
+        invalid geometry raises :class:`~kotacerdas_gis.errors.DataError`.
+    encoding : str, optional
+        Text encoding of the attributes, when the file does not declare it
+        correctly. By default the declared one is used, with a UTF-8 check for
+        Shapefiles without ``.cpg``.
+    columns : list of str, optional
+        Read only these attribute columns (all by default). Missing names raise
+        :class:`~kotacerdas_gis.errors.SchemaError` listing those present.
+    name : str, optional
+        A short name for messages and the accounting report (default: the layer
+        or file name).
+    ledger : Ledger, optional
+        Collects the :class:`~kotacerdas_gis.accounting.StepReport` of this read.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        With a fresh ``RangeIndex``; ``gdf.attrs["source"]`` holds ``file|layername=``
+        and ``gdf.attrs["accounting"]`` the step report as a dict.
+
+    Raises
+    ------
+    DataError
+        Missing, unreadable or corrupt file; unknown or ambiguous layer; empty
+        layer; mixed geometry types; invalid geometry with ``repair=False``.
+    CRSError
+        No CRS (and no ``assume_crs``); geographic or non-metre CRS while
+        ``metric`` is True and ``to_crs`` is not given.
+    SchemaError
+        A requested column is missing.
+    """
+    p = _existing(path)
+    layers = list_layers(p)
+    if not layers:
+        raise DataError(f"{p}: the file has no layers.")
+    if layer is None:
+        if len(layers) > 1:
+            raise DataError(
+                f"{p}: the file has {len(layers)} layers ({', '.join(layers)}); "
+                "choose one with layer=..."
+            )
+        chosen = layers[0]
+    else:
+        if layer not in layers:
+            raise DataError(
+                f"{p}: no layer named {layer!r}. Layers in this file: {', '.join(layers)}."
+            )
+        chosen = layer
+    src = where(p, chosen if len(layers) > 1 or layer else None)
+    label = name or (chosen if len(layers) > 1 else p.stem)
+    report = StepReport(step=f"read {label}", source=src)
+    if ledger is not None:
+        ledger.add(report)
+
+    info = _read_info(p, chosen, src)
+    if columns is not None:
+        present = list(info["fields"])
+        missing = [c for c in columns if c not in present]
+        if missing:
+            raise SchemaError(
+                f"{src}: no column(s) {', '.join(missing)}. Columns present: {', '.join(present)}."
+            )
+    gdf = _read(p, chosen, src, encoding=encoding, columns=columns)
+    if encoding is None and p.suffix.lower() == ".shp" and not p.with_suffix(".cpg").exists():
+        gdf = _fix_shapefile_encoding(p, chosen, src, gdf, report, columns)
+    report.n_in = len(gdf)
+    if len(gdf) == 0:
+        raise DataError(f"{src}: the layer is empty (0 features). Check the export or the layer name.")
+
+    # CRS
+    if gdf.crs is None:
+        if assume_crs is None:
+            raise CRSError(
+                f"{src}: the layer declares no CRS (a Shapefile without .prj?). If you know the CRS "
+                "of its coordinates, pass assume_crs='EPSG:4326' (or the right code), or add a .prj."
+            )
+        gdf = gdf.set_crs(as_crs(assume_crs))
+        report.note(f"no CRS declared; assumed {describe_crs(assume_crs)} as the caller said")
+
+    # geometries
+    gdf = _clean_geometries(gdf, src, report, geometry_type=geometry_type, repair=repair)
+
+    if to_crs is not None:
+        target = as_crs(to_crs)
+        if not as_crs(gdf.crs).equals(target):
+            report.note(f"reprojected from {describe_crs(gdf.crs)} to {describe_crs(target)}")
+            log.info("%s: reprojected from %s to %s", src, describe_crs(gdf.crs), describe_crs(target))
+            gdf = gdf.to_crs(target)
+    if metric:
+        try:
+            require_metric(gdf, name=src)
+        except CRSError as exc:
+            raise CRSError(
+                f"{exc} Or call read_vector({str(p)!r}, to_crs='EPSG:32751')."
+            ) from None
+
+    gdf = gdf.reset_index(drop=True)
+    if not report.clean:
+        warnings.warn(report.summary(), RepairWarning, stacklevel=2)
+    gdf.attrs["source"] = src
+    gdf.attrs["accounting"] = report.to_record()
+    return gdf
+
+
+def _read_info(p: Path, layer: str, src: str) -> dict[str, Any]:
+    try:
+        return dict(pyogrio.read_info(p, layer=layer))
+    except Exception as exc:
+        raise DataError(f"{src}: cannot read the layer's description ({exc}).") from exc
+
+
+def _read(
+    p: Path, layer: str, src: str, *, encoding: str | None, columns: list[str] | None
+) -> gpd.GeoDataFrame:
+    try:
+        with warnings.catch_warnings():
+            # pyogrio warns for measured/3D geometry types it flattens; we report below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(p, layer=layer, encoding=encoding, columns=columns)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{src}: the text attributes are not in the encoding {encoding or 'declared'} "
+            f"({exc.reason}). Pass encoding='latin1' or the file's real encoding."
+        ) from exc
+    except Exception as exc:
+        raise DataError(
+            f"{src}: cannot be read ({type(exc).__name__}: {exc}). The file may be truncated or "
+            "corrupt: export it again from its source."
+        ) from exc
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise DataError(
+            f"{src}: the layer has no geometry column. Read attribute tables with read_table()."
+        )
+    return gdf
+
+
+def _looks_like_utf8_mojibake(values: pd.Series) -> bool:
+    for v in values:
+        if not isinstance(v, str) or v.isascii():
+            continue
+        try:
+            fixed = v.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return False
+        if fixed != v:
+            return True
+    return False
+
+
+def _fix_shapefile_encoding(
+    p: Path,
+    layer: str,
+    src: str,
+    gdf: gpd.GeoDataFrame,
+    report: StepReport,
+    columns: list[str] | None,
+) -> gpd.GeoDataFrame:
+    text_cols = [
+        c
+        for c in gdf.columns
+        if c != gdf.geometry.name
+        and (pd.api.types.is_object_dtype(gdf[c]) or pd.api.types.is_string_dtype(gdf[c]))
+    ]
+    if any(_looks_like_utf8_mojibake(gdf[c]) for c in text_cols):
+        report.note("Shapefile without .cpg whose text is UTF-8: read as UTF-8 (add a .cpg)")
+        return _read(p, layer, src, encoding="utf-8", columns=columns)
+    if any(not gdf[c].dropna().map(lambda s: str(s).isascii()).all() for c in text_cols):
+        report.note(
+            "Shapefile without .cpg: text read as ISO-8859-1 (Latin-1), GDAL's assumption; "
+            "pass encoding= if names look wrong, or add a .cpg"
+        )
+    return gdf
+
+
+def _clean_geometries(
+    gdf: gpd.GeoDataFrame,
+    src: str,
+    report: StepReport,
+    *,
+    geometry_type: GeometryFamily | None,
+    repair: bool,
+) -> gpd.GeoDataFrame:
+    geoms = gdf.geometry.values
+    missing = gdf.geometry.isna().to_numpy() | shapely.is_empty(geoms)
+    if missing.any():
+        report.reject("null or empty geometry", int(missing.sum()))
+        gdf = gdf.loc[~missing]
+        geoms = gdf.geometry.values
+
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        rows = gdf.index[invalid][:5].tolist()
+        if not repair:
+            reasons = [shapely.is_valid_reason(g) for g in geoms[invalid][:3]]
+            raise DataError(
+                f"{src}: {int(invalid.sum())} invalid geometries (rows {rows}; {'; '.join(reasons)}). "
+                "Pass repair=True to fix them with shapely.make_valid, or fix them in QGIS "
+                "(Vector > Geometry Tools > Fix Geometries)."
+            )
+        fixed = shapely.make_valid(geoms[invalid])
+        gdf = gdf.copy()
+        gdf.loc[gdf.index[invalid], gdf.geometry.name] = fixed
+        report.repair("invalid geometry repaired (make_valid)", int(invalid.sum()))
+        geoms = gdf.geometry.values
+
+    type_names = pd.Series(gdf.geom_type.to_numpy(), index=gdf.index)
+    if geometry_type is None:
+        fams = {
+            fam for fam, names in _FAMILY_TYPES.items() if type_names.isin(names).any()
+        }
+        if len(fams) > 1 or type_names.eq("GeometryCollection").any():
+            counts = type_names.value_counts().to_dict()
+            raise DataError(
+                f"{src}: the layer mixes geometry types ({counts}). Pass geometry_type='polygon' "
+                "(or 'line', 'point') to keep one family; the others are rejected and counted."
+            )
+        return gdf
+
+    wanted = _FAMILY_TYPES[geometry_type]
+    collections = type_names.eq("GeometryCollection").to_numpy()
+    if collections.any():
+        # make_valid may turn a bow-tie polygon into polygons plus a line: keep the wanted parts
+        gdf = gdf.copy()
+        dim = _FAMILY_DIM[geometry_type]
+        parts = [_keep_dimension(g, dim) for g in gdf.geometry.values[collections]]
+        gdf.loc[gdf.index[collections], gdf.geometry.name] = parts
+        type_names = pd.Series(gdf.geom_type.fillna("None").to_numpy(), index=gdf.index)
+    other = ~type_names.isin(wanted).to_numpy() | shapely.is_empty(gdf.geometry.values)
+    if other.any():
+        report.reject(f"geometry of another type than {geometry_type}", int(other.sum()))
+        gdf = gdf.loc[~other]
+    return gdf
+
+
+def _keep_dimension(geom: Any, dim: int) -> Any:
+    parts = [g for g in shapely.get_parts(geom) if shapely.get_dimensions(g) == dim]
+    if not parts:
+        return shapely.from_wkt("GEOMETRYCOLLECTION EMPTY")
+    if len(parts) == 1:
+        return parts[0]
+    return {0: shapely.MultiPoint, 1: shapely.MultiLineString, 2: shapely.MultiPolygon}[dim](parts)
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    dtype: dict[str, Any] | None = None,
+    required: list[str] | None = None,
+    name: str | None = None,
+) -> pd.DataFrame:
+    """Read an attribute table (CSV, or a non-spatial layer of a GeoPackage/XLSX via GDAL).
+
+    Parameters
+    ----------
+    path : path-like
+        ``.csv`` (read by pandas, UTF-8 with a Latin-1 fallback that is logged) or
+        any table GDAL reads.
+    layer : str, optional
+        Layer of a multi-layer file.
+    dtype : dict, optional
+        Column types for pandas (codes such as ``admin_code`` should be ``str``).
+    required : list of str, optional
+        Columns that must exist; a :class:`~kotacerdas_gis.errors.SchemaError`
+        lists those present otherwise.
+    name : str, optional
+        Name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataError
+        Missing, unreadable or empty file.
+    SchemaError
+        A required column is missing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "pop.csv"
+    >>> _ = f.write_text("admin_code,population\\n73.22.03.2001,1200\\n")
+    >>> df = read_table(f, dtype={"admin_code": str}, required=["admin_code", "population"])
+    >>> df.loc[0, "admin_code"], int(df.loc[0, "population"])
+    ('73.22.03.2001', 1200)
+    """
+    p = _existing(path)
+    src = where(p, layer)
+    label = name or src
+    try:
+        if p.suffix.lower() in (".csv", ".txt"):
+            try:
+                df = pd.read_csv(p, dtype=dtype)
+            except UnicodeDecodeError:
+                log.warning("%s: not UTF-8; read as Latin-1", src)
+                df = pd.read_csv(p, dtype=dtype, encoding="latin-1")
+        else:
+            df = pyogrio.read_dataframe(p, layer=layer, read_geometry=False)
+            if dtype:
+                df = df.astype({k: v for k, v in dtype.items() if k in df.columns})
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{label}: the table is empty.") from exc
+    except Exception as exc:
+        raise DataError(f"{label}: cannot be read as a table ({type(exc).__name__}: {exc}).") from exc
+    if len(df) == 0:
+        raise DataError(f"{label}: the table has a header but no rows.")
+    if required:
+        missing = [c for c in required if c not in df.columns]
+        if missing:
+            raise SchemaError(
+                f"{label}: missing column(s) {', '.join(missing)}. "
+                f"Columns present: {', '.join(map(str, df.columns))}."
+            )
+    df.attrs["source"] = src
+    return df

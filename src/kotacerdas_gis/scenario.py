@@ -1,0 +1,580 @@
+"""The validated inputs of one study area: :class:`Scenario`.
+
+A scenario holds canonical layers (see ``docs/DATA_MODEL.md``), all in one
+metric working CRS, with provenance per layer and the accounting of how they
+were loaded. :func:`build_scenario` is pure: it takes raw frames (as read by
+:mod:`kotacerdas_gis.io`) and turns them into the canonical schema with the
+adapters of :mod:`kotacerdas_gis.schemas`, counting every repair.
+:meth:`Scenario.validate` checks the whole and returns a
+:class:`ValidationReport`.
+
+Reading a scenario from files is :func:`kotacerdas_gis.io.manifest.read_scenario`;
+the bundled one is :func:`kotacerdas_gis.datasets.load_demo`.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import box, Point
+>>> kab = gpd.GeoDataFrame({"admin_code": ["73.22"], "admin_name": ["Luwu Utara"],
+...     "admin_level": ["kabupaten"], "parent_code": ["73"]},
+...     geometry=[box(200_000, 9_700_000, 210_000, 9_720_000)], crs=32751)
+>>> fac = gpd.GeoDataFrame({"facility_id": ["F1"], "name": ["Puskesmas Masamba"],
+...     "facility_type": ["Puskesmas"]}, geometry=[Point(203_080, 9_717_839)], crs=32751)
+>>> sc = build_scenario(name="toy", admin_kabupaten=kab, facilities=fac)
+>>> sc.facilities[["asset_id", "exposure_class"]].values.tolist()
+[['F1', 'health']]
+>>> sc.validate().ok
+True
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import geopandas as gpd
+from pyproj import CRS
+
+from .accounting import Ledger, StepReport
+from .crs import as_crs, describe_crs, require_same_crs
+from .errors import DataError, RepairWarning, SchemaError
+from .schemas import (
+    ADMIN_COLUMNS,
+    bridge_flag,
+    exposure_class_from_types,
+    require_columns,
+    road_class_from_highway,
+)
+
+__all__ = ["Scenario", "ValidationReport", "build_scenario", "VECTOR_LAYERS"]
+
+#: Vector layers of a scenario, by their contract name.
+VECTOR_LAYERS = (
+    "admin_kabupaten",
+    "admin_kecamatan",
+    "admin_desa",
+    "rivers",
+    "roads",
+    "bridges",
+    "buildings",
+    "facilities",
+    "observed_flood_2020",
+)
+_POP_NUMERIC = ("population", "households", "female", "elderly", "disabled")
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What :meth:`Scenario.validate` found.
+
+    Attributes
+    ----------
+    counts : dict
+        Features per layer.
+    problems : list of str
+        Blocking problems (``ok`` is False when there is any).
+    remarks : list of str
+        Non-blocking findings (assets outside the boundary, desa without population ...).
+    accounting : list of dict
+        The loading steps (n_in, repaired, rejected with reasons).
+    """
+
+    counts: dict[str, int]
+    problems: list[str]
+    remarks: list[str]
+    accounting: list[dict[str, Any]]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no blocking problem."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (for ``summary.json`` under ``validation``)."""
+        return {
+            "ok": self.ok,
+            "counts": dict(self.counts),
+            "problems": list(self.problems),
+            "remarks": list(self.remarks),
+            "accounting": list(self.accounting),
+        }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The validated inputs of one study area, in one metric working CRS.
+
+    Attributes
+    ----------
+    name : str
+        Human name of the scenario.
+    crs : pyproj.CRS
+        The working CRS (EPSG:32751 for Luwu Utara).
+    admin_kabupaten, admin_kecamatan, admin_desa : GeoDataFrame or None
+        ``admin_code``, ``admin_name``, ``admin_level``, ``parent_code``.
+    rivers : GeoDataFrame or None
+        ``river_id``, ``name``.
+    roads : GeoDataFrame or None
+        ``asset_id``, ``name``, ``highway``, ``road_class``, ``bridge`` (bool).
+    bridges : GeoDataFrame or None
+        Points: ``asset_id``, ``name``, ``river``, ``road_id``.
+    buildings : GeoDataFrame or None
+        ``asset_id``, ``name``, ``building``, ``exposure_class``.
+    facilities : GeoDataFrame or None
+        Points: ``asset_id``, ``name``, ``facility_type``, ``exposure_class``,
+        ``capacity_persons``.
+    observed_flood_2020 : GeoDataFrame or None
+        ``flood_id``, ``depth_min_m``, ``depth_max_m``, ``material``.
+    population : DataFrame or None
+        Per desa: ``admin_code``, ``population``, ``households``, ``female``,
+        ``elderly``, ``disabled``.
+    dem_path : Path or None
+        The DEM GeoTIFF, read lazily by window.
+    provenance : dict
+        Per layer: ``source``, ``date``, ``licence``, ``description``, ``path``.
+    demonstration : bool
+        True for the bundled reconstruction (never official data).
+    ledger : Ledger
+        How the layers were read and adapted.
+    """
+
+    name: str
+    crs: CRS
+    admin_kabupaten: gpd.GeoDataFrame | None = None
+    admin_kecamatan: gpd.GeoDataFrame | None = None
+    admin_desa: gpd.GeoDataFrame | None = None
+    rivers: gpd.GeoDataFrame | None = None
+    roads: gpd.GeoDataFrame | None = None
+    bridges: gpd.GeoDataFrame | None = None
+    buildings: gpd.GeoDataFrame | None = None
+    facilities: gpd.GeoDataFrame | None = None
+    observed_flood_2020: gpd.GeoDataFrame | None = None
+    population: pd.DataFrame | None = None
+    dem_path: Path | None = None
+    provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
+    demonstration: bool = False
+    description: str = ""
+    ledger: Ledger = field(default_factory=Ledger)
+
+    # ------------------------------------------------------------------ views
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """The vector layers present, by contract name (``admin_desa``, ``roads`` ...)."""
+        out = {}
+        for key in VECTOR_LAYERS:
+            layer = getattr(self, key)
+            if layer is not None:
+                out[key] = layer
+        return out
+
+    @property
+    def boundary(self) -> gpd.GeoDataFrame:
+        """The study area: the kabupaten, else the union of the finest admin layer.
+
+        Raises
+        ------
+        DataError
+            If the scenario has no admin layer.
+        """
+        for key in ("admin_kabupaten", "admin_kecamatan", "admin_desa"):
+            layer = getattr(self, key)
+            if layer is not None:
+                geom = layer.geometry.union_all()
+                return gpd.GeoDataFrame({"name": [self.name]}, geometry=[geom], crs=self.crs)
+        raise DataError(f"scenario {self.name!r} has no admin layer, so no study boundary.")
+
+    @property
+    def assets(self) -> gpd.GeoDataFrame:
+        """Buildings, facilities, bridges and roads in one layer.
+
+        Columns ``asset_id``, ``asset_class`` (building, facility, bridge, road),
+        ``asset_type`` (the type as given), ``exposure_class`` (InaSAFE class; road
+        class for roads), ``name``.
+        """
+        parts = []
+        spec = [
+            ("buildings", "building", "building", "exposure_class"),
+            ("facilities", "facility", "facility_type", "exposure_class"),
+            ("bridges", "bridge", None, None),
+            ("roads", "road", "highway", "road_class"),
+        ]
+        for key, cls, type_col, class_col in spec:
+            layer = getattr(self, key)
+            if layer is None:
+                continue
+            parts.append(
+                gpd.GeoDataFrame(
+                    {
+                        "asset_id": layer["asset_id"].to_numpy(),
+                        "asset_class": cls,
+                        "asset_type": layer[type_col].to_numpy() if type_col else "bridge",
+                        "exposure_class": layer[class_col].to_numpy() if class_col else "transport",
+                        "name": layer["name"].to_numpy(),
+                    },
+                    geometry=layer.geometry.to_numpy(),
+                    crs=self.crs,
+                )
+            )
+        if not parts:
+            return gpd.GeoDataFrame(
+                {c: [] for c in ("asset_id", "asset_class", "asset_type", "exposure_class", "name")},
+                geometry=[],
+                crs=self.crs,
+            )
+        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=self.crs)
+
+    def counts(self) -> dict[str, int]:
+        """Features per layer (rows for the population table)."""
+        out = {k: len(v) for k, v in self.layers().items()}
+        if self.population is not None:
+            out["population"] = len(self.population)
+        return out
+
+    # ------------------------------------------------------------- validation
+    def validate(self) -> ValidationReport:
+        """Check the scenario as a whole.
+
+        Blocking problems: no admin layer; layers in different CRSs; duplicate
+        ``admin_code`` or ``asset_id``; population rows that match no desa.
+        Remarks: assets outside the study boundary, desa without population,
+        facilities of a class the siting needs but absent.
+
+        Returns
+        -------
+        ValidationReport
+        """
+        problems: list[str] = []
+        remarks: list[str] = []
+        layers = self.layers()
+        try:
+            require_same_crs(**layers)
+        except Exception as exc:  # CRSError family
+            problems.append(str(exc))
+        if not any(k.startswith("admin_") for k in layers):
+            problems.append("no admin layer: add admin_kabupaten, admin_kecamatan or admin_desa.")
+        for key, layer in layers.items():
+            for col in ("admin_code", "asset_id"):
+                if col in layer.columns:
+                    dup = layer[col][layer[col].duplicated()]
+                    if len(dup):
+                        problems.append(
+                            f"{key}: {len(dup)} duplicate {col} values, e.g. {dup.head(3).tolist()}."
+                        )
+        if not problems and any(k.startswith("admin_") for k in layers):
+            boundary = self.boundary.geometry.iloc[0].buffer(1.0)
+            for key in ("buildings", "facilities", "roads", "bridges"):
+                layer = layers.get(key)
+                if layer is None:
+                    continue
+                outside = ~layer.geometry.intersects(boundary)
+                if outside.any():
+                    remarks.append(
+                        f"{key}: {int(outside.sum())} of {len(layer)} features lie outside the "
+                        "study boundary; they are kept and reported as outside."
+                    )
+        if self.population is not None and self.admin_desa is not None:
+            codes = set(self.admin_desa["admin_code"])
+            pop_codes = set(self.population["admin_code"])
+            stray = sorted(pop_codes - codes)
+            if stray:
+                problems.append(
+                    f"population: {len(stray)} admin_code values match no desa, e.g. {stray[:3]}. "
+                    "Use the same code system (Kemendagri or BPS) in both."
+                )
+            lacking = sorted(codes - pop_codes)
+            if lacking:
+                remarks.append(f"admin_desa: {len(lacking)} desa have no population row.")
+        return ValidationReport(
+            counts=self.counts(),
+            problems=problems,
+            remarks=remarks,
+            accounting=self.ledger.to_records(),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready description for ``summary.json`` under ``scenario``."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "demonstration": self.demonstration,
+            "crs": describe_crs(self.crs),
+            "counts": self.counts(),
+            "dem": str(self.dem_path) if self.dem_path else None,
+            "provenance": self.provenance,
+        }
+
+
+# ------------------------------------------------------------------------------- building
+
+
+def _ids(layer: gpd.GeoDataFrame, id_col: str, prefix: str, report: StepReport) -> pd.Series:
+    if id_col in layer.columns:
+        ids = layer[id_col].astype(str)
+        missing = layer[id_col].isna()
+        if missing.any():
+            report.repair(f"missing {id_col} generated", int(missing.sum()))
+            ids = ids.where(~missing, [f"{prefix}-{i}" for i in range(len(layer))])
+    else:
+        report.note(f"no {id_col!r} column: asset_id generated as {prefix}-<row>")
+        ids = pd.Series([f"{prefix}-{i}" for i in range(len(layer))], index=layer.index)
+    dup = ids.duplicated(keep="first")
+    if dup.any():
+        report.repair("duplicate id made unique with a suffix", int(dup.sum()))
+        counter = ids.groupby(ids).cumcount()
+        ids = ids.where(~dup, ids + "~" + counter.astype(str))
+    return ids
+
+
+def _text(layer: gpd.GeoDataFrame, col: str) -> pd.Series:
+    if col in layer.columns:
+        return layer[col].astype(object).where(layer[col].notna(), None)
+    return pd.Series([None] * len(layer), index=layer.index, dtype=object)
+
+
+def _admin(layer: gpd.GeoDataFrame, key: str, level: str) -> gpd.GeoDataFrame:
+    require_columns(layer, ADMIN_COLUMNS, name=key)
+    out = layer.copy()
+    out["admin_code"] = out["admin_code"].astype(str)
+    wrong = out["admin_level"] != level
+    if wrong.any():
+        raise SchemaError(
+            f"{key}: expected admin_level {level!r} on every row, found "
+            f"{sorted(out.loc[wrong, 'admin_level'].astype(str).unique())}. Split the layer by level."
+        )
+    return out
+
+
+def build_scenario(
+    *,
+    name: str,
+    crs: Any = None,
+    admin_kabupaten: gpd.GeoDataFrame | None = None,
+    admin_kecamatan: gpd.GeoDataFrame | None = None,
+    admin_desa: gpd.GeoDataFrame | None = None,
+    rivers: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
+    bridges: gpd.GeoDataFrame | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
+    facilities: gpd.GeoDataFrame | None = None,
+    observed_flood_2020: gpd.GeoDataFrame | None = None,
+    population: pd.DataFrame | None = None,
+    dem_path: str | Path | None = None,
+    provenance: dict[str, dict[str, Any]] | None = None,
+    demonstration: bool = False,
+    description: str = "",
+    ledger: Ledger | None = None,
+) -> Scenario:
+    """Build a :class:`Scenario` from raw layers, adapting them to the canonical schema.
+
+    Input frames are not modified. Admin layers must already be canonical (use
+    the adapters in :mod:`kotacerdas_gis.schemas` first). Asset layers need
+    only geometry: ids are generated when absent, types are classified.
+
+    Parameters
+    ----------
+    name : str
+        Scenario name.
+    crs : CRS-like, optional
+        The working CRS; by default the first layer's. Every layer must be in it.
+    admin_kabupaten, admin_kecamatan, admin_desa : GeoDataFrame, optional
+        Canonical admin columns (``admin_code``, ``admin_name``, ``admin_level``, ``parent_code``).
+    rivers : GeoDataFrame, optional
+        Lines; ``river_id`` and ``name`` used when present.
+    roads : GeoDataFrame, optional
+        Lines with ``road_id`` (becomes ``asset_id``), ``highway`` (OSM value or road
+        status text; classified to ``road_class``), ``bridge`` (``yes``/null), ``name``.
+    bridges : GeoDataFrame, optional
+        Points with ``bridge_id``, ``name``, ``river``, ``road_id``.
+    buildings : GeoDataFrame, optional
+        Polygons with ``building_id``, ``building`` (type), ``amenity``, ``name``.
+    facilities : GeoDataFrame, optional
+        Points with ``facility_id``, ``name``, ``facility_type``, ``amenity``,
+        ``capacity_persons``.
+    observed_flood_2020 : GeoDataFrame, optional
+        Polygons with ``depth_min_m`` and ``depth_max_m`` (metres).
+    population : DataFrame, optional
+        Per desa: ``admin_code``, ``population`` and optionally ``households``,
+        ``female``, ``elderly``, ``disabled``. Negative or missing counts are
+        errors.
+    dem_path : path-like, optional
+        The DEM GeoTIFF.
+    provenance : dict, optional
+        Per layer key: source, date, licence, description.
+    demonstration : bool
+        Mark the scenario as a demonstration reconstruction.
+    description : str
+        Free text.
+    ledger : Ledger, optional
+        The loading ledger to extend (from the readers).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    CRSError, CRSMismatchError
+        A layer is not metric, or layers differ in CRS.
+    SchemaError
+        An admin layer lacks canonical columns; population columns are missing,
+        negative or NaN; flood depths are missing.
+    """
+    ledger = Ledger(list(ledger.steps)) if ledger is not None else Ledger()
+    raw = {
+        "admin_kabupaten": admin_kabupaten,
+        "admin_kecamatan": admin_kecamatan,
+        "admin_desa": admin_desa,
+        "rivers": rivers,
+        "roads": roads,
+        "bridges": bridges,
+        "buildings": buildings,
+        "facilities": facilities,
+        "observed_flood_2020": observed_flood_2020,
+    }
+    present = {k: v for k, v in raw.items() if v is not None}
+    if present:
+        common = require_same_crs(**present)
+        if crs is not None and not as_crs(crs).equals(common):
+            require_same_crs(working_crs=as_crs(crs), **present)
+        work_crs = common
+    else:
+        work_crs = as_crs(crs) if crs is not None else as_crs("EPSG:32751")
+
+    out: dict[str, Any] = {}
+    for key, level in (
+        ("admin_kabupaten", "kabupaten"),
+        ("admin_kecamatan", "kecamatan"),
+        ("admin_desa", "desa"),
+    ):
+        if raw[key] is not None:
+            out[key] = _admin(raw[key], key, level)
+
+    if rivers is not None:
+        step = ledger.step("adapt rivers", source="rivers", n_in=len(rivers))
+        r = rivers.copy()
+        r["river_id"] = _ids(r, "river_id", "R", step)
+        r["name"] = _text(r, "name")
+        out["rivers"] = r
+
+    if roads is not None:
+        step = ledger.step("adapt roads", source="roads", n_in=len(roads))
+        r = roads.copy()
+        r["asset_id"] = _ids(r, "road_id", "road", step)
+        r["name"] = _text(r, "name")
+        r["highway"] = _text(r, "highway")
+        r["road_class"], rep = road_class_from_highway(r["highway"], source="roads")
+        for reason, n in rep.reasons_repaired.items():
+            step.repair(reason, n)
+        r["bridge"] = bridge_flag(_text(r, "bridge"))
+        out["roads"] = r
+
+    if bridges is not None:
+        step = ledger.step("adapt bridges", source="bridges", n_in=len(bridges))
+        b = bridges.copy()
+        b["asset_id"] = _ids(b, "bridge_id", "bridge", step)
+        for col in ("name", "river", "road_id"):
+            b[col] = _text(b, col)
+        out["bridges"] = b
+
+    if buildings is not None:
+        step = ledger.step("adapt buildings", source="buildings", n_in=len(buildings))
+        b = buildings.copy()
+        b["asset_id"] = _ids(b, "building_id", "bldg", step)
+        b["name"] = _text(b, "name")
+        b["building"] = _text(b, "building")
+        first = _text(b, "amenity")
+        b["exposure_class"], rep = exposure_class_from_types(
+            first, fallback=b["building"], source="buildings"
+        )
+        for reason, n in rep.reasons_repaired.items():
+            step.repair(reason, n)
+        out["buildings"] = b
+
+    if facilities is not None:
+        step = ledger.step("adapt facilities", source="facilities", n_in=len(facilities))
+        f = facilities.copy()
+        f["asset_id"] = _ids(f, "facility_id", "fac", step)
+        f["name"] = _text(f, "name")
+        f["facility_type"] = _text(f, "facility_type")
+        f["exposure_class"], rep = exposure_class_from_types(
+            f["facility_type"], fallback=_text(f, "amenity"), source="facilities"
+        )
+        for reason, n in rep.reasons_repaired.items():
+            step.repair(reason, n)
+        if "capacity_persons" in f.columns:
+            f["capacity_persons"] = pd.to_numeric(f["capacity_persons"], errors="coerce")
+        else:
+            f["capacity_persons"] = np.nan
+        out["facilities"] = f
+
+    if observed_flood_2020 is not None:
+        require_columns(observed_flood_2020, ["depth_min_m", "depth_max_m"], name="observed_flood_2020")
+        out["observed_flood_2020"] = observed_flood_2020.copy()
+
+    if population is not None:
+        out["population"] = _population(population, ledger)
+
+    for step in ledger.steps:
+        if not step.clean and step.step.startswith("adapt"):
+            warnings.warn(step.summary(), RepairWarning, stacklevel=2)
+
+    return Scenario(
+        name=name,
+        crs=work_crs,
+        dem_path=Path(dem_path) if dem_path is not None else None,
+        provenance=dict(provenance or {}),
+        demonstration=demonstration,
+        description=description,
+        ledger=ledger,
+        **out,
+    )
+
+
+def _population(population: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    require_columns(population, ["admin_code", "population"], name="population")
+    pop = population.copy()
+    pop["admin_code"] = pop["admin_code"].astype(str)
+    step = ledger.step("check population", source="population", n_in=len(pop))
+    for col in _POP_NUMERIC:
+        if col not in pop.columns:
+            if col != "population":
+                pop[col] = np.nan
+                step.note(f"no {col!r} column: vulnerable-group figures for it are unknown (NaN)")
+            continue
+        values = pd.to_numeric(pop[col], errors="coerce")
+        bad_text = values.isna() & pop[col].notna()
+        if col == "population" and values.isna().any():
+            rows = pop.loc[values.isna(), "admin_code"].head(5).tolist()
+            raise SchemaError(
+                f"population: column 'population' has missing or non-numeric values for "
+                f"admin_code {rows}. Fill them (0 if nobody lives there) or drop those rows."
+            )
+        if bad_text.any():
+            raise SchemaError(
+                f"population: column {col!r} has non-numeric values "
+                f"{pop.loc[bad_text, col].head(3).tolist()}."
+            )
+        if (values < 0).any():
+            rows = pop.loc[values < 0, "admin_code"].head(5).tolist()
+            raise SchemaError(
+                f"population: column {col!r} has negative values for admin_code {rows}. "
+                "Counts of people cannot be negative: fix the source table."
+            )
+        pop[col] = values
+    over = pop["population"] < pop[["female", "elderly", "disabled"]].max(axis=1)
+    if over.any():
+        raise SchemaError(
+            f"population: a vulnerable-group count exceeds the population for admin_code "
+            f"{pop.loc[over, 'admin_code'].head(5).tolist()}."
+        )
+    dup = pop["admin_code"].duplicated()
+    if dup.any():
+        raise SchemaError(
+            f"population: duplicate admin_code {pop.loc[dup, 'admin_code'].head(5).tolist()}; "
+            "one row per desa expected."
+        )
+    return pop

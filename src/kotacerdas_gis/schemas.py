@@ -1,0 +1,461 @@
+"""Adapters from the data planners have to the package's canonical schemas.
+
+Admin boundaries arrive from BIG (RBI layers: ``NAMOBJ``, ``WADMKD``, ``KDEPUM``
+...), from HDX COD-AB / BPS (``village_code``, ``district`` ...) and as
+Kemendagri code lists without geometry. They all become one schema:
+``admin_code``, ``admin_name``, ``admin_level`` (``kabupaten``, ``kecamatan``,
+``desa``) and ``parent_code``, plus ``code_system`` (``kemendagri`` or ``bps``):
+codes of the two systems differ and are never mixed silently.
+
+Assets arrive with OSM tags or Indonesian free-text types. They become
+InaSAFE's exposure classes (buildings and facilities) and road classes.
+Unknown types map to ``"other"`` and are counted, never dropped.
+
+All functions here are pure: frames in, new frames out.
+
+Examples
+--------
+>>> import pandas as pd
+>>> classes, report = exposure_class_from_types(pd.Series(["Puskesmas", "SD Negeri", "house", "?"]))
+>>> list(classes)
+['health', 'education', 'residential', 'other']
+>>> report.reasons_repaired["unknown type mapped to 'other'"]
+1
+>>> list(road_class_from_highway(pd.Series(["trunk", "residential", "footway", None]))[0])
+['primary', 'local', 'path', 'other']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+import pandas as pd
+
+import geopandas as gpd
+
+from .accounting import StepReport
+from .errors import SchemaError
+
+__all__ = [
+    "ADMIN_COLUMNS",
+    "AdminLevel",
+    "BUILDING_EXPOSURE_CLASSES",
+    "ROAD_CLASSES",
+    "LUWU_UTARA_KECAMATAN",
+    "BPS2020_KECAMATAN_TO_KEMENDAGRI",
+    "require_columns",
+    "normalise_name",
+    "admin_from_hdx",
+    "admin_from_bigrbi",
+    "admin_from_code_table",
+    "exposure_class_from_types",
+    "road_class_from_highway",
+    "bridge_flag",
+]
+
+AdminLevel = Literal["kabupaten", "kecamatan", "desa"]
+ADMIN_COLUMNS = ["admin_code", "admin_name", "admin_level", "parent_code"]
+
+#: InaSAFE's building exposure classes.
+BUILDING_EXPOSURE_CLASSES = (
+    "residential",
+    "education",
+    "health",
+    "transport",
+    "place of worship",
+    "government",
+    "commercial",
+    "recreation",
+    "public facility",
+    "evacuation centre",
+    "other",
+)
+#: InaSAFE's road classes.
+ROAD_CLASSES = ("motorway", "primary", "secondary", "local", "path", "other")
+
+#: The 15 kecamatan of Luwu Utara with their Kemendagri 2025 codes (DOMAIN.md).
+LUWU_UTARA_KECAMATAN: dict[str, str] = {
+    "73.22.01": "Malangke",
+    "73.22.02": "Bone Bone",
+    "73.22.03": "Masamba",
+    "73.22.04": "Sabbang",
+    "73.22.05": "Rongkong",
+    "73.22.06": "Sukamaju",
+    "73.22.07": "Seko",
+    "73.22.08": "Malangke Barat",
+    "73.22.09": "Rampi",
+    "73.22.10": "Mappedeceng",
+    "73.22.11": "Baebunta",
+    "73.22.12": "Tana Lili",
+    "73.22.13": "Sukamaju Selatan",
+    "73.22.14": "Baebunta Selatan",
+    "73.22.15": "Sabbang Selatan",
+}
+#: The 12 kecamatan of the BPS 2020 structure (HDX) and the Kemendagri code of
+#: the unit they correspond to today (Limbong is now Rongkong; the three
+#: "Selatan" kecamatan were split off later, so their area lies in these).
+BPS2020_KECAMATAN_TO_KEMENDAGRI: dict[str, str] = {
+    "malangke": "73.22.01",
+    "bone bone": "73.22.02",
+    "masamba": "73.22.03",
+    "sabbang": "73.22.04",
+    "limbong": "73.22.05",
+    "sukamaju": "73.22.06",
+    "seko": "73.22.07",
+    "malangke barat": "73.22.08",
+    "rampi": "73.22.09",
+    "mappedeceng": "73.22.10",
+    "baebunta": "73.22.11",
+    "tana lili": "73.22.12",
+}
+
+
+def require_columns(df: pd.DataFrame, columns: list[str] | tuple[str, ...], *, name: str) -> None:
+    """Raise :class:`SchemaError` naming the missing columns and listing those present.
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], name="roads")
+    Traceback (most recent call last):
+    ...
+    kotacerdas_gis.errors.SchemaError: roads: missing column(s) 'b'. Columns present: 'a'. Pass the right name through the function's *_col keyword, or rename the column.
+    """
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        present = ", ".join(repr(c) for c in df.columns if c != "geometry")
+        raise SchemaError(
+            f"{name}: missing column(s) {', '.join(repr(c) for c in missing)}. "
+            f"Columns present: {present}. Pass the right name through the function's *_col "
+            "keyword, or rename the column."
+        )
+
+
+def normalise_name(name: object) -> str:
+    """A matching key for place names from different sources.
+
+    Case, accents, dots, hyphens and repeated spaces are removed, and Roman
+    numerals written out as words are not touched (names are not keys alone:
+    several villages share a name in different kecamatan).
+
+    Examples
+    --------
+    >>> normalise_name("Upt. Sepakat"), normalise_name("UPT  sepakat"), normalise_name("Bone-Bone")
+    ('upt sepakat', 'upt sepakat', 'bone bone')
+    """
+    if name is None or (isinstance(name, float) and pd.isna(name)):
+        return ""
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[.\-_/]", " ", text.casefold())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _canonical(gdf: gpd.GeoDataFrame, cols: dict[str, pd.Series], keep: list[str]) -> gpd.GeoDataFrame:
+    data = {k: v.to_numpy() for k, v in cols.items()}
+    for c in keep:
+        data[f"src_{c}"] = gdf[c].to_numpy()
+    return gpd.GeoDataFrame(data, geometry=gdf.geometry.to_numpy(), crs=gdf.crs, index=gdf.index)
+
+
+def admin_from_hdx(gdf: gpd.GeoDataFrame, *, level: AdminLevel = "desa") -> gpd.GeoDataFrame:
+    """Canonical admin units from an HDX COD-AB (BPS) village layer.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Villages with HDX columns ``village_code``, ``village``, ``district_code``,
+        ``district``, ``regency_code``, ``regency`` (any CRS; not reprojected here).
+    level : {"desa", "kecamatan", "kabupaten"}
+        ``desa`` keeps the villages; the higher levels dissolve them.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``admin_code`` (BPS style, e.g. ``id7322120020``), ``admin_name``,
+        ``admin_level``, ``parent_code``, ``code_system`` (``"bps"``),
+        ``kecamatan_name``, ``kemendagri_kecamatan`` (today's Kemendagri code of the
+        kecamatan, or None where the old name has no match), and the source's
+        columns prefixed ``src_`` (desa level only).
+
+    Raises
+    ------
+    SchemaError
+        If a required HDX column is missing.
+    """
+    need = ["village_code", "village", "district_code", "district", "regency_code", "regency"]
+    require_columns(gdf, need, name="HDX village layer")
+    kemendagri = gdf["district"].map(
+        lambda s: BPS2020_KECAMATAN_TO_KEMENDAGRI.get(normalise_name(s))
+    )
+    if level == "desa":
+        out = _canonical(
+            gdf,
+            {
+                "admin_code": gdf["village_code"].astype(str),
+                "admin_name": gdf["village"].astype(str).str.strip(),
+                "admin_level": pd.Series("desa", index=gdf.index),
+                "parent_code": gdf["district_code"].astype(str),
+                "code_system": pd.Series("bps", index=gdf.index),
+                "kecamatan_name": gdf["district"].astype(str),
+                "kemendagri_kecamatan": kemendagri,
+            },
+            keep=[c for c in gdf.columns if c != gdf.geometry.name],
+        )
+        return out.reset_index(drop=True)
+    if level == "kecamatan":
+        grouped = gdf.assign(_kmd=kemendagri).dissolve(
+            by=["district_code", "district", "regency_code", "_kmd"], as_index=False, dropna=False
+        )
+        return gpd.GeoDataFrame(
+            {
+                "admin_code": grouped["district_code"].astype(str),
+                "admin_name": grouped["district"].astype(str),
+                "admin_level": "kecamatan",
+                "parent_code": grouped["regency_code"].astype(str),
+                "code_system": "bps",
+                "kecamatan_name": grouped["district"].astype(str),
+                "kemendagri_kecamatan": grouped["_kmd"],
+            },
+            geometry=grouped.geometry,
+            crs=gdf.crs,
+        )
+    if level == "kabupaten":
+        grouped = gdf.dissolve(by=["regency_code", "regency"], as_index=False)
+        return gpd.GeoDataFrame(
+            {
+                "admin_code": grouped["regency_code"].astype(str),
+                "admin_name": grouped["regency"].astype(str),
+                "admin_level": "kabupaten",
+                "parent_code": gdf["province_code"].iloc[0] if "province_code" in gdf else None,
+                "code_system": "bps",
+            },
+            geometry=grouped.geometry,
+            crs=gdf.crs,
+        )
+    raise ValueError(f"level must be one of 'desa', 'kecamatan', 'kabupaten', not {level!r}")
+
+
+_BIG_NAME = {"desa": "WADMKD", "kecamatan": "WADMKC", "kabupaten": "WADMKK"}
+_BIG_CODE = {"desa": "KDEPUM", "kecamatan": "KDCPUM", "kabupaten": "KDPKAB"}
+_BIG_PARENT = {"desa": "KDCPUM", "kecamatan": "KDPKAB", "kabupaten": "KDPPUM"}
+
+
+def admin_from_bigrbi(
+    gdf: gpd.GeoDataFrame, *, level: AdminLevel
+) -> tuple[gpd.GeoDataFrame, StepReport]:
+    """Canonical admin units from a BIG RBI boundary layer.
+
+    BIG layers carry every level's name on each feature (``WADMKD`` desa,
+    ``WADMKC`` kecamatan, ``WADMKK`` kabupaten) and ``NAMOBJ`` for the feature
+    itself. Dissolved copies sometimes keep one village's attributes on a whole
+    regency outline, so names are checked: a feature whose ``NAMOBJ`` is not the
+    name at the requested level is counted under ``"NAMOBJ disagrees with level
+    name"`` and takes the level's name.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        With ``NAMOBJ``, the level's name column and code column (``KDEPUM``,
+        ``KDCPUM`` or ``KDPKAB``).
+    level : {"desa", "kecamatan", "kabupaten"}
+
+    Returns
+    -------
+    (GeoDataFrame, StepReport)
+        Canonical columns plus ``code_system`` = ``"kemendagri"`` and the source
+        columns prefixed ``src_``; the report of names repaired.
+
+    Raises
+    ------
+    SchemaError
+        If ``NAMOBJ`` or the level's columns are missing.
+    """
+    if level not in _BIG_NAME:
+        raise ValueError(f"level must be one of {list(_BIG_NAME)}, not {level!r}")
+    name_col, code_col = _BIG_NAME[level], _BIG_CODE[level]
+    require_columns(gdf, ["NAMOBJ", name_col, code_col], name=f"BIG RBI {level} layer")
+    report = StepReport(step=f"adapt BIG RBI {level}", n_in=len(gdf))
+    level_name = gdf[name_col].astype(str).str.strip()
+    disagree = gdf["NAMOBJ"].map(normalise_name) != level_name.map(normalise_name)
+    report.repair("NAMOBJ disagrees with level name", int(disagree.sum()))
+    parent_col = _BIG_PARENT[level]
+    parent = gdf[parent_col].astype(str) if parent_col in gdf else pd.Series(None, index=gdf.index)
+    out = _canonical(
+        gdf,
+        {
+            "admin_code": gdf[code_col].astype(str).str.strip(),
+            "admin_name": level_name,
+            "admin_level": pd.Series(level, index=gdf.index),
+            "parent_code": parent,
+            "code_system": pd.Series("kemendagri", index=gdf.index),
+        },
+        keep=[c for c in gdf.columns if c != gdf.geometry.name],
+    )
+    return out.reset_index(drop=True), report
+
+
+def admin_from_code_table(
+    df: pd.DataFrame, *, code_col: str = "kode", name_col: str = "nama"
+) -> pd.DataFrame:
+    """Canonical admin records from a Kemendagri code list (no geometry).
+
+    The level follows from the code: ``73.22`` kabupaten, ``73.22.03``
+    kecamatan, ``73.22.03.2001`` desa; the parent is the code without its last part.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"kode": ["73.22", "73.22.03", "73.22.03.2001"],
+    ...                   "nama": ["Luwu Utara", "Masamba", "Bone"]})
+    >>> admin_from_code_table(t)[["admin_level", "parent_code"]].values.tolist()
+    [['kabupaten', '73'], ['kecamatan', '73.22'], ['desa', '73.22.03']]
+
+    Raises
+    ------
+    SchemaError
+        If a column is missing or a code has an unknown shape.
+    """
+    require_columns(df, [code_col, name_col], name="Kemendagri code table")
+    codes = df[code_col].astype(str).str.strip()
+    parts = codes.str.count(r"\.") + 1
+    levels = parts.map({2: "kabupaten", 3: "kecamatan", 4: "desa"})
+    bad = levels.isna()
+    if bad.any():
+        raise SchemaError(
+            f"Kemendagri code table: codes of unknown shape {codes[bad].head(5).tolist()} in column "
+            f"{code_col!r}; expected '73.22', '73.22.03' or '73.22.03.2001'."
+        )
+    return pd.DataFrame(
+        {
+            "admin_code": codes,
+            "admin_name": df[name_col].astype(str).str.strip(),
+            "admin_level": levels,
+            "parent_code": codes.str.rsplit(".", n=1).str[0],
+            "code_system": "kemendagri",
+        },
+        index=df.index,
+    )
+
+
+# --- exposure classes ---------------------------------------------------------------------------
+# Ordered rules: the first pattern that matches the normalised type wins. Patterns cover OSM
+# values (building=*, amenity=*, healthcare=*) and Indonesian free text.
+_EXPOSURE_RULES: list[tuple[str, str]] = [
+    ("evacuation centre", r"\b(evacuation|pengungsian|shelter|posko)\b"),
+    ("health", r"\b(hospital|clinic|doctors|health|healthcare|rumah sakit|rs|rsud|puskesmas|"
+     r"pustu|puskesmas pembantu|posyandu|klinik|polindes|poskesdes|pmi|pharmacy|apotek)\b"),
+    ("education", r"\b(school|university|college|kindergarten|education|sekolah|sd|smp|sma|smk|"
+     r"mi|mts|ma|tk|paud|madrasah|pesantren|universitas|kampus)\b"),
+    ("place of worship", r"\b(mosque|church|temple|chapel|place of worship|masjid|mesjid|"
+     r"musholla|mushola|langgar|surau|gereja|pura|vihara|klenteng)\b"),
+    ("government", r"\b(government|townhall|town hall|public building|office|courthouse|police|"
+     r"kantor|dprd|bupati|camat|lurah|kelurahan|polsek|polres|koramil)\b"),
+    ("transport", r"\b(airport|aerodrome|bandara|bandar udara|terminal|station|bus station|"
+     r"pelabuhan|port|transportation|parking)\b"),
+    ("commercial", r"\b(commercial|retail|shop|market|marketplace|pasar|toko|kios|warung|supermarket|"
+     r"bank|hotel|warehouse|gudang|industrial|ruko|office building)\b"),
+    ("recreation", r"\b(stadium|sports|sports centre|lapangan|gedung olahraga|gor|park|taman|"
+     r"recreation|community centre|gedung pemuda)\b"),
+    ("public facility", r"\b(public|community|civic|fire station|pemadam|balai|gedung|"
+     r"library|perpustakaan|post office|kantor pos)\b"),
+    ("residential", r"\b(house|residential|apartments|detached|terrace|hut|rumah|perumahan|"
+     r"dormitory|asrama|bungalow|semidetached house|farm)\b"),
+]
+_COMPILED = [(cls, re.compile(pat)) for cls, pat in _EXPOSURE_RULES]
+
+
+def _exposure_class(value: object) -> str | None:
+    key = normalise_name(value)
+    if not key:
+        return None
+    for cls, pattern in _COMPILED:
+        if pattern.search(key):
+            return cls
+    return None
+
+
+def exposure_class_from_types(
+    types: pd.Series, *, fallback: pd.Series | None = None, source: str = ""
+) -> tuple[pd.Series, StepReport]:
+    """InaSAFE exposure classes from OSM tags or Indonesian free-text types.
+
+    Parameters
+    ----------
+    types : Series of str
+        The most specific type first (``amenity``, a facility type, ``building``).
+    fallback : Series of str, optional
+        Tried where ``types`` gives no class (e.g. ``building`` when ``amenity``
+        is empty). OSM's ``building=yes`` says nothing and maps to ``"other"``.
+    source : str
+        Name of the layer, for the report.
+
+    Returns
+    -------
+    (Series of str, StepReport)
+        ``exposure_class`` aligned on ``types``' index, one of
+        :data:`BUILDING_EXPOSURE_CLASSES`; the report counts the features whose
+        type was unknown (mapped to ``"other"``: a repair, not a rejection).
+    """
+    classes = types.map(_exposure_class)
+    if fallback is not None:
+        classes = classes.where(classes.notna(), fallback.map(_exposure_class))
+    report = StepReport(step="classify exposure", source=source, n_in=len(types))
+    unknown = classes.isna()
+    report.repair("unknown type mapped to 'other'", int(unknown.sum()))
+    return classes.fillna("other").rename("exposure_class"), report
+
+
+_ROAD_MAP = {
+    "motorway": "motorway", "motorway_link": "motorway",
+    "trunk": "primary", "trunk_link": "primary", "primary": "primary", "primary_link": "primary",
+    "secondary": "secondary", "secondary_link": "secondary",
+    "tertiary": "secondary", "tertiary_link": "secondary",
+    "residential": "local", "unclassified": "local", "living_street": "local",
+    "service": "local", "road": "local",
+    "track": "path", "path": "path", "footway": "path", "cycleway": "path",
+    "bridleway": "path", "steps": "path", "pedestrian": "path",
+    # Indonesian road status (BIG RBI REMARK / free text)
+    "jalan nasional": "primary", "jalan arteri": "primary", "jalan provinsi": "secondary",
+    "jalan kolektor": "secondary", "jalan kabupaten": "secondary", "jalan lokal": "local",
+    "jalan desa": "local", "jalan setapak": "path", "jalan lain": "other",
+}
+
+
+def road_class_from_highway(highway: pd.Series, *, source: str = "") -> tuple[pd.Series, StepReport]:
+    """InaSAFE road classes from OSM ``highway`` values or Indonesian road status text.
+
+    Returns
+    -------
+    (Series of str, StepReport)
+        ``road_class`` in :data:`ROAD_CLASSES`; unknown values become
+        ``"other"``, counted in the report.
+    """
+    key = highway.map(lambda v: normalise_name(v).replace(" ", "_") if v is not None else "")
+    classes = key.map(_ROAD_MAP)
+    missing = classes.isna()
+    # Indonesian keys contain spaces: try them too
+    classes = classes.where(~missing, highway.map(lambda v: _ROAD_MAP.get(normalise_name(v))))
+    report = StepReport(step="classify roads", source=source, n_in=len(highway))
+    unknown = classes.isna()
+    report.repair("unknown road type mapped to 'other'", int(unknown.sum()))
+    return classes.fillna("other").rename("road_class"), report
+
+
+def bridge_flag(values: pd.Series) -> pd.Series:
+    """Boolean bridge flag from OSM-style values (``yes``, ``viaduct``, ``1``, ``true``).
+
+    Examples
+    --------
+    >>> bridge_flag(pd.Series(["yes", None, "no", "viaduct", True])).tolist()
+    [True, False, False, True, True]
+    """
+
+    def flag(v: object) -> bool:
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return False
+        if isinstance(v, bool):
+            return v
+        return normalise_name(v) not in ("", "no", "false", "0")
+
+    return values.map(flag).astype(bool).rename("bridge")
