@@ -1,0 +1,3 @@
+from kotacerdas_gis.cli import main
+
+main()

@@ -1,0 +1,147 @@
+"""Command line: ``kotacerdas demo``, ``kotacerdas run MANIFEST``, ``kotacerdas check MANIFEST``.
+
+Errors of the package's family are shown as one clear message and exit code 2;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from .errors import KotaCerdasError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="kotacerdas_gis: flood-risk planning for the rebuilding of Masamba, Luwu Utara.",
+)
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+LangOption = Annotated[str, typer.Option("--lang", help="Labels: 'id' (Bahasa Indonesia) or 'en'.")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")]
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err_console, show_path=False)],
+        force=True,
+    )
+
+
+def _guard(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except KotaCerdasError as exc:
+        err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}")
+        raise typer.Exit(code=2) from None
+
+
+def _plan_and_write(manifest: Path | None, out: Path, lang: str) -> None:
+    from .datasets import load_demo
+    from .io.manifest import read_scenario
+    from .outputs.bundle import write_outputs
+    from .plan import PlanConfig, run_plan
+
+    with console.status("reading the scenario ..."):
+        scenario = load_demo() if manifest is None else read_scenario(manifest)
+    console.print(
+        f"[bold]{scenario.name}[/] ({'demonstration reconstruction, not official data' if scenario.demonstration else 'user data'})"
+    )
+    with console.status("planning ..."):
+        result = run_plan(scenario, PlanConfig(lang=lang))
+    with console.status(f"writing outputs to {out} ..."):
+        files = write_outputs(result, out)
+    _print_summary(result.summary())
+    table = Table(title="Outputs", show_header=False)
+    for f in files:
+        table.add_row(str(f))
+    console.print(table)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    counts = summary["scenario"]["counts"]
+    table = Table(title="Scenario", show_header=True)
+    table.add_column("layer")
+    table.add_column("features", justify="right")
+    for k, v in counts.items():
+        table.add_row(k, f"{v:,}")
+    console.print(table)
+    val = summary["validation"]
+    for remark in val["remarks"]:
+        console.print(f"[yellow]note:[/] {remark}")
+    repaired = sum(s["n_repaired"] for s in val["accounting"])
+    rejected = sum(s["n_rejected"] for s in val["accounting"])
+    console.print(f"input accounting: {repaired} features repaired, {rejected} rejected")
+    for section in ("hazard_console", "impact_console", "access_console"):
+        for line in summary.get(section, []):
+            console.print(line)
+
+
+@app.command()
+def demo(
+    out: OutOption = Path("out/masamba"),
+    lang: LangOption = "id",
+    verbose: VerboseOption = False,
+) -> None:
+    """Run the whole plan on the bundled Masamba scenario (a demonstration reconstruction)."""
+    _setup_logging(verbose)
+    _guard(lambda: _plan_and_write(None, out, lang))
+
+
+@app.command()
+def run(
+    manifest: Annotated[Path, typer.Argument(help="Scenario manifest (JSON), like data/scenario.json.")],
+    out: OutOption = Path("out/plan"),
+    lang: LangOption = "id",
+    verbose: VerboseOption = False,
+) -> None:
+    """Run the whole plan on the scenario a manifest describes."""
+    _setup_logging(verbose)
+    _guard(lambda: _plan_and_write(manifest, out, lang))
+
+
+@app.command()
+def check(
+    manifest: Annotated[Path, typer.Argument(help="Scenario manifest (JSON).")],
+    verbose: VerboseOption = False,
+) -> None:
+    """Read and validate a scenario; print counts, repairs and problems. Exit 1 on problems."""
+    _setup_logging(verbose)
+    from .io.manifest import read_scenario
+
+    scenario = _guard(lambda: read_scenario(manifest))
+    report = scenario.validate()
+    _print_summary({"scenario": scenario.summary(), "validation": report.to_dict()})
+    for step in report.accounting:
+        if step["n_repaired"] or step["n_rejected"] or step["notes"]:
+            console.print(
+                f"{step['step']}: {step['n_in']} in, repaired {step['reasons_repaired']}, "
+                f"rejected {step['reasons_rejected']}, notes {step['notes']}"
+            )
+    for problem in report.problems:
+        err_console.print(f"[bold red]problem:[/] {problem}")
+    if not report.ok:
+        raise typer.Exit(code=1)
+    console.print("[green]scenario OK[/]")
+
+
+def main() -> None:  # pragma: no cover - console entry point alias
+    """Entry point for ``python -m kotacerdas_gis``."""
+    app(prog_name="kotacerdas")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
