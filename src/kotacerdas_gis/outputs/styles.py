@@ -1,0 +1,725 @@
+"""One palette and one legend per class, shared by the web map, QGIS styles and the report.
+
+Everything an output shows in colour comes from here, so that a hazard zone
+is the same red in the browser, in QGIS and in the report. Each known layer
+of the output contract (``docs/DATA_MODEL.md``) has a :class:`LayerStyle`:
+a title in Bahasa Indonesia and English, a default colour, and, where the
+layer is classified, the column it is classified on and one
+:class:`ClassStyle` per class. Unknown layer names get a neutral default.
+
+:func:`resolve_classes` turns a style and the data into the legend entries
+actually needed (classes present, in palette order, with their colours and
+labels); the web map, :mod:`~kotacerdas_gis.outputs.qgis` and the report all
+call it.
+
+Hazard classes use the PetaBencana / InaSAFE flood-depth colours: high
+``#F03B20``, medium ``#FEB24C``, low ``#FFFFB2``, use caution ``#A6D96A`` and
+grey ``#8C8C8C`` for not exposed. A hazard class set that carries its own
+colours (a ``colour`` column in the zones layer, or ``class_colours=``)
+overrides the palette.
+
+Examples
+--------
+>>> style = layer_style("hazard_zones")
+>>> style.class_column, style.class_style("high").colour
+('hazard_class', '#F03B20')
+>>> style.class_style("use caution").label("en")
+'Use caution'
+>>> layer_style("my_custom_layer").title("id")
+'my_custom_layer'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+import pandas as pd
+
+__all__ = [
+    "Lang",
+    "ClassStyle",
+    "LayerStyle",
+    "LegendEntry",
+    "HAZARD_CLASSES",
+    "ROAD_CLASSES",
+    "EXPOSURE_CLASSES",
+    "FLOOD_MATERIAL_CLASSES",
+    "LAYER_STYLES",
+    "DEFAULT_STYLE",
+    "COLUMN_LABELS",
+    "UNCLASSIFIED_COLOUR",
+    "check_lang",
+    "normalise_key",
+    "layer_style",
+    "column_label",
+    "resolve_classes",
+    "key_columns",
+    "hex_to_rgba",
+]
+
+Lang = Literal["id", "en"]
+_LANGS: tuple[str, ...] = get_args(Lang)
+
+#: Colour of values a palette does not know (and of missing class values).
+UNCLASSIFIED_COLOUR = "#BDBDBD"
+
+
+def check_lang(lang: str) -> Lang:
+    """Return ``lang`` if it is a supported language, else raise ``ValueError``.
+
+    Examples
+    --------
+    >>> check_lang("en")
+    'en'
+    >>> check_lang("fr")
+    Traceback (most recent call last):
+    ...
+    ValueError: lang: expected one of 'id', 'en', found 'fr'. Use lang="id" (Bahasa Indonesia) or lang="en".
+    """
+    if lang not in _LANGS:
+        raise ValueError(
+            f"lang: expected one of {', '.join(repr(x) for x in _LANGS)}, found {lang!r}. "
+            'Use lang="id" (Bahasa Indonesia) or lang="en".'
+        )
+    return lang  # type: ignore[return-value]
+
+
+def normalise_key(value: Any) -> str:
+    """Normalise a class value for palette look-up: lower case, spaces and dashes to ``_``.
+
+    Examples
+    --------
+    >>> normalise_key(" Place of Worship ")
+    'place_of_worship'
+    >>> normalise_key("use-caution")
+    'use_caution'
+    """
+    return re.sub(r"[\s\-]+", "_", str(value).strip().lower())
+
+
+def hex_to_rgba(colour: str, alpha: float = 1.0) -> tuple[int, int, int, int]:
+    """Convert ``#RRGGBB`` to an ``(r, g, b, a)`` tuple of 0-255 integers (QGIS colours).
+
+    Examples
+    --------
+    >>> hex_to_rgba("#F03B20")
+    (240, 59, 32, 255)
+    >>> hex_to_rgba("#000000", 0.5)
+    (0, 0, 0, 128)
+    """
+    c = colour.lstrip("#")
+    if not re.fullmatch(r"[0-9A-Fa-f]{6}", c):
+        raise ValueError(f"colour: expected '#RRGGBB', found {colour!r}.")
+    return (int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), int(round(alpha * 255)))
+
+
+@dataclass(frozen=True)
+class ClassStyle:
+    """The look of one class of a classified layer.
+
+    Attributes
+    ----------
+    key : str
+        The normalised class value (see :func:`normalise_key`).
+    label_id, label_en : str
+        Legend labels in Bahasa Indonesia and English.
+    colour : str
+        ``#RRGGBB``: fill colour of polygons and markers, line colour of lines.
+    weight_px : float or None
+        Line width in screen pixels for line layers (None: the layer's).
+    """
+
+    key: str
+    label_id: str
+    label_en: str
+    colour: str
+    weight_px: float | None = None
+
+    def label(self, lang: Lang = "id") -> str:
+        """The label in ``lang``."""
+        return self.label_id if check_lang(lang) == "id" else self.label_en
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """How one layer is drawn everywhere.
+
+    Attributes
+    ----------
+    name : str
+        Layer name of the output contract (``hazard_zones``, ``roads`` ...).
+    title_id, title_en : str
+        Layer title in Bahasa Indonesia and English.
+    colour : str
+        Default fill (polygons, markers) or line (lines) colour, ``#RRGGBB``.
+    outline : str
+        Outline colour of polygons and markers, ``#RRGGBB``.
+    weight_px : float
+        Line or outline width in screen pixels (QGIS: converted to mm).
+    fill_opacity : float
+        0-1; 0 draws outlines only (admin boundaries).
+    radius_px : float
+        Marker radius in screen pixels for point layers.
+    dash : str or None
+        Leaflet dash array such as ``"4 4"``; None for solid lines.
+    class_column : str or None
+        Column the layer is classified on; None for a single symbol.
+    classes : tuple of ClassStyle
+        Known classes, in legend order.
+    key_columns : tuple of str
+        Columns shown in popups (the first present one is the tooltip).
+    """
+
+    name: str
+    title_id: str
+    title_en: str
+    colour: str
+    outline: str = "#404040"
+    weight_px: float = 1.0
+    fill_opacity: float = 0.6
+    radius_px: float = 6.0
+    dash: str | None = None
+    class_column: str | None = None
+    classes: tuple[ClassStyle, ...] = ()
+    key_columns: tuple[str, ...] = ()
+    _by_key: dict[str, ClassStyle] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_key", {c.key: c for c in self.classes})
+
+    def title(self, lang: Lang = "id") -> str:
+        """The layer title in ``lang``."""
+        return self.title_id if check_lang(lang) == "id" else self.title_en
+
+    def class_style(self, value: Any) -> ClassStyle | None:
+        """The :class:`ClassStyle` of a class value (normalised), or None when unknown."""
+        return self._by_key.get(normalise_key(value))
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One legend line: a class value present in the data, with its look.
+
+    Attributes
+    ----------
+    value : object
+        The class value exactly as it is in the data (None for a single-symbol layer).
+    label : str
+        Legend label in the requested language.
+    colour : str
+        ``#RRGGBB`` fill (polygons, markers) or line colour.
+    weight_px : float
+        Line width in screen pixels.
+    count : int
+        Number of features with this value.
+    """
+
+    value: Any
+    label: str
+    colour: str
+    weight_px: float
+    count: int
+
+
+def _c(
+    key: str, label_id: str, label_en: str, colour: str, weight_px: float | None = None
+) -> ClassStyle:
+    return ClassStyle(key, label_id, label_en, colour, weight_px)
+
+
+#: PetaBencana flood-depth classes (InaSAFE), worst first, plus "not exposed".
+HAZARD_CLASSES: tuple[ClassStyle, ...] = (
+    _c("high", "Tinggi", "High", "#F03B20"),
+    _c("medium", "Sedang", "Medium", "#FEB24C"),
+    _c("low", "Rendah", "Low", "#FFFFB2"),
+    _c("use_caution", "Waspada", "Use caution", "#A6D96A"),
+    _c("not_exposed", "Tidak terdampak", "Not exposed", "#8C8C8C"),
+    # hazard.classes names the class of values outside every interval "none"
+    _c("none", "Tidak terdampak", "Not exposed", "#8C8C8C"),
+)
+
+#: InaSAFE road classes, widest first.
+ROAD_CLASSES: tuple[ClassStyle, ...] = (
+    _c("motorway", "Jalan bebas hambatan", "Motorway", "#B2182B", 4.0),
+    _c("primary", "Jalan primer", "Primary road", "#E34A33", 3.0),
+    _c("secondary", "Jalan sekunder", "Secondary road", "#FC8D59", 2.5),
+    _c("local", "Jalan lokal", "Local road", "#525252", 1.5),
+    _c("path", "Jalan setapak", "Path", "#969696", 1.0),
+    _c("other", "Lainnya", "Other", "#BDBDBD", 1.0),
+)
+
+#: InaSAFE building / facility exposure classes.
+EXPOSURE_CLASSES: tuple[ClassStyle, ...] = (
+    _c("residential", "Permukiman", "Residential", "#E5C494"),
+    _c("education", "Pendidikan", "Education", "#1F78B4"),
+    _c("health", "Kesehatan", "Health", "#E31A1C"),
+    _c("transport", "Transportasi", "Transport", "#6A3D9A"),
+    _c("place_of_worship", "Tempat ibadah", "Place of worship", "#33A02C"),
+    _c("government", "Pemerintahan", "Government", "#FF7F00"),
+    _c("commercial", "Perdagangan", "Commercial", "#FB9A99"),
+    _c("recreation", "Rekreasi", "Recreation", "#B2DF8A"),
+    _c("public_facility", "Fasilitas umum", "Public facility", "#A6CEE3"),
+    _c("evacuation_centre", "Pusat evakuasi", "Evacuation centre", "#B15928"),
+    _c("other", "Lainnya", "Other", "#BDBDBD"),
+)
+
+#: Material of the observed 13 July 2020 flood.
+FLOOD_MATERIAL_CLASSES: tuple[ClassStyle, ...] = (
+    _c("mud", "Lumpur", "Mud", "#8C6D31"),
+    _c("water", "Air", "Water", "#4292C6"),
+)
+
+_ADMIN_KEYS = ("admin_name", "admin_code", "admin_level")
+_BUILDING_KEYS = ("name", "asset_id", "exposure_class", "building")
+
+#: Styles of the layers of the output contract.
+LAYER_STYLES: dict[str, LayerStyle] = {
+    s.name: s
+    for s in (
+        LayerStyle(
+            "admin_kabupaten",
+            "Batas kabupaten",
+            "Regency boundary",
+            "#000000",
+            outline="#000000",
+            weight_px=3.0,
+            fill_opacity=0.0,
+            key_columns=_ADMIN_KEYS,
+        ),
+        LayerStyle(
+            "admin_kecamatan",
+            "Batas kecamatan",
+            "Sub-district boundaries",
+            "#252525",
+            outline="#252525",
+            weight_px=2.0,
+            fill_opacity=0.0,
+            dash="6 3",
+            key_columns=_ADMIN_KEYS,
+        ),
+        LayerStyle(
+            "admin_desa",
+            "Batas desa",
+            "Village boundaries",
+            "#737373",
+            outline="#737373",
+            weight_px=1.0,
+            fill_opacity=0.0,
+            dash="2 3",
+            key_columns=_ADMIN_KEYS,
+        ),
+        LayerStyle(
+            "rivers", "Sungai", "Rivers", "#2B8CBE", weight_px=2.5, key_columns=("name", "river_id")
+        ),
+        LayerStyle(
+            "streams",
+            "Alur sungai (DEM)",
+            "Streams (DEM)",
+            "#74A9CF",
+            weight_px=1.2,
+            key_columns=("stream_id", "strahler_order", "upstream_area_km2"),
+        ),
+        LayerStyle(
+            "roads",
+            "Jalan",
+            "Roads",
+            "#525252",
+            weight_px=1.5,
+            class_column="road_class",
+            classes=ROAD_CLASSES,
+            key_columns=("name", "road_class", "highway", "bridge", "asset_id"),
+        ),
+        LayerStyle(
+            "buildings",
+            "Bangunan",
+            "Buildings",
+            "#E5C494",
+            weight_px=0.5,
+            fill_opacity=0.8,
+            class_column="exposure_class",
+            classes=EXPOSURE_CLASSES,
+            key_columns=_BUILDING_KEYS,
+        ),
+        LayerStyle(
+            "facilities",
+            "Fasilitas penting",
+            "Key facilities",
+            "#1F78B4",
+            outline="#FFFFFF",
+            weight_px=1.5,
+            fill_opacity=0.95,
+            radius_px=7.0,
+            class_column="exposure_class",
+            classes=EXPOSURE_CLASSES,
+            key_columns=("name", "facility_type", "exposure_class", "capacity_persons", "asset_id"),
+        ),
+        LayerStyle(
+            "bridges",
+            "Jembatan",
+            "Bridges",
+            "#4D4D4D",
+            outline="#FFFFFF",
+            weight_px=1.0,
+            fill_opacity=0.95,
+            radius_px=5.0,
+            key_columns=("name", "river", "road_id", "asset_id"),
+        ),
+        LayerStyle(
+            "observed_flood_2020",
+            "Banjir bandang 13 Juli 2020 (teramati)",
+            "Observed flash flood, 13 July 2020",
+            "#8C6D31",
+            outline="#5C4A1F",
+            weight_px=1.0,
+            fill_opacity=0.45,
+            class_column="material",
+            classes=FLOOD_MATERIAL_CLASSES,
+            key_columns=("flood_id", "material", "depth_min_m", "depth_max_m"),
+        ),
+        LayerStyle(
+            "hazard_zones",
+            "Zona bahaya banjir",
+            "Flood hazard zones",
+            "#FEB24C",
+            outline="#7F2704",
+            weight_px=0.5,
+            fill_opacity=0.6,
+            class_column="hazard_class",
+            classes=HAZARD_CLASSES,
+            key_columns=(
+                "hazard_class",
+                "depth_min_m",
+                "depth_max_m",
+                "displacement_rate",
+                "area_m2",
+                "source",
+                "zone_id",
+            ),
+        ),
+        LayerStyle(
+            "impact_buildings",
+            "Bangunan terdampak",
+            "Affected buildings",
+            "#E5C494",
+            outline="#7F2704",
+            weight_px=1.0,
+            fill_opacity=0.9,
+            class_column="exposure_class",
+            classes=EXPOSURE_CLASSES,
+            key_columns=_BUILDING_KEYS + ("hazard_class", "affected"),
+        ),
+        LayerStyle(
+            "impact_roads",
+            "Jalan terdampak",
+            "Affected roads",
+            "#525252",
+            weight_px=2.0,
+            class_column="road_class",
+            classes=ROAD_CLASSES,
+            key_columns=("name", "road_class", "hazard_class", "length_m", "asset_id"),
+        ),
+        LayerStyle(
+            "impact_facilities",
+            "Fasilitas terdampak",
+            "Affected facilities",
+            "#1F78B4",
+            outline="#7F2704",
+            weight_px=2.0,
+            fill_opacity=0.95,
+            radius_px=7.0,
+            class_column="exposure_class",
+            classes=EXPOSURE_CLASSES,
+            key_columns=("name", "facility_type", "exposure_class", "hazard_class", "asset_id"),
+        ),
+        LayerStyle(
+            "aggregation_summary",
+            "Ringkasan per desa",
+            "Summary per village",
+            "#9E9AC8",
+            outline="#54278F",
+            weight_px=1.0,
+            fill_opacity=0.25,
+            key_columns=("admin_name", "admin_code", "total_affected", "displaced"),
+        ),
+        LayerStyle(
+            "sensor_sites",
+            "Usulan lokasi sensor",
+            "Proposed sensor sites",
+            "#6A3D9A",
+            outline="#FFFFFF",
+            weight_px=2.0,
+            fill_opacity=1.0,
+            radius_px=8.0,
+            key_columns=("site_id", "sensor_type", "rank", "name"),
+        ),
+        LayerStyle(
+            "service_points",
+            "Usulan titik layanan",
+            "Proposed service points",
+            "#1B9E77",
+            outline="#FFFFFF",
+            weight_px=2.0,
+            fill_opacity=1.0,
+            radius_px=8.0,
+            key_columns=("site_id", "name", "service_type", "capacity_persons"),
+        ),
+        LayerStyle(
+            "rebuild_priorities",
+            "Prioritas pembangunan kembali",
+            "Rebuild priorities",
+            "#D95F02",
+            outline="#7F2704",
+            weight_px=1.5,
+            fill_opacity=0.8,
+            radius_px=6.0,
+            key_columns=("priority_rank", "name", "asset_id", "score", "exposure_class"),
+        ),
+    )
+}
+
+#: Style of a layer name that is not in :data:`LAYER_STYLES` (a neutral grey-blue).
+DEFAULT_STYLE = LayerStyle(
+    "", "", "", "#7B8FA6", outline="#3F4A57", weight_px=1.5, fill_opacity=0.4
+)
+
+#: Popup labels of the canonical columns: ``{column: (label_id, label_en)}``.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "asset_id": ("ID aset", "Asset ID"),
+    "name": ("Nama", "Name"),
+    "building": ("Jenis bangunan", "Building type"),
+    "exposure_class": ("Kelas keterpaparan", "Exposure class"),
+    "hazard_class": ("Kelas bahaya", "Hazard class"),
+    "class_rank": ("Peringkat kelas", "Class rank"),
+    "depth_min_m": ("Kedalaman min. (m)", "Min. depth (m)"),
+    "depth_max_m": ("Kedalaman maks. (m)", "Max. depth (m)"),
+    "displacement_rate": ("Laju pengungsian", "Displacement rate"),
+    "area_m2": ("Luas (m²)", "Area (m²)"),
+    "length_m": ("Panjang (m)", "Length (m)"),
+    "source": ("Sumber", "Source"),
+    "zone_id": ("ID zona", "Zone ID"),
+    "road_class": ("Kelas jalan", "Road class"),
+    "highway": ("Tag OSM highway", "OSM highway tag"),
+    "bridge": ("Jembatan", "Bridge"),
+    "admin_name": ("Nama wilayah", "Area name"),
+    "admin_code": ("Kode wilayah", "Area code"),
+    "admin_level": ("Tingkat", "Level"),
+    "facility_type": ("Jenis fasilitas", "Facility type"),
+    "capacity_persons": ("Kapasitas (orang)", "Capacity (persons)"),
+    "flood_id": ("ID banjir", "Flood ID"),
+    "material": ("Material", "Material"),
+    "river_id": ("ID sungai", "River ID"),
+    "river": ("Sungai", "River"),
+    "road_id": ("ID jalan", "Road ID"),
+    "affected": ("Terdampak", "Affected"),
+    "total_affected": ("Total terdampak", "Total affected"),
+    "displaced": ("Mengungsi", "Displaced"),
+    "stream_id": ("ID alur", "Stream ID"),
+    "strahler_order": ("Orde Strahler", "Strahler order"),
+    "upstream_area_km2": ("Luas hulu (km²)", "Upstream area (km²)"),
+    "site_id": ("ID lokasi", "Site ID"),
+    "sensor_type": ("Jenis sensor", "Sensor type"),
+    "service_type": ("Jenis layanan", "Service type"),
+    "rank": ("Peringkat", "Rank"),
+    "priority_rank": ("Peringkat prioritas", "Priority rank"),
+    "score": ("Skor", "Score"),
+}
+
+
+def layer_style(name: str) -> LayerStyle:
+    """The :class:`LayerStyle` of a layer name; a neutral default titled ``name`` when unknown."""
+    style = LAYER_STYLES.get(name)
+    if style is not None:
+        return style
+    return LayerStyle(
+        name,
+        name,
+        name,
+        DEFAULT_STYLE.colour,
+        outline=DEFAULT_STYLE.outline,
+        weight_px=DEFAULT_STYLE.weight_px,
+        fill_opacity=DEFAULT_STYLE.fill_opacity,
+    )
+
+
+def column_label(column: str, lang: Lang = "id") -> str:
+    """Popup label of a column in ``lang`` (the column name itself when unknown).
+
+    Examples
+    --------
+    >>> column_label("area_m2", "en"), column_label("foo_bar")
+    ('Area (m²)', 'foo_bar')
+    """
+    labels = COLUMN_LABELS.get(column)
+    if labels is None:
+        return column
+    return labels[0] if check_lang(lang) == "id" else labels[1]
+
+
+def _ramp(n: int) -> list[str]:
+    """``n`` colours from the hazard palette, worst first (for unknown ranked classes)."""
+    base = [c.colour for c in HAZARD_CLASSES[:4]]
+    if n <= len(base):
+        step = (len(base) - 1) / max(n - 1, 1)
+        return [base[round(i * step)] for i in range(n)]
+    return [base[min(i * len(base) // n, len(base) - 1)] for i in range(n)]
+
+
+def resolve_classes(
+    style: LayerStyle,
+    data: pd.DataFrame,
+    *,
+    lang: Lang = "id",
+    class_colours: Mapping[str, str] | None = None,
+    colour_col: str = "colour",
+    rank_col: str = "class_rank",
+) -> list[LegendEntry]:
+    """The legend entries a layer needs: classes present in ``data``, with colour and label.
+
+    Order: the palette's classes first (in palette order), then values the palette does
+    not know (by ``rank_col`` descending when the column exists, else alphabetically),
+    then missing values. A single-symbol layer (no ``class_column``, or the column
+    absent from ``data``) gets one entry with ``value=None``.
+
+    Colour of a class, first found: ``class_colours[value]``; the ``colour_col`` column
+    of the data (a hazard class set that carries colours); the palette; for unknown
+    values of a layer with ``rank_col``, a ramp of the hazard palette by rank; else
+    :data:`UNCLASSIFIED_COLOUR`. Labels of hazard zones come from the data's
+    ``label_id`` / ``label_en`` columns when present, else from the palette.
+
+    Parameters
+    ----------
+    style : LayerStyle
+        The layer's style (:func:`layer_style`).
+    data : DataFrame or GeoDataFrame
+        The layer (any CRS: only attributes are read).
+    lang : {"id", "en"}
+        Language of the labels.
+    class_colours : mapping of str to str, optional
+        ``{class value: "#RRGGBB"}`` overrides.
+    colour_col, rank_col : str
+        Optional columns with a colour and a rank per feature.
+
+    Returns
+    -------
+    list of LegendEntry
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> zones = pd.DataFrame({"hazard_class": ["low", "high", "low"]})
+    >>> [(e.value, e.label, e.colour, e.count)
+    ...  for e in resolve_classes(layer_style("hazard_zones"), zones, lang="en")]
+    [('high', 'High', '#F03B20', 1), ('low', 'Low', '#FFFFB2', 2)]
+    """
+    check_lang(lang)
+    col = style.class_column
+    if col is None or col not in data.columns:
+        return [
+            LegendEntry(
+                None,
+                style.title(lang),
+                _colour_override(class_colours, None, style.colour),
+                style.weight_px,
+                len(data),
+            )
+        ]
+    values = data[col]
+    present = values.dropna()
+    counts = present.value_counts(sort=False)
+    colours_from_data: dict[Any, str] = {}
+    if colour_col in data.columns:
+        pairs = data[[col, colour_col]].dropna().drop_duplicates(subset=[col])
+        colours_from_data = {
+            v: str(c)
+            for v, c in zip(pairs[col], pairs[colour_col], strict=True)
+            if re.fullmatch(r"#[0-9A-Fa-f]{6}", str(c))
+        }
+    label_col = f"label_{lang}"
+    labels_from_data: dict[Any, str] = {}
+    if label_col in data.columns:
+        pairs = data[[col, label_col]].dropna().drop_duplicates(subset=[col])
+        labels_from_data = {v: str(lab) for v, lab in zip(pairs[col], pairs[label_col], strict=True)}
+    ranks: dict[Any, float] = {}
+    if rank_col in data.columns:
+        ranks = data.groupby(col)[rank_col].max().to_dict()
+
+    known = [v for v in counts.index if style.class_style(v) is not None]
+    order = {c.key: i for i, c in enumerate(style.classes)}
+    known.sort(key=lambda v: order[normalise_key(v)])
+    unknown = [v for v in counts.index if style.class_style(v) is None]
+    if ranks:
+        unknown.sort(key=lambda v: (-float(ranks.get(v, 0) or 0), str(v)))
+    else:
+        unknown.sort(key=str)
+    ramp = dict(zip(unknown, _ramp(len(unknown)), strict=True)) if ranks and unknown else {}
+
+    entries = []
+    for v in known + unknown:
+        cs = style.class_style(v)
+        colour = colours_from_data.get(v) or (cs.colour if cs else ramp.get(v, UNCLASSIFIED_COLOUR))
+        colour = _colour_override(class_colours, v, colour)
+        label = labels_from_data.get(v) or (cs.label(lang) if cs else str(v))
+        weight = cs.weight_px if cs and cs.weight_px is not None else style.weight_px
+        entries.append(LegendEntry(v, label, colour, weight, int(counts[v])))
+    n_missing = int(values.isna().sum())
+    if n_missing:
+        entries.append(
+            LegendEntry(
+                None,
+                "Tidak terklasifikasi" if lang == "id" else "Unclassified",
+                UNCLASSIFIED_COLOUR,
+                style.weight_px,
+                n_missing,
+            )
+        )
+    return entries
+
+
+def _colour_override(overrides: Mapping[str, str] | None, value: Any, colour: str) -> str:
+    if not overrides:
+        return colour
+    if value in overrides:
+        return overrides[value]
+    return overrides.get(normalise_key(value), colour) if value is not None else colour
+
+
+def key_columns(
+    style: LayerStyle,
+    data: pd.DataFrame,
+    *,
+    max_columns: int = 6,
+    columns: Sequence[str] | None = None,
+) -> list[str]:
+    """The popup columns of a layer: ``columns`` if given, else the style's key columns present.
+
+    Unknown layers (no key column present) show their first ``max_columns`` attribute columns.
+
+    Raises
+    ------
+    SchemaError
+        If ``columns`` names a column the data does not have.
+    """
+    from ..errors import SchemaError
+
+    attrs = [c for c in data.columns if c != getattr(data, "_geometry_column_name", "geometry")]
+    if columns is not None:
+        missing = [c for c in columns if c not in data.columns]
+        if missing:
+            raise SchemaError(
+                f"{style.name or 'layer'}: popup columns {missing} not found; the layer has "
+                f"{attrs}. Pass existing columns in popup_columns=."
+            )
+        return list(columns)
+    chosen = [c for c in style.key_columns if c in data.columns]
+    if (
+        style.class_column
+        and style.class_column in data.columns
+        and style.class_column not in chosen
+    ):
+        chosen.append(style.class_column)
+    if not chosen:
+        chosen = attrs[:max_columns]
+    return chosen

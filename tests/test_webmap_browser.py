@@ -1,0 +1,230 @@
+"""The written web map in a real headless Chromium (offline), through Python playwright.
+
+Skips when /usr/bin/chromium or playwright is missing, unless CI=true (then it fails).
+Never downloads playwright's own browsers: it drives the system Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import folium
+import geopandas as gpd
+from shapely.geometry import LineString, Point, box
+
+from kotacerdas_gis.outputs.webmap import web_map, write_web_map
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+X0, Y0 = 203080.0, 9717839.0
+CRS = "EPSG:32751"
+
+pytestmark = pytest.mark.browser
+
+
+def _need_browser() -> None:
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(CHROMIUM)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("python playwright")
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"browser tests need {missing} (CI=true: not skipping)")
+        pytest.skip(f"browser tests need {missing}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def make_layers() -> dict[str, gpd.GeoDataFrame]:
+    """1 kecamatan, 4 hazard zones, 2 roads, 30 buildings, 2 facilities (39 features)."""
+    zones = gpd.GeoDataFrame(
+        {"hazard_class": ["high", "medium", "low", "use_caution"], "class_rank": [4, 3, 2, 1]},
+        geometry=[
+            box(X0 - 1500 + i * 700, Y0 - 1000, X0 - 800 + i * 700, Y0 + 1000) for i in range(4)
+        ],
+        crs=CRS,
+    )
+    classes = ["residential", "health", "education", "place of worship"]
+    buildings = gpd.GeoDataFrame(
+        {
+            "asset_id": [f"B{i:03d}" for i in range(30)],
+            "exposure_class": [classes[i % 4] for i in range(30)],
+        },
+        geometry=[
+            box(X0 - 1400 + i * 450, Y0 - 800 + j * 350, X0 - 1380 + i * 450, Y0 - 785 + j * 350)
+            for i in range(6)
+            for j in range(5)
+        ],
+        crs=CRS,
+    )
+    roads = gpd.GeoDataFrame(
+        {"name": ["Jl. Poros Masamba", "Jl. Desa"], "road_class": ["primary", "local"]},
+        geometry=[
+            LineString([(X0 - 2000, Y0), (X0 + 2000, Y0 + 200)]),
+            LineString([(X0, Y0 - 1500), (X0 + 100, Y0 + 1500)]),
+        ],
+        crs=CRS,
+    )
+    facilities = gpd.GeoDataFrame(
+        {"name": ["RSUD Andi Djemma", "SDN 1 Masamba"], "exposure_class": ["health", "education"]},
+        geometry=[Point(X0 + 300, Y0 + 300), Point(X0 - 600, Y0 - 200)],
+        crs=CRS,
+    )
+    kecamatan = gpd.GeoDataFrame(
+        {"admin_name": ["Masamba"]},
+        geometry=[box(X0 - 2500, Y0 - 2000, X0 + 2500, Y0 + 2000)],
+        crs=CRS,
+    )
+    return {
+        "admin_kecamatan": kecamatan,
+        "hazard_zones": zones,
+        "roads": roads,
+        "buildings": buildings,
+        "facilities": facilities,
+    }
+
+
+class Page:
+    """A page with every request and page error recorded, the network refused."""
+
+    def __init__(self, browser: object) -> None:
+        self.page = browser.new_page(viewport={"width": 1200, "height": 800})  # type: ignore[attr-defined]
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(("file:", "data:"))
+                else route.abort()
+            ),
+        )
+
+    def external(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(("file:", "data:"))]
+
+    def paths(self) -> int:
+        return self.page.locator("path.leaflet-interactive").count()
+
+    def toggle(self, label: str) -> None:
+        self.page.locator(".leaflet-control-layers-overlays label", has_text=label).locator(
+            "input"
+        ).click()
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_map_renders_offline_toggles_and_pops_up(browser: object, tmp_path: Path) -> None:
+    path = write_web_map(
+        web_map(make_layers(), title="Masamba", lang="id", note="Data demonstrasi"),
+        tmp_path / "map.html",
+    )
+    pg = Page(browser)
+    pg.page.goto(path.as_uri())
+    pg.page.wait_for_selector("path.leaflet-interactive")
+    assert pg.paths() == 1 + 4 + 2 + 30 + 2
+    for label, n in [
+        ("Bangunan", 30),
+        ("Zona bahaya banjir", 4),
+        ("Jalan", 2),
+        ("Fasilitas penting", 2),
+        ("Batas kecamatan", 1),
+    ]:
+        pg.toggle(label)
+        assert pg.paths() == 39 - n, label
+        legend = pg.page.locator(".kc-legend .kc-sec", has_text=label).first
+        assert not legend.is_visible()
+        pg.toggle(label)
+        assert pg.paths() == 39
+        assert legend.is_visible()
+    # palette colours reach the SVG
+    assert pg.page.locator('path.leaflet-interactive[fill="#F03B20"]').count() == 1
+    assert pg.page.locator('path.leaflet-interactive[stroke="#E34A33"]').count() == 1
+    # click the second facility's circle marker where Leaflet placed it
+    lonlat = make_layers()["facilities"].to_crs(4326).geometry.iloc[1]
+    xy = pg.page.evaluate(
+        "([lat, lon]) => { const m = window[document.querySelector('.folium-map').id];"
+        " const p = m.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        [lonlat.y, lonlat.x],
+    )
+    box_ = pg.page.locator(".folium-map").bounding_box()
+    pg.page.mouse.click(box_["x"] + xy[0], box_["y"] + xy[1])
+    popup = pg.page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "SDN 1 Masamba" in popup.inner_text() and "Pendidikan" in popup.inner_text()
+    shot = tmp_path / "map.png"
+    pg.page.screenshot(path=str(shot))
+    assert _png_size(shot) == (1200, 800)
+    assert pg.errors == []
+    assert pg.external() == []
+    pg.page.close()
+
+
+def test_visible_subset_and_canvas_layer(browser: object, tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    x, y = X0 + rng.uniform(-2000, 2000, 3000), Y0 + rng.uniform(-2000, 2000, 3000)
+    many = gpd.GeoDataFrame(
+        {"asset_id": [f"b{i}" for i in range(3000)], "exposure_class": "residential"},
+        geometry=[box(a, b, a + 12, b + 10) for a, b in zip(x, y, strict=True)],
+        crs=CRS,
+    )
+    layers = make_layers()
+    layers["buildings"] = many
+    m = web_map(
+        layers, title="t", lang="en", visible=["hazard_zones", "buildings"], canvas_threshold=1000
+    )
+    path = write_web_map(m, tmp_path / "map.html")
+    pg = Page(browser)
+    pg.page.goto(path.as_uri())
+    pg.page.wait_for_selector("path.leaflet-interactive")
+    assert pg.paths() == 4  # buildings on canvas; admin, roads, facilities start unticked
+    assert pg.page.locator("canvas.leaflet-zoom-animated").count() == 1
+    pg.toggle("Roads")
+    assert pg.paths() == 6
+    assert pg.errors == [] and pg.external() == []
+    pg.page.close()
+
+
+def test_a_cdn_map_is_caught_by_the_request_recorder(browser: object, tmp_path: Path) -> None:
+    """Negative control: folium's own output asks the network for its assets."""
+    path = tmp_path / "cdn.html"
+    folium.Map(tiles=None).save(str(path))
+    pg = Page(browser)
+    pg.page.goto(path.as_uri())
+    pg.page.wait_for_timeout(300)
+    assert any("leaflet" in u for u in pg.external())
+    assert pg.errors  # L is not defined
+    pg.page.close()
