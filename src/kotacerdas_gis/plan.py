@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 import geopandas as gpd
 
 from . import __version__
@@ -74,6 +76,10 @@ class PlanResult:
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """All layers for the GeoPackage and the map, by the output contract's names."""
         return dict(self.scenario.layers())
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Attribute tables (no geometry) for the GeoPackage, by name."""
+        return {}
 
     def summary(self) -> dict[str, Any]:
         """Key figures for ``summary.json`` (JSON-ready)."""

@@ -1,0 +1,111 @@
+"""The output contract: one folder with ``map.html``, ``plan.gpkg``, ``report.html``, ``summary.json``.
+
+:func:`write_outputs` writes all four from a :class:`~kotacerdas_gis.plan.PlanResult`,
+each file atomically, so a folder never holds a half-written file.
+``summary.json`` lists the GeoPackage layers written (a layer appears only
+once its step has run).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+import geopandas as gpd
+
+from ..io.atomic import write_json_atomic
+from ..io.gpkg import write_geopackage
+from .qgis import qml_styles
+from .report import write_report
+from .webmap import web_map, write_web_map
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..plan import PlanResult
+
+__all__ = ["write_outputs", "OUTPUT_FILES", "MAP_HIDDEN"]
+
+#: The files of the output contract.
+OUTPUT_FILES = ("map.html", "plan.gpkg", "report.html", "summary.json")
+#: Layers drawn on the map but switched off when it opens (dense or secondary).
+MAP_HIDDEN = ("admin_desa", "buildings", "impact_roads", "streams", "aggregation_summary")
+#: Layers left off the web map (the GeoPackage has them): their content is drawn by another layer.
+_MAP_SKIP = ("admin_kabupaten", "aggregation_summary_kecamatan")
+
+
+def _map_layers(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    out = {}
+    for name, layer in layers.items():
+        if not isinstance(layer, gpd.GeoDataFrame) or name in _MAP_SKIP:
+            continue
+        if name == "buildings" and "impact_buildings" in layers:
+            continue  # impact_buildings is the same footprints, coloured by hazard
+        if name == "roads" and "impact_roads" in layers:
+            continue
+        out[name] = layer
+    return out
+
+
+def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write the output contract's files for one plan.
+
+    Parameters
+    ----------
+    result : PlanResult
+        From :func:`kotacerdas_gis.plan.run_plan`.
+    out_dir : path-like
+        Folder; created when missing. Files already there are replaced one by
+        one, atomically.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written: ``map.html``, ``plan.gpkg``, ``report.html``,
+        ``summary.json``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lang = result.config.lang
+    layers: dict[str, Any] = result.layers()
+    tables: dict[str, pd.DataFrame] = result.tables()
+
+    spatial = {k: v for k, v in layers.items() if isinstance(v, gpd.GeoDataFrame)}
+    gpkg = write_geopackage(
+        out / "plan.gpkg",
+        {**spatial, **tables},
+        styles=qml_styles(spatial, lang=lang),  # type: ignore[arg-type]
+    )
+
+    title = (
+        f"Rencana kota cerdas: {result.scenario.name}"
+        if lang == "id"
+        else f"Smart-city plan: {result.scenario.name}"
+    )
+    note = None
+    if result.scenario.demonstration:
+        note = (
+            "Data demonstrasi hasil rekonstruksi, bukan data resmi."
+            if lang == "id"
+            else "Demonstration reconstruction, not official data."
+        )
+    mlayers = _map_layers(spatial)
+    m = web_map(
+        mlayers,
+        title=title,
+        lang=lang,  # type: ignore[arg-type]
+        visible=[k for k in mlayers if k not in MAP_HIDDEN],
+        note=note,
+    )
+    html = write_web_map(m, out / "map.html")
+
+    summary = result.summary()
+    summary["outputs"] = {
+        "files": list(OUTPUT_FILES),
+        "gpkg_layers": sorted([*spatial, *tables]),
+        "map_layers": list(mlayers),
+    }
+    report = write_report(out / "report.html", summary, title=title, lang=lang)  # type: ignore[arg-type]
+    js = write_json_atomic(out / "summary.json", summary)
+    return [html, gpkg, report, js]

@@ -1,0 +1,80 @@
+"""The pipeline and the output contract on a tiny scenario built in code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import geopandas as gpd
+import pyogrio
+from shapely.geometry import LineString, Point, box
+
+from kotacerdas_gis.errors import DataError
+from kotacerdas_gis.outputs.bundle import OUTPUT_FILES, write_outputs
+from kotacerdas_gis.plan import PlanConfig, run_plan
+from kotacerdas_gis.scenario import build_scenario
+
+X0, Y0 = 200_000.0, 9_710_000.0
+
+
+@pytest.fixture
+def tiny():
+    desa = gpd.GeoDataFrame(
+        {
+            "admin_code": ["73.22.03.2001", "73.22.03.2002"],
+            "admin_name": ["Bone", "Kappuna"],
+            "admin_level": "desa",
+            "parent_code": "73.22.03",
+        },
+        geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)],
+        crs=32751,
+    )
+    buildings = gpd.GeoDataFrame(
+        {"building_id": ["b1", "b2"], "building": ["house", "school"]},
+        geometry=[box(X0 + 100, Y0 + 100, X0 + 110, Y0 + 110), box(X0 + 1500, Y0 + 500, X0 + 1520, Y0 + 520)],
+        crs=32751,
+    )
+    roads = gpd.GeoDataFrame(
+        {"road_id": ["r1"], "highway": ["trunk"], "name": ["Jalan Trans Sulawesi"]},
+        geometry=[LineString([(X0, Y0 + 50), (X0 + 2000, Y0 + 50)])],
+        crs=32751,
+    )
+    fac = gpd.GeoDataFrame(
+        {"facility_id": ["f1"], "name": ["Puskesmas Masamba"], "facility_type": ["Puskesmas"]},
+        geometry=[Point(X0 + 1510, Y0 + 510)],
+        crs=32751,
+    )
+    pop = pd.DataFrame({"admin_code": ["73.22.03.2001", "73.22.03.2002"], "population": [900, 1100]})
+    return build_scenario(
+        name="tiny", admin_desa=desa, buildings=buildings, roads=roads, facilities=fac, population=pop
+    )
+
+
+def test_outputs_contract(tiny, tmp_path: Path) -> None:
+    result = run_plan(tiny, PlanConfig(lang="en"))
+    files = write_outputs(result, tmp_path / "out")
+    assert sorted(p.name for p in files) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(OUTPUT_FILES)  # no temp files
+    layers = [row[0] for row in pyogrio.list_layers(tmp_path / "out" / "plan.gpkg")]
+    assert {"admin_desa", "buildings", "roads", "facilities"} <= set(layers)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["scenario"]["counts"]["buildings"] == 2
+    assert summary["outputs"]["gpkg_layers"] == sorted(set(layers) - {"layer_styles"})
+    assert summary["validation"]["ok"] is True
+    html = (tmp_path / "out" / "map.html").read_text()
+    assert "Puskesmas Masamba" in html
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "tiny" in report
+
+
+def test_plan_refuses_blocking_problems(tiny) -> None:
+    bad = build_scenario(
+        name="bad",
+        admin_desa=tiny.admin_desa,
+        population=pd.DataFrame({"admin_code": ["nope"], "population": [1]}),
+    )
+    with pytest.raises(DataError, match="cannot be planned on: population: 1 admin_code values match no desa"):
+        run_plan(bad)
