@@ -31,6 +31,8 @@ __all__ = ["write_outputs", "OUTPUT_FILES", "MAP_HIDDEN"]
 OUTPUT_FILES = ("map.html", "plan.gpkg", "report.html", "summary.json")
 #: Layers drawn on the map but switched off when it opens (dense or secondary).
 MAP_HIDDEN = ("admin_desa", "buildings", "impact_roads", "streams", "aggregation_summary")
+#: Layers whose extent the map opens on: the first one present.
+MAP_FOCUS = ("hazard_zones", "observed_flood_2020", "admin_desa")
 #: Layers left off the web map (the GeoPackage has them): their content is drawn by another layer.
 _MAP_SKIP = ("admin_kabupaten", "aggregation_summary_kecamatan")
 
@@ -97,6 +99,7 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
         lang=lang,  # type: ignore[arg-type]
         visible=[k for k in mlayers if k not in MAP_HIDDEN],
         note=note,
+        focus=[next((n for n in MAP_FOCUS if n in mlayers), "admin_desa")],
     )
     html = write_web_map(m, out / "map.html")
 

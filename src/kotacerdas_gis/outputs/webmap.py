@@ -602,6 +602,7 @@ def web_map(
     canvas_threshold: int = 5000,
     osm_tiles: bool = False,
     note: str | None = None,
+    focus: Sequence[str] | None = None,
     width: str = "100%",
     height: str = "100%",
 ) -> OfflineMap:
@@ -636,6 +637,9 @@ def web_map(
         Add an OpenStreetMap basemap overlay, unticked (it needs the network).
     note : str, optional
         A line of text under the legend (e.g. "Demonstration data, not official").
+    focus : sequence of str, optional
+        Layers whose joint extent the map opens on (default: every drawn layer).
+        Names not among ``layers`` are ignored.
     width, height : str
         Map size (CSS).
 
@@ -762,7 +766,8 @@ def web_map(
             f'<div class="kc-sec-title">{_esc(style.title(lang))}</div>{rows}</div>'
         )
         b = web.total_bounds
-        if np.isfinite(b).all():
+        in_focus = not focus or name in focus or not any(f in layers for f in focus)
+        if in_focus and np.isfinite(b).all():
             bounds = (
                 list(b)
                 if bounds is None
