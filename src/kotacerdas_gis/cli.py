@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +18,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from .errors import KotaCerdasError
+from .errors import KotaCerdasError, RepairWarning
 
 app = typer.Typer(
     add_completion=False,
@@ -43,7 +44,10 @@ def _setup_logging(verbose: bool) -> None:
 
 def _guard(fn: Callable[[], Any]) -> Any:
     try:
-        return fn()
+        with warnings.catch_warnings():
+            # repairs are printed from the accounting report, step by step, instead
+            warnings.simplefilter("ignore", RepairWarning)
+            return fn()
     except KotaCerdasError as exc:
         err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}")
         raise typer.Exit(code=2) from None
@@ -57,9 +61,9 @@ def _plan_and_write(manifest: Path | None, out: Path, lang: str) -> None:
 
     with console.status("reading the scenario ..."):
         scenario = load_demo() if manifest is None else read_scenario(manifest)
-    console.print(
-        f"[bold]{scenario.name}[/] ({'demonstration reconstruction, not official data' if scenario.demonstration else 'user data'})"
-    )
+    console.print(f"[bold]{scenario.name}[/]")
+    if scenario.demonstration:
+        console.print("[yellow]demonstration data: a reconstruction, not official data[/]")
     with console.status("planning ..."):
         result = run_plan(scenario, PlanConfig(lang=lang))
     with console.status(f"writing outputs to {out} ..."):
@@ -85,6 +89,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
     repaired = sum(s["n_repaired"] for s in val["accounting"])
     rejected = sum(s["n_rejected"] for s in val["accounting"])
     console.print(f"input accounting: {repaired} features repaired, {rejected} rejected")
+    for step in val["accounting"]:
+        for kind in ("reasons_repaired", "reasons_rejected"):
+            for reason, n in step[kind].items():
+                verb = "repaired" if kind == "reasons_repaired" else "rejected"
+                console.print(f"  {step['step']}: {n:,} {verb}: {reason}")
     for section in ("hazard_console", "impact_console", "access_console"):
         for line in summary.get(section, []):
             console.print(line)
