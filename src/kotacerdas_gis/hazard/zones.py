@@ -1,0 +1,689 @@
+"""Flood-hazard zones: from an observed footprint, from the DEM (HAND), from a depth raster.
+
+Every builder returns a :class:`HazardZones`: a GeoDataFrame of non-overlapping
+polygons with the columns of DATA_MODEL.md (``zone_id``, ``hazard_class``,
+``class_rank``, ``label_id``, ``label_en``, ``depth_min_m``, ``depth_max_m``,
+``displacement_rate``, ``source``, ``area_m2``), the :class:`ClassSet` used,
+the parameters, and a :class:`~kotacerdas_gis.accounting.StepReport` of what
+was repaired or dropped.
+
+- :func:`observed_zones`: footprint polygons with depth columns, classified;
+  invalid polygons repaired with ``make_valid``, overlaps resolved so the
+  highest class keeps the shared area (counted).
+- :func:`dem_zones`: a flood stage above the drainage network. A cell is
+  flooded when ``HAND < stage_m`` and the stream it drains to drains at least
+  ``min_drain_area_km2`` (and, optionally, its slope is at most
+  ``max_slope_deg``); its depth is ``stage_m - HAND`` and the class set
+  classifies that depth. Small patches are removed on the class *raster*
+  (``rasterio.features.sieve``) before polygonising with
+  ``rasterio.features.shapes``, so the polygons share edges exactly: no gaps,
+  no slivers. :func:`kotacerdas_gis.hazard.calibration.calibrate_hand` fits
+  ``stage_m`` and ``min_drain_area_km2`` to an observed footprint.
+- :func:`depth_zones`: a depth raster classified the same way.
+- :func:`combine_zones`: several sources into one layer without overlaps,
+  by a stated rule (``"max"``: the highest class wins; ``"first"``: the
+  earlier source wins), keeping each polygon's ``source``.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> fp = gpd.GeoDataFrame({"depth_min_m": [1.0, 0.2], "depth_max_m": [4.0, 0.5]},
+...                       geometry=[box(0, 0, 90, 90), box(60, 0, 150, 90)], crs=32751)
+>>> hz = observed_zones(fp)
+>>> hz.zones[["hazard_class", "class_rank", "area_m2"]].values.tolist()
+[['high', 4, 8100.0], ['low', 2, 5400.0]]
+>>> hz.report.reasons_repaired
+Counter({'overlap given to the higher class': 1})
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+from affine import Affine
+
+import geopandas as gpd
+import rasterio.features
+import shapely
+from pyproj import CRS
+
+from ..accounting import StepReport
+from ..crs import as_crs, require_metric, require_same_crs
+from ..errors import DataError, RepairWarning, SchemaError
+from ..io.raster import RasterSource
+from .classes import PETABENCANA, ClassSet, get_class_set
+from .terrain import Terrain
+
+__all__ = [
+    "ZONE_COLUMNS",
+    "HazardZones",
+    "observed_zones",
+    "dem_zones",
+    "dem_depth_m",
+    "depth_zones",
+    "combine_zones",
+    "polygonize_ranks",
+]
+
+log = logging.getLogger(__name__)
+
+#: Output columns of every zones layer (DATA_MODEL.md), geometry last.
+ZONE_COLUMNS = ["zone_id", "hazard_class", "class_rank", "label_id", "label_en", "depth_min_m",
+                "depth_max_m", "displacement_rate", "source", "area_m2"]
+
+DepthRule = Literal["max", "mean", "min"]
+CombineRule = Literal["max", "first"]
+NegativeRule = Literal["error", "clip"]
+
+
+@dataclass(frozen=True, eq=False)
+class HazardZones:
+    """Classified hazard zones of one or more sources.
+
+    Attributes
+    ----------
+    zones : geopandas.GeoDataFrame
+        Polygons in the working CRS with :data:`ZONE_COLUMNS`; they do not overlap.
+    class_set : ClassSet
+        The classification used.
+    source : str
+        Name of the source (``"observed"``, ``"dem_hand"``, ``"combined"``...).
+    parameters : Mapping
+        The parameters that produced the zones (and, when combined, the rule).
+    report : StepReport
+        Features repaired or rejected on the way.
+    """
+
+    zones: gpd.GeoDataFrame
+    class_set: ClassSet
+    source: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    report: StepReport = field(default_factory=lambda: StepReport("zones"))
+
+    def area_by_class_m2(self) -> dict[str, float]:
+        """Total area per ``hazard_class``, m² (worst class first)."""
+        z = self.zones
+        if z.empty:
+            return {}
+        s = z.groupby("hazard_class")["area_m2"].sum()
+        order = sorted(s.index, key=lambda k: -self.class_set[k].rank)
+        return {k: float(s[k]) for k in order}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (for summary.json under ``"hazard"``)."""
+        return {
+            "source": self.source,
+            "class_set": self.class_set.name,
+            "n_zones": int(len(self.zones)),
+            "area_by_class_m2": self.area_by_class_m2(),
+            "parameters": dict(self.parameters),
+            "report": self.report.to_record(),
+        }
+
+
+def _zones_frame(
+    geoms: Any, ranks: Any, depth_min: Any, depth_max: Any, *, class_set: ClassSet,
+    source: Any, crs: CRS,
+) -> gpd.GeoDataFrame:
+    geoms = np.asarray(geoms, dtype=object)
+    ranks = np.asarray(ranks, dtype=int)
+    cols = class_set.class_columns(ranks)
+    n = len(geoms)
+    src = np.broadcast_to(np.asarray(source, dtype=object), (n,))
+    df = gpd.GeoDataFrame(
+        {
+            "zone_id": [f"{s}-{i + 1}" for i, s in enumerate(src)],
+            "hazard_class": cols["hazard_class"].to_numpy(),
+            "class_rank": cols["class_rank"].to_numpy(),
+            "label_id": cols["label_id"].to_numpy(),
+            "label_en": cols["label_en"].to_numpy(),
+            "depth_min_m": np.asarray(depth_min, dtype=float),
+            "depth_max_m": np.asarray(depth_max, dtype=float),
+            "displacement_rate": cols["displacement_rate"].to_numpy(),
+            "source": src,
+            "area_m2": shapely.area(geoms) if n else np.zeros(0),
+        },
+        geometry=gpd.GeoSeries(geoms, crs=crs),
+        crs=crs,
+    )
+    return df
+
+
+def _check_option(value: Any, literal: Any, name: str) -> None:
+    valid = get_args(literal)
+    if value not in valid:
+        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, valid))}")
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep only the polygonal parts of each geometry (None when nothing is left)."""
+    out = np.empty(len(geoms), dtype=object)
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            out[i] = None
+            continue
+        if g.geom_type in ("Polygon", "MultiPolygon"):
+            out[i] = g
+            continue
+        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+        out[i] = shapely.union_all(parts) if parts else None
+    return out
+
+
+def _resolve_overlaps(
+    geoms: np.ndarray, order: np.ndarray, *, min_area_m2: float
+) -> tuple[np.ndarray, int, int]:
+    """Give shared area to the earlier polygon in ``order``.
+
+    Returns the new geometries (None for those left empty or below
+    ``min_area_m2``), the number trimmed and the number removed.
+    """
+    n = len(geoms)
+    out = geoms.copy()
+    if n == 0:
+        return out, 0, 0
+    rank_of = np.empty(n, dtype=np.int64)
+    rank_of[order] = np.arange(n)
+    tree = shapely.STRtree(geoms)
+    inter = tree.query(geoms, predicate="intersects")
+    touch = tree.query(geoms, predicate="touches")
+    pairs = set(zip(inter[0].tolist(), inter[1].tolist(), strict=False)) - set(
+        zip(touch[0].tolist(), touch[1].tolist(), strict=False))
+    higher: dict[int, list[int]] = {}
+    for a, b in pairs:
+        if a != b and rank_of[b] < rank_of[a]:
+            higher.setdefault(a, []).append(b)
+    trimmed = removed = 0
+    for i, js in higher.items():
+        g = shapely.difference(geoms[i], shapely.union_all(geoms[js]))
+        g = _polygonal(np.array([g], dtype=object))[0]
+        if g is None or g.area < min_area_m2:
+            out[i] = None
+            removed += 1
+        elif g.area < geoms[i].area - 1e-6 * max(geoms[i].area, 1.0):
+            out[i] = g
+            trimmed += 1
+    return out, trimmed, removed
+
+
+def observed_zones(
+    footprint: gpd.GeoDataFrame,
+    *,
+    class_set: ClassSet | str = PETABENCANA,
+    depth_min_col: str | None = "depth_min_m",
+    depth_max_col: str | None = "depth_max_m",
+    depth_rule: DepthRule = "max",
+    source: str = "observed",
+    min_area_m2: float = 1.0,
+) -> HazardZones:
+    """Classify observed flood polygons (e.g. the 2020 mud footprint) into hazard zones.
+
+    Parameters
+    ----------
+    footprint : GeoDataFrame
+        Flood polygons in the working CRS (EPSG:32751), with depth columns in metres.
+    class_set : ClassSet or str, default PETABENCANA
+        How depths are classified (``"wet_dry"``, ``"petabencana_depth"``, a ClassSet).
+    depth_min_col, depth_max_col : str or None
+        Columns holding the observed depth range, m. With both None every
+        polygon gets the set's highest class (use with ``WET_DRY``).
+    depth_rule : {'max', 'mean', 'min'}, default 'max'
+        Which depth classifies a polygon: the maximum (conservative), the
+        middle of the range or the minimum. With one column, that column.
+    source : str, default "observed"
+        Written to the ``source`` column.
+    min_area_m2 : float, default 1.0
+        Pieces left smaller than this after resolving overlaps are dropped (counted).
+
+    Returns
+    -------
+    HazardZones
+        One zone per kept polygon, columns :data:`ZONE_COLUMNS`; ``depth_min_m``
+        and ``depth_max_m`` are the observed values. Where polygons overlap, the
+        higher class (then the deeper polygon) keeps the shared area.
+
+    Raises
+    ------
+    CRSError
+        If the footprint's CRS is missing or not metric.
+    SchemaError
+        If a depth column is missing (the message lists the columns that exist).
+    DataError
+        If no polygon is left.
+
+    Warns
+    -----
+    RepairWarning
+        When polygons were repaired or dropped; ``report`` holds the counts.
+    """
+    _check_option(depth_rule, DepthRule, "depth_rule")
+    cs = get_class_set(class_set)
+    crs = require_metric(footprint, name="flood footprint")
+    cols = [c for c in (depth_min_col, depth_max_col) if c is not None]
+    missing = [c for c in cols if c not in footprint.columns]
+    if missing:
+        raise SchemaError(
+            f"flood footprint: expected depth column(s) {missing}, found columns "
+            f"{[c for c in footprint.columns if c != footprint.geometry.name]}. Pass the right "
+            "names with depth_min_col=/depth_max_col= (or None for wet/dry polygons)."
+        )
+    report = StepReport("classify observed flood footprint", source=source, n_in=len(footprint))
+    geoms = np.asarray(footprint.geometry.values, dtype=object)
+    null = np.array([g is None or g.is_empty for g in geoms], dtype=bool)
+    report.reject("empty or missing geometry", int(null.sum()))
+    invalid = ~null & ~shapely.is_valid(geoms)  # None is not valid either; masked by ~null
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        report.repair("invalid geometry fixed with make_valid", int(invalid.sum()))
+    geoms = _polygonal(geoms)
+    nonpoly = ~null & np.array([g is None for g in geoms])
+    report.reject("not a polygon", int(nonpoly.sum()))
+    keep = ~null & ~nonpoly
+
+    if cols:
+        dmin = (pd.to_numeric(footprint[depth_min_col], errors="coerce").to_numpy(float)
+                if depth_min_col else None)
+        dmax = (pd.to_numeric(footprint[depth_max_col], errors="coerce").to_numpy(float)
+                if depth_max_col else None)
+        lo = dmin if dmin is not None else dmax
+        hi = dmax if dmax is not None else dmin
+        assert lo is not None and hi is not None
+        mid = np.where(np.isnan(lo), hi, np.where(np.isnan(hi), lo, (lo + hi) / 2))
+        value = {"max": np.fmax(lo, hi), "min": np.fmin(lo, hi), "mean": mid}[depth_rule]
+        nodepth = keep & np.isnan(value)
+        report.reject("no depth value", int(nodepth.sum()))
+        negative = keep & ~nodepth & (value < 0)
+        report.reject("negative depth", int(negative.sum()))
+        keep &= ~nodepth & ~negative
+        ranks = np.asarray(cs.classify_ranks(np.where(keep, value, np.nan)), dtype=int)
+        outside = keep & (ranks == 0)
+        report.reject("depth outside every class (dry)", int(outside.sum()))
+        keep &= ~outside
+        out_min = lo.copy()
+        out_max = hi.copy()
+    else:
+        value = np.zeros(len(geoms))
+        top = max(cs.classes, key=lambda c: c.rank)
+        ranks = np.full(len(geoms), top.rank)
+        out_min = np.full(len(geoms), np.nan)
+        out_max = np.full(len(geoms), np.nan)
+    idx = np.flatnonzero(keep)
+    g = geoms[idx]
+    order = np.lexsort((-np.nan_to_num(value[idx], nan=-1.0), -ranks[idx]))
+    g2, trimmed, removed = _resolve_overlaps(g, order, min_area_m2=min_area_m2)
+    report.repair("overlap given to the higher class", trimmed)
+    report.reject("covered by a higher-class polygon", removed)
+    alive = np.array([x is not None for x in g2], dtype=bool)
+    idx, g2 = idx[alive], g2[alive]
+    if len(idx) == 0:
+        raise DataError(
+            f"flood footprint: no polygon is left after checking ({report.summary()}). "
+            "Expected polygons with depths inside the class set "
+            f"{cs.name!r} ({cs.keys})."
+        )
+    zones = _zones_frame(g2, ranks[idx], out_min[idx], out_max[idx], class_set=cs,
+                         source=source, crs=crs)
+    zones.index = footprint.index[idx]
+    zones["zone_id"] = [f"{source}-{i}" for i in zones.index]
+    if not report.clean:
+        warnings.warn(f"flood footprint: {report.summary()}", RepairWarning, stacklevel=2)
+    params = {"class_set": cs.name, "depth_min_col": depth_min_col,
+              "depth_max_col": depth_max_col, "depth_rule": depth_rule,
+              "min_area_m2": min_area_m2}
+    return HazardZones(zones=zones[ZONE_COLUMNS + ["geometry"]], class_set=cs, source=source,
+                       parameters=params, report=report)
+
+
+def polygonize_ranks(
+    ranks: np.ndarray, *, transform: Affine, min_zone_cells: int = 4
+) -> tuple[np.ndarray, np.ndarray]:
+    """Polygonise a class-rank raster (0 = not hazardous) into edge-sharing polygons.
+
+    Patches smaller than ``min_zone_cells`` (4-connected), of any class including
+    0, are first merged into their largest neighbour with
+    ``rasterio.features.sieve``; ``rasterio.features.shapes`` then traces the
+    cell edges, so neighbouring polygons share their boundaries exactly.
+
+    Parameters
+    ----------
+    ranks : ndarray of int
+        Class ranks, 0-255.
+    transform : affine.Affine
+        Grid transform (metres).
+    min_zone_cells : int, default 4
+        Smallest patch kept, in cells (1 keeps every cell).
+
+    Returns
+    -------
+    geoms, ranks : ndarray
+        Polygons and their ranks (rank > 0 only).
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> r = np.array([[2, 2, 0], [2, 1, 0], [0, 0, 0]], dtype=np.uint8)
+    >>> g, k = polygonize_ranks(r, transform=Affine(30, 0, 0, 0, -30, 90), min_zone_cells=1)
+    >>> sorted(zip(k.tolist(), shapely.area(g).tolist()))
+    [(1, 900.0), (2, 2700.0)]
+    >>> g, k = polygonize_ranks(r, transform=Affine(30, 0, 0, 0, -30, 90), min_zone_cells=2)
+    >>> k.tolist(), shapely.area(g).tolist()
+    ([2], [2700.0])
+    """
+    r = np.asarray(ranks)
+    if r.size and (r.min() < 0 or r.max() > 255):
+        raise ValueError(f"ranks must be 0-255, found {r.min()}..{r.max()}")
+    r = r.astype(np.uint8)
+    if min_zone_cells > 1:
+        r = rasterio.features.sieve(r, size=int(min_zone_cells), connectivity=4)
+    geoms: list[Any] = []
+    vals: list[int] = []
+    for geom, val in rasterio.features.shapes(r, mask=r > 0, connectivity=4,
+                                              transform=transform):
+        geoms.append(shapely.geometry.shape(geom))
+        vals.append(int(val))
+    return np.array(geoms, dtype=object), np.array(vals, dtype=int)
+
+
+def _raster_zones(
+    depth: np.ndarray, *, transform: Affine, crs: CRS, cs: ClassSet, min_zone_cells: int,
+    source: str, depth_cap_m: float | None, simplify_tolerance_m: float | None,
+    report: StepReport, params: dict[str, Any],
+) -> HazardZones:
+    ranks = np.asarray(cs.classify_ranks(depth), dtype=int)
+    geoms, kr = polygonize_ranks(ranks, transform=transform, min_zone_cells=min_zone_cells)
+    if simplify_tolerance_m:
+        # topology-preserving: the polygons are simplified as one coverage
+        geoms = np.asarray(shapely.coverage_simplify(geoms, simplify_tolerance_m), dtype=object)
+    lo = np.array([max(cs.by_rank(k).min_value, 0.0) for k in kr], dtype=float)
+    hi = np.array([cs.by_rank(k).max_value for k in kr], dtype=float)
+    if depth_cap_m is not None:
+        hi = np.minimum(hi, depth_cap_m)
+    hi[~np.isfinite(hi)] = np.nan
+    report.n_in = len(geoms)
+    zones = _zones_frame(geoms, kr, lo, hi, class_set=cs, source=source, crs=crs)
+    return HazardZones(zones=zones[ZONE_COLUMNS + ["geometry"]], class_set=cs, source=source,
+                       parameters=params, report=report)
+
+
+def dem_depth_m(
+    terrain: Terrain, *, stage_m: float, min_drain_area_km2: float | None = None,
+    max_slope_deg: float | None = None,
+) -> np.ndarray:
+    """Flood depth implied by a stage above the drainage network, m (NaN where dry).
+
+    ``depth = stage_m - HAND`` where ``HAND < stage_m``, the stream the cell
+    drains to drains at least ``min_drain_area_km2`` (default: every stream),
+    and the slope is at most ``max_slope_deg`` (default: any).
+    """
+    if not stage_m > 0:
+        raise ValueError(f"stage_m must be a positive height in metres, found {stage_m}")
+    a = terrain.stream_threshold_km2 if min_drain_area_km2 is None else min_drain_area_km2
+    hand = terrain.hand_m
+    with np.errstate(invalid="ignore"):
+        wet = (hand < stage_m) & (terrain.drain_area_km2 >= a)
+        if max_slope_deg is not None:
+            wet &= terrain.slope_deg <= max_slope_deg
+    return np.where(wet, np.float32(stage_m) - hand, np.nan).astype(np.float32)
+
+
+def dem_zones(
+    terrain: Terrain,
+    *,
+    stage_m: float = 3.0,
+    min_drain_area_km2: float | None = None,
+    max_slope_deg: float | None = None,
+    class_set: ClassSet | str = PETABENCANA,
+    min_zone_cells: int = 4,
+    simplify_tolerance_m: float | None = None,
+    source: str = "dem_hand",
+) -> HazardZones:
+    """Flash-flood zones from HAND: a flood stage above the streams, classified by depth.
+
+    Parameters
+    ----------
+    terrain : Terrain
+        From :func:`kotacerdas_gis.hazard.terrain.derive_terrain` (EPSG:32751).
+    stage_m : float, default 3.0
+        Water level above the drainage, m. The default is a placeholder: fit it
+        with :func:`~kotacerdas_gis.hazard.calibration.calibrate_hand`.
+    min_drain_area_km2 : float, optional
+        Only cells draining to a stream of at least this upstream area flood;
+        default: every stream (``terrain.stream_threshold_km2``).
+    max_slope_deg : float, optional
+        Cells steeper than this do not flood.
+    class_set : ClassSet or str, default PETABENCANA
+        A depth class set (``value_name == "depth_m"``). The implied HAND
+        thresholds are ``stage_m - class.min_value`` (recorded in ``parameters``).
+    min_zone_cells : int, default 4
+        Patches smaller than this are merged into their neighbours on the raster.
+    simplify_tolerance_m : float, optional
+        If given, ``shapely.coverage_simplify`` (shared edges stay shared).
+    source : str, default "dem_hand"
+        Written to ``source``.
+
+    Returns
+    -------
+    HazardZones
+        ``depth_min_m``/``depth_max_m`` are the class's depth range, capped at the
+        deepest cell (``stage_m`` unless closed depressions lie below their stream).
+
+    Raises
+    ------
+    SchemaError
+        If the class set does not classify depths.
+    ValueError
+        If ``stage_m`` is not positive.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> from kotacerdas_gis.hazard.terrain import derive_terrain, valley_dem
+    >>> dem = valley_dem(rows=9, cols=9, cell_m=10.0, side_slope=0.1, valley_slope=0.001)
+    >>> t = derive_terrain(dem, transform=Affine(10, 0, 0, 0, -10, 90), crs="EPSG:32751",
+    ...                    stream_threshold_km2=0.0005)
+    >>> hz = dem_zones(t, stage_m=1.6, min_zone_cells=1)
+    >>> hz.area_by_class_m2()  # HAND 0 m: 1.6 m deep (high); HAND 1.01 m: 0.59 m deep (low)
+    {'high': 1300.0, 'low': 2200.0}
+    """
+    cs = get_class_set(class_set)
+    if cs.value_name != "depth_m":
+        raise SchemaError(
+            f"dem_zones: the class set {cs.name!r} classifies {cs.value_name!r}; DEM zones "
+            "produce depths in metres, so pass a depth class set (PETABENCANA, WET_DRY, or "
+            "custom_class_set(..., value_name='depth_m'))."
+        )
+    depth = dem_depth_m(terrain, stage_m=stage_m, min_drain_area_km2=min_drain_area_km2,
+                        max_slope_deg=max_slope_deg)
+    a = terrain.stream_threshold_km2 if min_drain_area_km2 is None else min_drain_area_km2
+    wet = np.isfinite(depth)
+    hmin = float(np.min(terrain.hand_m[wet])) if wet.any() else 0.0
+    deepest = float(stage_m) - min(hmin, 0.0)
+    params = {
+        "class_set": cs.name, "stage_m": float(stage_m), "min_drain_area_km2": float(a),
+        "max_slope_deg": max_slope_deg, "min_zone_cells": int(min_zone_cells),
+        "simplify_tolerance_m": simplify_tolerance_m,
+        "hand_thresholds_m": {c.key: float(stage_m - max(c.min_value, 0.0)) for c in cs
+                              if stage_m - max(c.min_value, 0.0) > 0},
+        "terrain": dict(terrain.provenance),
+    }
+    report = StepReport("DEM flood zones (HAND)", source=source)
+    return _raster_zones(depth, transform=terrain.transform, crs=terrain.crs, cs=cs,
+                         min_zone_cells=min_zone_cells, source=source, depth_cap_m=deepest,
+                         simplify_tolerance_m=simplify_tolerance_m, report=report,
+                         params=params)
+
+
+def depth_zones(
+    depth: RasterSource | np.ndarray,
+    *,
+    transform: Affine | None = None,
+    crs: Any = None,
+    nodata: float | None = None,
+    class_set: ClassSet | str = PETABENCANA,
+    negative: NegativeRule = "error",
+    min_zone_cells: int = 4,
+    simplify_tolerance_m: float | None = None,
+    source: str = "depth_raster",
+) -> HazardZones:
+    """Classify a flood-depth raster (m) into hazard zones.
+
+    Parameters
+    ----------
+    depth : RasterSource or ndarray
+        Depth in metres; NaN/nodata and 0 are dry.
+    transform, crs, nodata
+        Grid of an array input (metric CRS, e.g. EPSG:32751).
+    class_set : ClassSet or str, default PETABENCANA
+        Classification of the depths.
+    negative : {'error', 'clip'}, default 'error'
+        Negative depths raise a DataError, or are set to 0 m (dry) and counted
+        in ``report`` (as cells).
+    min_zone_cells, simplify_tolerance_m, source
+        As in :func:`dem_zones`.
+
+    Returns
+    -------
+    HazardZones
+
+    Raises
+    ------
+    DataError
+        On negative depths with ``negative="error"``.
+    CRSError
+        If the CRS is missing or not metric.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> d = np.array([[2.0, 2.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 0.0]])
+    >>> hz = depth_zones(d, transform=Affine(30, 0, 0, 0, -30, 90), crs=32751,
+    ...                  min_zone_cells=1)
+    >>> hz.zones[["hazard_class", "area_m2"]].values.tolist()
+    [['high', 1800.0], ['low', 1800.0]]
+    """
+    _check_option(negative, NegativeRule, "negative")
+    cs = get_class_set(class_set)
+    if isinstance(depth, RasterSource):
+        arr = depth.read(as_float=True)
+        transform, crs, name = depth.transform, depth.crs, depth.name
+    else:
+        if transform is None or crs is None:
+            raise SchemaError("depth_zones: pass transform= and crs= with an array of depths.")
+        arr = np.asarray(depth, dtype=np.float32)
+        if nodata is not None:
+            arr = np.where(arr == nodata, np.nan, arr)
+        name = "depth raster"
+    crs = as_crs(crs)
+    require_same_crs(**{name: crs})
+    report = StepReport("classify depth raster", source=name)
+    neg = np.isfinite(arr) & (arr < 0)
+    n_neg = int(neg.sum())
+    if n_neg:
+        if negative == "error":
+            raise DataError(
+                f"{name}: expected depths of 0 m or more, found {n_neg} negative cells (down "
+                f"to {float(np.nanmin(arr)):.3g} m). Fix the raster, or pass negative='clip' to "
+                "treat them as dry (counted in the report)."
+            )
+        arr = np.where(neg, 0.0, arr)
+        report.repair("negative depth cells set to 0 m", n_neg)
+    params = {"class_set": cs.name, "negative": negative, "min_zone_cells": int(min_zone_cells),
+              "simplify_tolerance_m": simplify_tolerance_m}
+    return _raster_zones(arr, transform=transform, crs=crs, cs=cs,
+                         min_zone_cells=min_zone_cells, source=source, depth_cap_m=None,
+                         simplify_tolerance_m=simplify_tolerance_m, report=report,
+                         params=params)
+
+
+def combine_zones(
+    *zones: HazardZones, rule: CombineRule = "max", source: str = "combined",
+    min_area_m2: float = 1.0,
+) -> HazardZones:
+    """Combine zones of several sources into one layer without overlaps.
+
+    Parameters
+    ----------
+    *zones : HazardZones
+        Two or more zone sets in one CRS, earliest = highest priority for ``"first"``.
+    rule : {'max', 'first'}, default 'max'
+        ``"max"``: where sources overlap the highest ``class_rank`` wins (ties
+        go to the earlier source); all sources must use one class set.
+        ``"first"``: the earlier source wins regardless of class.
+    source : str, default "combined"
+        Name of the result (each polygon keeps its own ``source``).
+    min_area_m2 : float, default 1.0
+        Pieces left smaller than this are dropped (counted).
+
+    Returns
+    -------
+    HazardZones
+        Columns :data:`ZONE_COLUMNS`; ``parameters`` records the rule and the sources.
+
+    Raises
+    ------
+    CRSMismatchError
+        If the sources are in different CRSs.
+    SchemaError
+        With ``rule="max"`` and different class sets.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> a = observed_zones(gpd.GeoDataFrame({"depth_min_m": [0.2], "depth_max_m": [0.5]},
+    ...                    geometry=[box(0, 0, 100, 100)], crs=32751), source="a")
+    >>> b = observed_zones(gpd.GeoDataFrame({"depth_min_m": [2.0], "depth_max_m": [3.0]},
+    ...                    geometry=[box(50, 0, 150, 100)], crs=32751), source="b")
+    >>> c = combine_zones(a, b, rule="max")
+    >>> c.zones[["source", "hazard_class", "area_m2"]].values.tolist()
+    [['b', 'high', 10000.0], ['a', 'low', 5000.0]]
+    """
+    _check_option(rule, CombineRule, "rule")
+    if not zones:
+        raise ValueError("combine_zones needs at least one HazardZones")
+    crs = require_same_crs(**{f"zones {i + 1} ({z.source})": z.zones for i, z in enumerate(zones)})
+    names = {z.class_set.name for z in zones}
+    if rule == "max" and len(names) > 1:
+        raise SchemaError(
+            f"combine_zones(rule='max') compares class ranks, but the sources use different "
+            f"class sets {sorted(names)}. Reclassify them with one class set, or use "
+            "rule='first' to let the earlier source win."
+        )
+    frames = []
+    for i, z in enumerate(zones):
+        f = z.zones.reset_index(drop=True).copy()
+        f["_pos"] = i
+        frames.append(f)
+    allz = pd.concat(frames, ignore_index=True)
+    n_in = len(allz)
+    report = StepReport("combine hazard zones", source=", ".join(z.source for z in zones),
+                        n_in=n_in)
+    geoms = np.asarray(allz.geometry.values, dtype=object)
+    pos = allz["_pos"].to_numpy()
+    rank = allz["class_rank"].to_numpy()
+    order = (np.lexsort((pos, -rank)) if rule == "max" else np.lexsort((-rank, pos)))
+    g2, trimmed, removed = _resolve_overlaps(geoms, order, min_area_m2=min_area_m2)
+    report.repair("overlap resolved by the rule", trimmed)
+    report.reject("covered by a zone that wins by the rule", removed)
+    alive = np.array([g is not None for g in g2], dtype=bool)
+    out = allz.loc[alive].copy()
+    out = out.set_geometry(gpd.GeoSeries(g2[alive], index=out.index, crs=crs))
+    out = out.sort_values(["class_rank", "_pos"], ascending=[False, True], kind="stable")
+    out = out.explode(index_parts=False).reset_index(drop=True)
+    out["area_m2"] = out.geometry.area
+    out = out[out["area_m2"] >= min_area_m2]
+    out["zone_id"] = [f"{source}-{i + 1}" for i in range(len(out))]
+    params = {"rule": rule, "sources": [z.source for z in zones],
+              "class_sets": [z.class_set.name for z in zones],
+              "source_parameters": [dict(z.parameters) for z in zones]}
+    return HazardZones(zones=out[ZONE_COLUMNS + ["geometry"]].reset_index(drop=True),
+                       class_set=zones[0].class_set, source=source, parameters=params,
+                       report=report)
