@@ -69,6 +69,8 @@ def _plan_and_write(manifest: Path | None, out: Path, lang: str) -> None:
     with console.status(f"writing outputs to {out} ..."):
         files = write_outputs(result, out)
     _print_summary(result.summary())
+    for line in result.console_lines():
+        console.print(line)
     table = Table(title="Outputs", show_header=False)
     for f in files:
         table.add_row(str(f))
@@ -94,9 +96,6 @@ def _print_summary(summary: dict[str, Any]) -> None:
             for reason, n in step[kind].items():
                 verb = "repaired" if kind == "reasons_repaired" else "rejected"
                 console.print(f"  {step['step']}: {n:,} {verb}: {reason}")
-    for section in ("hazard_console", "impact_console", "access_console"):
-        for line in summary.get(section, []):
-            console.print(line)
 
 
 @app.command()
