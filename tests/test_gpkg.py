@@ -214,14 +214,16 @@ def test_hazard_qml_is_categorised_with_the_palette() -> None:
     ("name", "attr", "geom_code", "klass"),
     [
         ("buildings", "exposure_class", "2", "SimpleFill"),
-        ("impact_buildings", "exposure_class", "2", "SimpleFill"),
+        ("impact_buildings", "hazard_class", "2", "SimpleFill"),
         ("roads", "road_class", "1", "SimpleLine"),
         ("facilities", "exposure_class", "0", "SimpleMarker"),
     ],
 )
 def test_classified_layers(name: str, attr: str, geom_code: str, klass: str) -> None:
     layers = make_layers()
-    gdf = layers["buildings"] if name == "impact_buildings" else layers[name]
+    gdf = layers[name] if name != "impact_buildings" else layers["buildings"].copy()
+    if name == "impact_buildings":
+        gdf["hazard_class"] = "high"
     root = ET.fromstring(qml_for_layer(name, gdf, lang="en"))
     r = root.find("renderer-v2")
     assert (r.get("type"), r.get("attr")) == ("categorizedSymbol", attr)

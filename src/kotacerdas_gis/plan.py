@@ -37,7 +37,9 @@ from .hazard import (
     observed_zones,
     streams_layer,
 )
+from .exposure import ExposureResult, analyse_exposure
 from .io.raster import read_raster
+from .network import AccessResult, access_to_facilities
 from .scenario import Scenario, ValidationReport
 
 __all__ = ["PlanConfig", "PlanResult", "run_plan"]
@@ -70,6 +72,16 @@ class PlanConfig:
     combine_rule : {"max", "first"}
         How the observed and DEM-derived zones are combined into ``hazard_zones``:
         the highest class wins (``"max"``) or the observed footprint wins (``"first"``).
+    population_method : {"auto", "area", "buildings"}
+        How desa population is spread over the zones: by residential buildings when
+        there are any (``"auto"``), or by area.
+    snap_tolerance_m : float
+        Road ends closer than this join the same network node, m.
+    flooded_speed_factor : float
+        Speed multiplier on road segments in hazard classes below the cut class (0-1);
+        segments and bridges in the highest class are cut.
+    max_snap_m : float
+        Places further than this from any road have no road access, m.
     """
 
     lang: str = "id"
@@ -79,6 +91,10 @@ class PlanConfig:
     stage_m: float = 3.0
     min_drain_area_km2: float | None = None
     combine_rule: str = "max"
+    population_method: str = "auto"
+    snap_tolerance_m: float = 1.0
+    flooded_speed_factor: float = 0.5
+    max_snap_m: float = 5000.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready parameters (for ``summary.json`` under ``parameters``)."""
@@ -112,6 +128,8 @@ class PlanResult:
     dem_hazard: HazardZones | None = None
     calibration: Calibration | None = None
     hazard: HazardZones | None = None
+    exposure: ExposureResult | None = None
+    access: AccessResult | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
 
@@ -122,11 +140,59 @@ class PlanResult:
             out["hazard_zones"] = self.hazard.zones
         if self.streams is not None:
             out["streams"] = self.streams
+        if self.exposure is not None:
+            e = self.exposure
+            for name in ("impact_buildings", "impact_roads", "impact_facilities"):
+                layer = getattr(e, name)
+                if layer is not None:
+                    out[name] = layer
+            if e.aggregation_summary is not None:
+                out["aggregation_summary"] = self._with_access(e.aggregation_summary)
+            if e.aggregation_summary_kecamatan is not None:
+                out["aggregation_summary_kecamatan"] = self._kecamatan_summary()
         return out
+
+    def _kecamatan_summary(self) -> gpd.GeoDataFrame:
+        """Per-kecamatan summary, with the kecamatan names of the scenario joined on."""
+        assert self.exposure is not None
+        kec = self.exposure.aggregation_summary_kecamatan
+        names = self.scenario.admin_kecamatan
+        if names is None or "admin_name" in kec.columns:
+            return kec
+        table = pd.DataFrame(names[["admin_code", "admin_name"]])
+        out = kec.merge(table, on="admin_code", how="left", validate="one_to_one")
+        return out[["admin_code", "admin_name", *[c for c in kec.columns if c != "admin_code"]]]
+
+    def _with_access(self, agg: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """Per-desa summary with the travel times to health care joined on."""
+        if self.access is None or self.access.desa is None:
+            return agg
+        cols = [
+            "admin_code",
+            "travel_time_min_before",
+            "travel_time_min_after",
+            "delta_min",
+            "nearest_facility_before",
+            "nearest_facility_after",
+            "isolated",
+        ]
+        acc = pd.DataFrame(self.access.desa)[[c for c in cols if c in self.access.desa]]
+        return agg.merge(acc, on="admin_code", how="left", validate="one_to_one")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Attribute tables (no geometry) for the GeoPackage, by name."""
-        return {}
+        out: dict[str, pd.DataFrame] = {}
+        if self.exposure is not None:
+            e = self.exposure
+            out["analysis_summary"] = pd.DataFrame(e.analysis_summary)
+            out["exposure_summary_table"] = pd.DataFrame(e.exposure_summary_table)
+            if e.needs is not None:
+                out["minimum_needs"] = pd.DataFrame(e.needs)
+        if self.access is not None and self.access.isolated is not None:
+            out["isolated"] = pd.DataFrame(self.access.isolated).drop(
+                columns="geometry", errors="ignore"
+            )
+        return out
 
     def summary(self) -> dict[str, Any]:
         """Key figures for ``summary.json`` (JSON-ready)."""
@@ -140,6 +206,10 @@ class PlanResult:
         }
         if self.hazard is not None:
             out["hazard"] = self._hazard_summary()
+        if self.exposure is not None:
+            out["impact"] = self.exposure.to_dict()
+        if self.access is not None:
+            out["access"] = self.access.to_dict()
         return out
 
     def console_lines(self) -> list[str]:
@@ -157,6 +227,44 @@ class PlanResult:
             lines.append(
                 "hazard zones (km²): "
                 + ", ".join(f"{k} {v / 1e6:,.2f}" for k, v in areas.items() if v > 0)
+            )
+        lines += self._impact_lines()
+        return lines
+
+    def _impact_lines(self) -> list[str]:
+        lines: list[str] = []
+        e = self.exposure
+        if e is not None and e.aggregation_summary_kecamatan is not None:
+            kec = self._kecamatan_summary()
+            names = kec["admin_name"] if "admin_name" in kec else kec["admin_code"]
+            hit = kec[names.astype(str).str.casefold() == "masamba"]
+            for r in hit.to_dict("records"):
+                lines.append(
+                    f"impact, kecamatan {r['admin_name']}: "
+                    + ", ".join(
+                        f"{label} {_fmt(r.get(col))}"
+                        for label, col in (
+                            ("buildings affected", "buildings_affected"),
+                            ("people affected", "total_affected"),
+                            ("displaced", "displaced"),
+                            ("roads affected (m)", "roads_affected_length_m"),
+                            ("health facilities affected", "health_facilities_affected"),
+                        )
+                        if col in r
+                    )
+                )
+        a = self.access
+        if a is not None:
+            iso = a.isolated
+            desa_iso = iso[iso["kind"] == "desa"] if iso is not None and "kind" in iso else iso
+            names = (
+                sorted(desa_iso["name"].astype(str).unique())
+                if desa_iso is not None and len(desa_iso)
+                else []
+            )
+            lines.append(
+                f"villages cut off from health care by the flood: {len(names)}"
+                + (f" ({', '.join(names)})" if names else "")
             )
         return lines
 
@@ -214,6 +322,8 @@ def run_plan(scenario: Scenario, config: PlanConfig | None = None) -> PlanResult
         )
     skipped: dict[str, str] = {}
     hazard = _hazard_step(scenario, config, timings, skipped)
+    zones = hazard["hazard"].zones if "hazard" in hazard else None
+    impact = _impact_step(scenario, config, zones, timings, skipped)
     return PlanResult(
         scenario=scenario,
         config=config,
@@ -221,7 +331,58 @@ def run_plan(scenario: Scenario, config: PlanConfig | None = None) -> PlanResult
         timings_s=timings,
         skipped=skipped,
         **hazard,
+        **impact,
     )
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "n/a"
+    return f"{v:,.0f}" if isinstance(v, (int, float)) else str(v)
+
+
+def _impact_step(
+    scenario: Scenario,
+    config: PlanConfig,
+    zones: gpd.GeoDataFrame | None,
+    timings: dict[str, float],
+    skipped: dict[str, str],
+) -> dict[str, Any]:
+    """Exposure of assets and people to the zones; access to health care before and after."""
+    out: dict[str, Any] = {}
+    if zones is None:
+        skipped["impact"] = "no hazard zones"
+        skipped["access"] = "no hazard zones"
+        return out
+    admin = scenario.admin_desa if scenario.admin_desa is not None else scenario.admin_kecamatan
+    out["exposure"] = _timed(
+        timings,
+        "exposure",
+        analyse_exposure,
+        zones,
+        buildings=scenario.buildings,
+        roads=scenario.roads,
+        facilities=scenario.facilities,
+        admin=admin,
+        population=scenario.population,
+        population_method=config.population_method,
+    )
+    if scenario.roads is None or scenario.facilities is None:
+        skipped["access"] = "the scenario needs roads and facilities"
+        return out
+    out["access"] = _timed(
+        timings,
+        "access",
+        access_to_facilities,
+        scenario.roads,
+        scenario.facilities,
+        zones=zones,
+        admin=admin,
+        snap_tolerance_m=config.snap_tolerance_m,
+        flooded_speed_factor=config.flooded_speed_factor,
+        max_snap_m=config.max_snap_m,
+    )
+    return out
 
 
 def _timed(timings: dict[str, float], name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:

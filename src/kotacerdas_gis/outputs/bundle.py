@@ -30,7 +30,14 @@ __all__ = ["write_outputs", "OUTPUT_FILES", "MAP_HIDDEN"]
 #: The files of the output contract.
 OUTPUT_FILES = ("map.html", "plan.gpkg", "report.html", "summary.json")
 #: Layers drawn on the map but switched off when it opens (dense or secondary).
-MAP_HIDDEN = ("admin_desa", "buildings", "impact_roads", "streams", "aggregation_summary")
+MAP_HIDDEN = (
+    "admin_desa",
+    "buildings",
+    "impact_roads",
+    "impact_facilities",
+    "streams",
+    "aggregation_summary",
+)
 #: Layers whose extent the map opens on: the first one present.
 MAP_FOCUS = ("hazard_zones", "observed_flood_2020", "admin_desa")
 #: Layers left off the web map (the GeoPackage has them): their content is drawn by another layer.
@@ -44,8 +51,6 @@ def _map_layers(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFra
             continue
         if name == "buildings" and "impact_buildings" in layers:
             continue  # impact_buildings is the same footprints, coloured by hazard
-        if name == "roads" and "impact_roads" in layers:
-            continue
         out[name] = layer
     return out
 
