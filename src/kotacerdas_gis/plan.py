@@ -7,10 +7,15 @@ skipped and listed in ``PlanResult.skipped`` with the reason.
 
 Examples
 --------
->>> from kotacerdas_gis.datasets import load_demo       # doctest: +SKIP
->>> result = run_plan(load_demo(), PlanConfig())        # doctest: +SKIP
->>> sorted(result.layers())[:3]                         # doctest: +SKIP
-['admin_desa', 'admin_kabupaten', 'admin_kecamatan']
+>>> import warnings
+>>> from kotacerdas_gis.datasets import load_demo
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     result = run_plan(load_demo(), PlanConfig(lang="en"))
+>>> {"hazard_zones", "impact_buildings", "aggregation_summary"} <= set(result.layers())
+True
+>>> result.summary()["hazard"]["calibration"]["csi"] > 0.4
+True
 """
 
 from __future__ import annotations
