@@ -215,7 +215,49 @@ class PlanResult:
             out["impact"] = self.exposure.to_dict()
         if self.access is not None:
             out["access"] = self.access.to_dict()
+        out["key_figures"] = self._key_figures(out)
         return out
+
+    def _key_figures(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """The headline numbers, rounded as a planner reads them (people to whole persons)."""
+        k: dict[str, Any] = {"demonstration_data": self.scenario.demonstration}
+        cal = summary.get("hazard", {}).get("calibration")
+        if cal:
+            k["hazard_csi_vs_2020_footprint"] = round(cal["csi"], 2)
+        if self.hazard is not None:
+            k["hazard_area_km2"] = {
+                c: round(v / 1e6, 2) for c, v in self.hazard.area_by_class_m2().items() if v > 0
+            }
+        a = summary.get("impact", {}).get("analysis_summary", {})
+
+        def whole(key: str) -> int | None:
+            v = a.get(key)
+            return None if v is None else int(round(v))
+
+        for out_key, key in (
+            ("buildings_affected", "buildings_affected"),
+            ("people_affected", "total_affected"),
+            ("people_displaced", "displaced"),
+            ("women_displaced", "female_displaced"),
+            ("elderly_displaced", "elderly_displaced"),
+            ("disabled_displaced", "disabled_displaced"),
+            ("health_facilities_affected", "health_facilities_affected"),
+        ):
+            if key in a:
+                k[out_key] = whole(key)
+        if "roads_affected_length_m" in a:
+            k["roads_affected_km"] = round(a["roads_affected_length_m"] / 1000, 1)
+        needs = summary.get("impact", {}).get("minimum_needs")
+        if needs:
+            k["weekly_needs_of_displaced"] = {
+                n: round(v, 1) for n, v in needs.items() if n != "displaced" and v is not None
+            }
+        acc = summary.get("access")
+        if acc:
+            k["villages_cut_off_from_health_care"] = sorted(
+                r["name"] for r in acc.get("isolated", []) if r.get("kind") == "desa"
+            )
+        return k
 
     def console_lines(self) -> list[str]:
         """The few lines the command line prints after a run."""
