@@ -76,3 +76,32 @@ def test_bad_manifest_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "DataError" in result.output and "jalan.gpkg" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_demo_figures_agree_across_layers_and_levels(demo_out: tuple[Path, str]) -> None:
+    """The same count read from the impact layer, per desa, per kecamatan and in key_figures."""
+    out, _ = demo_out
+    summary = json.loads((out / "summary.json").read_text())
+    key = summary["key_figures"]
+    gpkg = out / "plan.gpkg"
+    impact = pyogrio.read_dataframe(gpkg, layer="impact_buildings", read_geometry=False)
+    desa = pyogrio.read_dataframe(gpkg, layer="aggregation_summary", read_geometry=False)
+    kec = pyogrio.read_dataframe(gpkg, layer="aggregation_summary_kecamatan", read_geometry=False)
+    # every building once in the impact layer
+    assert len(impact) == summary["scenario"]["counts"]["buildings"]
+    assert impact["asset_id"].is_unique
+    n_affected = int(impact["affected"].astype(bool).sum())
+    assert key["buildings_affected"] == n_affected
+    # the buildings inside desa add up per desa and per kecamatan
+    inside = int(impact.loc[impact["admin_code"].notna(), "affected"].astype(bool).sum())
+    assert int(desa["buildings_affected"].sum()) == inside
+    assert int(kec["buildings_affected"].sum()) == inside
+    # people: desa sums equal the total, and displaced never exceed affected
+    assert desa["displaced"].sum() == pytest.approx(key["people_displaced"], abs=1)
+    assert (desa["displaced"] <= desa["total_affected"] + 1e-9).all()
+    assert (desa["total_affected"] + desa["total_not_exposed"]).sum() == pytest.approx(
+        desa["population"].sum()
+    )
+    # the villages printed as cut off are the ones flagged in the per-desa layer
+    flagged = sorted(desa.loc[desa["isolated"].astype(bool), "admin_name"])
+    assert flagged == key["villages_cut_off_from_health_care"]
