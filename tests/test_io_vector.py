@@ -19,7 +19,7 @@ from kotacerdas_gis.errors import (
     RepairWarning,
     SchemaError,
 )
-from kotacerdas_gis.io.vector import list_layers, read_table, read_vector
+from kotacerdas_gis.io.vector import iter_vector_chunks, list_layers, read_table, read_vector
 
 X0, Y0 = 203_000.0, 9_717_800.0  # near Masamba town, EPSG:32751
 
@@ -219,3 +219,33 @@ def test_read_table(tmp_path: Path) -> None:
     (tmp_path / "latin.csv").write_bytes("admin_code,nama\n1,Désa\n".encode("latin-1"))
     assert read_table(tmp_path / "latin.csv")["nama"].iloc[0] == "Désa"
     assert isinstance(df, pd.DataFrame)
+
+
+def test_iter_vector_chunks_equals_read_vector_and_counts(tmp_path: Path) -> None:
+    g = squares(7)
+    g.loc[3, "geometry"] = None
+    g.loc[5, "geometry"] = Polygon([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)])
+    g.to_file(tmp_path / "b.gpkg")
+    ledger = Ledger()
+    with pytest.warns(RepairWarning, match="1 repaired.*1 rejected"):
+        chunks = list(iter_vector_chunks(tmp_path / "b.gpkg", chunk_size=3, ledger=ledger))
+    assert [len(c) for c in chunks] == [3, 2, 1]  # 7 in, 1 rejected, in chunks of 3 read
+    streamed = pd.concat(chunks)
+    assert streamed.index.tolist() == list(range(6))
+    with pytest.warns(RepairWarning):
+        whole = read_vector(tmp_path / "b.gpkg")
+    assert streamed["name"].tolist() == whole["name"].tolist()
+    assert streamed.geometry.area.tolist() == pytest.approx(whole.geometry.area.tolist())
+    step = ledger.steps[0]
+    assert (step.n_in, step.n_repaired, step.n_rejected) == (7, 1, 1)
+
+
+def test_iter_vector_chunks_errors(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="file not found"):
+        list(iter_vector_chunks(tmp_path / "none.gpkg"))
+    g = gpd.GeoDataFrame(geometry=[Point(120.33, -2.55)], crs=4326)
+    g.to_file(tmp_path / "geo.gpkg")
+    with pytest.raises(CRSError, match="geographic"):
+        list(iter_vector_chunks(tmp_path / "geo.gpkg"))
+    got = pd.concat(iter_vector_chunks(tmp_path / "geo.gpkg", to_crs="EPSG:32751"))
+    assert got.geometry.x.iloc[0] == pytest.approx(203_080.3, abs=0.5)

@@ -39,11 +39,13 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
+import fiona
 import geopandas as gpd
 import pyogrio
 import shapely
@@ -52,7 +54,14 @@ from ..accounting import Ledger, StepReport
 from ..crs import as_crs, describe_crs, require_metric
 from ..errors import CRSError, DataError, RepairWarning, SchemaError
 
-__all__ = ["read_vector", "read_table", "list_layers", "GeometryFamily", "where"]
+__all__ = [
+    "read_vector",
+    "iter_vector_chunks",
+    "read_table",
+    "list_layers",
+    "GeometryFamily",
+    "where",
+]
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +248,118 @@ def read_vector(
     gdf.attrs["source"] = src
     gdf.attrs["accounting"] = report.to_record()
     return gdf
+
+
+def iter_vector_chunks(
+    path: str | os.PathLike[str],
+    *,
+    chunk_size: int = 100_000,
+    layer: str | None = None,
+    to_crs: Any = None,
+    assume_crs: Any = None,
+    metric: bool = True,
+    geometry_type: GeometryFamily | None = None,
+    repair: bool = True,
+    name: str | None = None,
+    ledger: Ledger | None = None,
+) -> Iterator[gpd.GeoDataFrame]:
+    """Stream a layer too large to hold at once, ``chunk_size`` features at a time.
+
+    Reads through one open fiona cursor, so the whole file is read once whatever
+    the number of chunks (pyogrio's ``skip_features`` starts again from the first
+    feature for drivers without random access, such as GeoJSON). Each chunk gets
+    the same checks and counted repairs as :func:`read_vector`; one
+    :class:`~kotacerdas_gis.accounting.StepReport` covers the whole layer and a
+    :class:`~kotacerdas_gis.errors.RepairWarning` is issued at the end when
+    anything was repaired or rejected. Chunks keep a global ``RangeIndex``.
+
+    Parameters
+    ----------
+    path : path-like
+        Any file fiona reads.
+    chunk_size : int, default 100,000
+        Features per chunk.
+    layer, to_crs, assume_crs, metric, geometry_type, repair, name, ledger
+        As for :func:`read_vector`.
+
+    Yields
+    ------
+    geopandas.GeoDataFrame
+
+    Raises
+    ------
+    DataError, CRSError
+        As :func:`read_vector`, naming the file and layer.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> gpd.GeoDataFrame(geometry=[box(i, 0, i + 1, 1) for i in range(5)],
+    ...                  crs=32751).to_file(d / "b.gpkg")
+    >>> [len(c) for c in iter_vector_chunks(d / "b.gpkg", chunk_size=2)]
+    [2, 2, 1]
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive number of features, not {chunk_size}")
+    p = _existing(path)
+    layers = list_layers(p)
+    if layer is not None and layer not in layers:
+        raise DataError(f"{p}: no layer named {layer!r}. Layers in this file: {', '.join(layers)}.")
+    if layer is None and len(layers) > 1:
+        raise DataError(
+            f"{p}: the file has {len(layers)} layers ({', '.join(layers)}); choose one with layer=..."
+        )
+    chosen = layer or layers[0]
+    src_name = where(p, chosen if len(layers) > 1 or layer else None)
+    report = StepReport(step=f"stream {name or chosen}", source=src_name)
+    if ledger is not None:
+        ledger.add(report)
+    try:
+        collection = fiona.open(p, layer=chosen)
+    except Exception as exc:
+        raise DataError(f"{src_name}: cannot be opened ({type(exc).__name__}: {exc}).") from exc
+    with collection:
+        crs = collection.crs.to_wkt() if collection.crs else None
+        if crs is None:
+            if assume_crs is None:
+                raise CRSError(
+                    f"{src_name}: the layer declares no CRS. Pass assume_crs='EPSG:...' if you "
+                    "know it, or add a .prj."
+                )
+            crs = as_crs(assume_crs)
+            report.note(f"no CRS declared; assumed {describe_crs(assume_crs)} as the caller said")
+        target = as_crs(to_crs) if to_crs is not None else None
+        offset = 0
+        batch: list[Any] = []
+        features = iter(collection)
+        while True:
+            batch.clear()
+            for feature in features:
+                batch.append(feature)
+                if len(batch) == chunk_size:
+                    break
+            if not batch:
+                break
+            chunk = gpd.GeoDataFrame.from_features(batch, crs=crs)
+            report.n_in += len(chunk)
+            chunk = _clean_geometries(
+                chunk, src_name, report, geometry_type=geometry_type, repair=repair
+            )
+            if target is not None and not as_crs(chunk.crs).equals(target):
+                chunk = chunk.to_crs(target)
+            if metric:
+                require_metric(chunk, name=src_name)
+            chunk.index = pd.RangeIndex(offset, offset + len(chunk))
+            offset += len(chunk)
+            yield chunk
+    if report.n_in == 0:
+        raise DataError(f"{src_name}: the layer is empty (0 features). Check the export or the layer name.")
+    if target is not None:
+        report.note(f"reprojected to {describe_crs(target)}")
+    if not report.clean:
+        warnings.warn(report.summary(), RepairWarning, stacklevel=2)
 
 
 def _read_info(p: Path, layer: str, src: str) -> dict[str, Any]:
