@@ -25,7 +25,7 @@ def skip_or_fail(reason: str) -> None:
 
 
 def shared_real_dir() -> Path:
-    """The folder with the real public data (env ``KOTACERDAS_SHARED_DATA`` overrides)."""
+    """Return the folder with the real public data (env ``KOTACERDAS_SHARED_DATA`` overrides)."""
     env = os.environ.get("KOTACERDAS_SHARED_DATA")
     return Path(env) if env else REPO_ROOT.parent / "shared" / "data" / "real"
 
@@ -41,5 +41,5 @@ def real_data_dir() -> Path:
 
 @pytest.fixture
 def real_desa_path(real_data_dir: Path) -> Path:
-    """The HDX/BPS 2020 village polygons of Luwu Utara (179 features, CRS84)."""
+    """Read the HDX/BPS 2020 village polygons of Luwu Utara (179 features, CRS84)."""
     return real_data_dir / "luwu_utara_desa_hdx_bps2020.geojson"

@@ -1,8 +1,9 @@
 """The bundled Masamba scenario: reproducible byte for byte, and sane.
 
-The data under ``data/`` is a synthetic reconstruction written by ``scripts/make_masamba_data.py``.
-These tests regenerate it into a temporary folder and compare every file's sha256 with the bundled one,
-then check the numbers that the rest of the package relies on.
+The data under ``data/`` is a synthetic reconstruction written by
+``scripts/make_masamba_data.py``. These tests regenerate it into a temporary folder and compare
+every file's sha256 with the bundled one, then check the numbers that the rest of the package
+relies on.
 """
 
 from __future__ import annotations
@@ -19,18 +20,18 @@ import pytest
 from scipy import ndimage
 
 import geopandas as gpd
-import shapely
-from shapely.geometry import Point
 import pyflwdir
 import rasterio
+import shapely
+from shapely.geometry import Point
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 SCRIPT = REPO / "scripts" / "make_masamba_data.py"
 TOWN = Point(203_080.0, 9_717_839.0)
 KECAMATAN_CODES = [f"73.22.{i:02d}" for i in range(1, 16)]
-LAYER_KEYS = {"admin_kabupaten", "admin_kecamatan", "admin_desa", "rivers", "roads", "bridges", "buildings",
-              "facilities", "observed_flood_2020", "dem", "population"}
+LAYER_KEYS = {"admin_kabupaten", "admin_kecamatan", "admin_desa", "rivers", "roads", "bridges",
+              "buildings", "facilities", "observed_flood_2020", "dem", "population"}
 
 
 def _sha256(path: Path) -> str:
@@ -49,8 +50,8 @@ def _read(rel: str) -> gpd.GeoDataFrame:
 def test_script_reproduces_every_bundled_file_byte_for_byte(tmp_path: Path) -> None:
     bundled = _bundled_files()
     assert len(bundled) == 12, sorted(bundled)
-    subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path)], check=True, capture_output=True,
-                   cwd=REPO)
+    subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path)], check=True,
+                   capture_output=True, cwd=REPO)
     regenerated = {p.relative_to(tmp_path).as_posix(): _sha256(p)
                    for p in sorted(tmp_path.rglob("*")) if p.is_file()}
     assert regenerated == bundled
@@ -76,9 +77,10 @@ def test_manifest_lists_every_layer_with_honest_sources() -> None:
 
 
 def test_all_vector_layers_are_in_the_working_crs() -> None:
-    for rel in ("boundaries/kabupaten.geojson", "boundaries/kecamatan.geojson", "boundaries/desa.geojson",
-                "terrain/rivers.geojson", "infrastructure/roads.geojson", "infrastructure/bridges.geojson",
-                "infrastructure/facilities.geojson", "hazard/observed_flood_2020.geojson"):
+    for rel in ("boundaries/kabupaten.geojson", "boundaries/kecamatan.geojson",
+                "boundaries/desa.geojson", "terrain/rivers.geojson", "infrastructure/roads.geojson",
+                "infrastructure/bridges.geojson", "infrastructure/facilities.geojson",
+                "hazard/observed_flood_2020.geojson"):
         assert _read(rel).crs.to_epsg() == 32751, rel
 
 
@@ -114,8 +116,8 @@ def test_desa_tile_their_kecamatan_and_the_town_is_in_bone() -> None:
 def test_every_desa_has_a_population_row() -> None:
     desa = _read("boundaries/desa.geojson")
     pop = pd.read_csv(DATA / "population" / "population_desa.csv", dtype={"admin_code": str})
-    assert list(pop.columns) == ["admin_code", "admin_name", "year", "population", "households", "female",
-                                 "elderly", "disabled"]
+    assert list(pop.columns) == ["admin_code", "admin_name", "year", "population", "households",
+                                 "female", "elderly", "disabled"]
     assert sorted(pop["admin_code"]) == sorted(desa["admin_code"])
     assert (pop["year"] == 2020).all()
     masamba = pop.loc[pop["admin_code"].str.startswith("73.22.03."), "population"].sum()
@@ -140,7 +142,8 @@ def test_roads_are_thousands_of_connected_segments_with_bridges_at_rivers() -> N
     node = node.ravel()
     a, b = node[0::2], node[1::2]
     n = int(node.max()) + 1
-    n_comp, _ = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
+    n_comp, _ = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)),
+                                     directed=False)
     assert n_comp == 1
     # bridges: short, exactly where roads cross rivers; non-bridge segments do not cross rivers
     river_union = shapely.union_all(rivers.geometry.values)
@@ -187,7 +190,8 @@ def test_observed_footprint_is_valid_non_overlapping_and_in_bands() -> None:
     assert set(flood["material"]) == {"mud", "water"}
     # GDAL reads the ISO date string as a date; the file holds "2020-07-13"
     assert {pd.Timestamp(v).strftime("%Y-%m-%d") for v in flood["event_date"]} == {"2020-07-13"}
-    assert '"event_date": "2020-07-13"' in (DATA / "hazard" / "observed_flood_2020.geojson").read_text()
+    text = (DATA / "hazard" / "observed_flood_2020.geojson").read_text()
+    assert '"event_date": "2020-07-13"' in text
     bands = set(zip(flood["depth_min_m"], flood["depth_max_m"], strict=True))
     assert bands == {(0.1, 0.7), (0.7, 1.5), (1.5, 4.0)}
     geoms = flood.geometry.values
@@ -218,7 +222,7 @@ def test_dem_is_a_tiled_float32_30m_grid_with_plausible_relief() -> None:
 
 @pytest.mark.slow
 def test_rivers_follow_the_streams_that_pyflwdir_derives_from_the_dem() -> None:
-    """At least 80 % of the bundled river length lies within 2 cells (60 m) of a D8 stream of > 2 km2."""
+    """At least 80 % of the river length lies within 2 cells (60 m) of a D8 stream of > 2 km2."""
     with rasterio.open(DATA / "terrain" / "dem.tif") as src:
         dem, transform = src.read(1), src.transform
     flw = pyflwdir.from_dem(dem, nodata=-9999.0, transform=transform, latlon=False)

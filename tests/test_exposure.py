@@ -244,6 +244,24 @@ def test_population_by_residential_buildings(zones, admin):
     assert kap.population.sum() == pytest.approx(800)
 
 
+def test_duplicate_zone_ids_made_unique_and_people_by_buildings_still_counted(admin):
+    # two zones share the id "z" (e.g. merged from two files): residents of the building in the
+    # low zone must count as low, not crash or be mapped to the high zone
+    z = zones_frame([("high", 3, 0.05, sq(0, 0, 100, 1000)),
+                     ("low", 1, 0.01, sq(100, 0, 200, 1000))])
+    z["zone_id"] = ["z", "z"]
+    prepared = prepare_zones(z)
+    assert prepared["zone_id"].is_unique
+    b = gpd.GeoDataFrame({"asset_id": ["h1", "h2"], "exposure_class": ["residential"] * 2},
+                         geometry=[sq(10, 10, 20, 20), sq(110, 10, 120, 20)], crs=CRS)
+    pop = pd.DataFrame({"admin_code": ["73.22.03.2001"], "population": [100]})
+    res = analyse_exposure(z, buildings=b, admin=admin, population=pop)
+    bone = res.population_impact.set_index("hazard_class")
+    assert bone.loc["high", "population"] == pytest.approx(50)
+    assert bone.loc["low", "population"] == pytest.approx(50)
+    assert res.report.steps[0].reasons_repaired["duplicate zone_id made unique with a suffix"] == 1
+
+
 def test_population_from_raster_by_hand(zones, admin):
     from exactextract.raster import NumPyRasterSource
 

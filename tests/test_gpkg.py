@@ -128,7 +128,7 @@ def test_layer_styles_table_has_qgis_columns_and_one_default_per_layer(tmp_path:
     assert ls["useAsDefault"].tolist() == [True] * len(qmls)
     assert set(ls["f_geometry_column"]) == {"geom"}
     assert str(ls["update_time"].dt.tz) == "UTC"
-    for name, qml in zip(ls["f_table_name"], ls["styleQML"]):
+    for name, qml in zip(ls["f_table_name"], ls["styleQML"], strict=True):
         assert qml == qmls[name]
         ET.fromstring(qml)
     con = sqlite3.connect(path)

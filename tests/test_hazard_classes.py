@@ -106,7 +106,8 @@ def _hc(key, rank, lo, hi, colour="#FFFFB2", rate=0.0):
     ("classes", "pattern"),
     [
         ([_hc("low", 1, 0, 1), _hc("high", 2, 1.5, 3)], r"'low'.*'high'.*gap between 1.0 and 1.5"),
-        ([_hc("low", 1, 0, 2), _hc("high", 2, 1.5, 3)], r"'low'.*'high'.*overlap between 1.5 and 2"),
+        ([_hc("low", 1, 0, 2), _hc("high", 2, 1.5, 3)],
+         r"'low'.*'high'.*overlap between 1.5 and 2"),
         ([_hc("a", 1, 0, 1), _hc("a", 2, 1, 2)], r"keys must be unique, \['a'\]"),
         ([_hc("a", 1, 0, 1), _hc("b", 1, 1, 2)], r"ranks must be unique"),
         ([_hc("a", 0, 0, 1)], r"'a' has rank 0"),

@@ -1,4 +1,7 @@
-"""read_vector and read_table on good and bad input: each bad input gets a clear error or a counted repair."""
+"""read_vector and read_table on good and bad input.
+
+Each bad input gets a clear error or a counted repair.
+"""
 
 from __future__ import annotations
 
@@ -133,6 +136,21 @@ def test_invalid_geometry_repaired_and_counted(tmp_path: Path) -> None:
         read_vector(tmp_path / "inv.gpkg", repair=False)
 
 
+def test_repair_keeps_the_geometry_family_of_a_spiky_polygon(tmp_path: Path) -> None:
+    # make_valid turns a polygon with a spike into polygon + line; the line part is dropped
+    # from that feature (documented), so a polygon layer stays a polygon layer
+    g = squares(3)
+    g.loc[1, "geometry"] = Polygon([(X0, Y0), (X0 + 10, Y0), (X0 + 10, Y0 + 10), (X0 + 5, Y0 + 10),
+                                    (X0 + 5, Y0 + 15), (X0 + 5, Y0 + 10), (X0, Y0 + 10)])
+    g.to_file(tmp_path / "spike.gpkg")
+    ledger = Ledger()
+    with pytest.warns(RepairWarning, match="1 repaired"):
+        got = read_vector(tmp_path / "spike.gpkg", ledger=ledger)
+    assert got.geom_type.tolist() == ["Polygon"] * 3
+    assert got.area.iloc[1] == pytest.approx(100.0)
+    assert ledger.steps[0].reasons_repaired == {"invalid geometry repaired (make_valid)": 1}
+
+
 def test_null_and_empty_geometries_rejected_and_counted(tmp_path: Path) -> None:
     g = squares(5)
     g.loc[1, "geometry"] = None
@@ -149,7 +167,8 @@ def test_null_and_empty_geometries_rejected_and_counted(tmp_path: Path) -> None:
 def test_mixed_geometry_types(tmp_path: Path) -> None:
     g = gpd.GeoDataFrame(
         {"name": ["a", "b", "c"]},
-        geometry=[box(X0, Y0, X0 + 10, Y0 + 10), Point(X0, Y0), LineString([(X0, Y0), (X0 + 5, Y0)])],
+        geometry=[box(X0, Y0, X0 + 10, Y0 + 10), Point(X0, Y0),
+                  LineString([(X0, Y0), (X0 + 5, Y0)])],
         crs=32751,
     )
     g.to_file(tmp_path / "mixed.geojson")

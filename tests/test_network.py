@@ -211,6 +211,20 @@ def test_flooded_health_facility_is_closed(two_villages):
     assert d.loc["West", "travel_time_min_after"] == pytest.approx(3.1)
 
 
+def test_bridge_flag_read_like_osm_text_and_numbers(two_villages):
+    # OSM extracts carry bridge=yes/no as text, and 0/1 columns read with gaps are float:
+    # "no" and 0.0 are not bridges, so a high-class flood cuts them only as a road would
+    roads, fac, admin, zones = two_villages
+    for flags in (["no", "yes", None], [0.0, 1.0, np.nan]):
+        g = build_road_graph(roads.assign(bridge=flags))
+        by_road = g.edges.groupby("asset_id")["bridge"].all()
+        assert by_road.to_dict() == {"bridge": True, "e": False, "w": False}
+        res = access_to_facilities(roads.assign(bridge=flags), fac, zones=zones,
+                                   bridge_cut_min_rank=1, cut_min_rank=4)
+        cut = res.graph.edges.groupby("asset_id")["cut"].any().to_dict()
+        assert cut == {"bridge": True, "e": False, "w": False}
+
+
 def test_bad_input_errors(two_villages):
     roads, fac, admin, zones = two_villages
     with pytest.raises(SchemaError, match="at least one facility"):

@@ -34,7 +34,8 @@ def tiny():
     )
     buildings = gpd.GeoDataFrame(
         {"building_id": ["b1", "b2"], "building": ["house", "school"]},
-        geometry=[box(X0 + 100, Y0 + 100, X0 + 110, Y0 + 110), box(X0 + 1500, Y0 + 500, X0 + 1520, Y0 + 520)],
+        geometry=[box(X0 + 100, Y0 + 100, X0 + 110, Y0 + 110),
+                  box(X0 + 1500, Y0 + 500, X0 + 1520, Y0 + 520)],
         crs=32751,
     )
     roads = gpd.GeoDataFrame(
@@ -47,9 +48,11 @@ def tiny():
         geometry=[Point(X0 + 1510, Y0 + 510)],
         crs=32751,
     )
-    pop = pd.DataFrame({"admin_code": ["73.22.03.2001", "73.22.03.2002"], "population": [900, 1100]})
+    pop = pd.DataFrame({"admin_code": ["73.22.03.2001", "73.22.03.2002"],
+                        "population": [900, 1100]})
     return build_scenario(
-        name="tiny", admin_desa=desa, buildings=buildings, roads=roads, facilities=fac, population=pop
+        name="tiny", admin_desa=desa, buildings=buildings, roads=roads, facilities=fac,
+        population=pop,
     )
 
 
@@ -57,7 +60,8 @@ def test_outputs_contract(tiny, tmp_path: Path) -> None:
     result = run_plan(tiny, PlanConfig(lang="en"))
     files = write_outputs(result, tmp_path / "out")
     assert sorted(p.name for p in files) == sorted(OUTPUT_FILES)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(OUTPUT_FILES)  # no temp files
+    # no temporary files left
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(OUTPUT_FILES)
     layers = [row[0] for row in pyogrio.list_layers(tmp_path / "out" / "plan.gpkg")]
     assert {"admin_desa", "buildings", "roads", "facilities"} <= set(layers)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
@@ -76,5 +80,6 @@ def test_plan_refuses_blocking_problems(tiny) -> None:
         admin_desa=tiny.admin_desa,
         population=pd.DataFrame({"admin_code": ["nope"], "population": [1]}),
     )
-    with pytest.raises(DataError, match="cannot be planned on: population: 1 admin_code values match no desa"):
+    with pytest.raises(DataError, match="cannot be planned on: population: 1 admin_code values "
+                                        "match no desa"):
         run_plan(bad)

@@ -28,7 +28,8 @@ def admin(level: str, codes: list[str], parent: str) -> gpd.GeoDataFrame:
             "admin_level": level,
             "parent_code": parent,
         },
-        geometry=[box(X0 + 1000 * i, Y0, X0 + 1000 * (i + 1), Y0 + 1000) for i in range(len(codes))],
+        geometry=[box(X0 + 1000 * i, Y0, X0 + 1000 * (i + 1), Y0 + 1000)
+                  for i in range(len(codes))],
         crs=32751,
     )
 
@@ -71,7 +72,8 @@ def test_layers_in_other_crs_are_refused(desa: gpd.GeoDataFrame) -> None:
     with pytest.raises(Exception, match="geographic EPSG:4326"):
         build_scenario(name="t", admin_desa=desa, facilities=other)
     utm50 = gpd.GeoDataFrame(geometry=[Point(800_000, 9_717_000)], crs=32750)
-    with pytest.raises(CRSMismatchError, match="admin_desa is in EPSG:32751.*facilities is in EPSG:32750"):
+    with pytest.raises(CRSMismatchError,
+                       match="admin_desa is in EPSG:32751.*facilities is in EPSG:32750"):
         build_scenario(name="t", admin_desa=desa, facilities=utm50)
 
 
@@ -139,7 +141,8 @@ def test_manifest_reads_and_reprojects(tmp_path: Path, desa: gpd.GeoDataFrame) -
     sc = read_scenario(_manifest(tmp_path, desa))
     assert sc.admin_desa.crs.to_epsg() == 32751
     assert sc.admin_desa.area.sum() == pytest.approx(2e6, rel=1e-4)
-    assert sc.provenance["admin_desa"] == {"source": "test", "licence": "CC0", "path": "desa.geojson"}
+    assert sc.provenance["admin_desa"] == {"source": "test", "licence": "CC0",
+                                           "path": "desa.geojson"}
     assert "reprojected from EPSG:4326" in sc.ledger.steps[0].notes[0]
     assert sc.population["admin_code"].tolist() == ["73.22.03.2001"]
 
@@ -154,7 +157,8 @@ def test_manifest_errors(tmp_path: Path, desa: gpd.GeoDataFrame) -> None:
     del data["layers"]["bangunan"]
     data["layers"]["roads"] = {"path": "jalan.gpkg"}
     path.write_text(json.dumps(data))
-    with pytest.raises(DataError, match="layer 'roads' points to .*jalan.gpkg, which does not exist"):
+    with pytest.raises(DataError,
+                       match="layer 'roads' points to .*jalan.gpkg, which does not exist"):
         read_scenario(path)
     path.write_text("{not json")
     with pytest.raises(DataError, match="not valid JSON"):

@@ -1,4 +1,4 @@
-"""Adapters to the canonical schemas, on small fixtures and on the real HDX/BPS village boundaries."""
+"""Adapters to the canonical schemas, on small fixtures and the real HDX/BPS village boundaries."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from kotacerdas_gis.schemas import (
     LUWU_UTARA_KECAMATAN,
     admin_from_bigrbi,
     admin_from_hdx,
+    bridge_flag,
     exposure_class_from_types,
     normalise_name,
     road_class_from_highway,
@@ -159,7 +160,15 @@ def test_exposure_class_fallback_and_index_kept() -> None:
 
 def test_road_classes() -> None:
     roads, report = road_class_from_highway(
-        pd.Series(["trunk", "secondary", "tertiary", "unclassified", "track", "Jalan Desa", "weird"])
+        pd.Series(["trunk", "secondary", "tertiary", "unclassified", "track", "Jalan Desa",
+                   "weird"])
     )
-    assert roads.tolist() == ["primary", "secondary", "secondary", "local", "path", "local", "other"]
+    assert roads.tolist() == ["primary", "secondary", "secondary", "local", "path", "local",
+                              "other"]
     assert report.n_repaired == 1
+
+
+def test_bridge_flag_numbers_and_numeric_text() -> None:
+    # a 0/1 column read with gaps is float: 0.0 is not a bridge (its text "0.0" was taken as yes)
+    flags = bridge_flag(pd.Series([1.0, 0.0, float("nan"), "0.0", "1", 0, "no", "yes", None]))
+    assert flags.tolist() == [True, False, False, False, True, False, False, True, False]

@@ -32,7 +32,7 @@ CRS = "EPSG:32751"
 
 
 def make_layers() -> dict[str, gpd.GeoDataFrame]:
-    """Small contract layers around Masamba: 1 kecamatan, 4 zones, 2 roads, 30 buildings, 2 facilities."""
+    """Build layers near Masamba: 1 kecamatan, 4 zones, 2 roads, 30 buildings, 2 facilities."""
     zones = gpd.GeoDataFrame(
         {
             "zone_id": [1, 2, 3, 4],
@@ -109,7 +109,7 @@ def make_layers() -> dict[str, gpd.GeoDataFrame]:
 
 
 def decode_polyline(text: str, precision: int = 6) -> np.ndarray:
-    """Reference decoder (plain Python, independent of the vectorised encoder)."""
+    """Decode as a reference would (plain Python, independent of the vectorised encoder)."""
     coords, index, lat, lon = [], 0, 0, 0
     while index < len(text):
         vals = []

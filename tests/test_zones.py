@@ -41,7 +41,7 @@ X0, Y0 = 200_000.0, 9_720_000.0  # EPSG:32751, near Masamba
 
 
 def cells(c0, r0, c1, r1, size=30.0):
-    """A box of whole 30 m cells (columns c0..c1, rows r0..r1 counted down from Y0)."""
+    """Return a box of whole 30 m cells (columns c0..c1, rows r0..r1 counted down from Y0)."""
     return box(X0 + c0 * size, Y0 - r1 * size, X0 + c1 * size, Y0 - r0 * size)
 
 
@@ -59,7 +59,8 @@ def test_observed_zones_columns_classes_and_hand_computed_areas():
     assert z["hazard_class"].tolist() == ["high", "low"]
     assert z["area_m2"].tolist() == [8100.0, 1800.0]  # 9 and 2 cells of 900 m²
     assert z["displacement_rate"].tolist() == [0.05, 0.01]
-    assert z["depth_max_m"].tolist() == [4.0, 0.5] and z["label_id"].tolist() == ["Tinggi", "Rendah"]
+    assert z["depth_max_m"].tolist() == [4.0, 0.5]
+    assert z["label_id"].tolist() == ["Tinggi", "Rendah"]
     assert z.crs.to_epsg() == 32751 and hz.report.clean
     assert hz.area_by_class_m2() == {"high": 8100.0, "low": 1800.0}
     json.dumps(hz.to_dict())
@@ -281,6 +282,18 @@ def test_combine_max_and_first_rules():
         assert c.parameters["sources"] == ["observed", "dem_hand"]
 
 
+def test_combine_counts_slivers_dropped_after_splitting():
+    # the high zone cuts the low one into two 0.5 m x 120 m strips (60 m² each): with
+    # min_area_m2=100 both strips go, and the low zone with them; that is counted, not silent
+    a = _obs([box(X0, Y0, X0 + 120, Y0 + 120)], [0.5], "a")  # low
+    b = _obs([box(X0 + 0.5, Y0 - 10, X0 + 119.5, Y0 + 130)], [2.0], "b")  # high
+    c = combine_zones(a, b, rule="max", min_area_m2=100.0)
+    assert c.zones["hazard_class"].tolist() == ["high"]
+    assert c.report.reasons_rejected["only pieces smaller than min_area_m2 left"] == 1
+    assert c.report.n_in - c.report.n_rejected == len(c.zones)
+    assert any("2 pieces (120 m2)" in n for n in c.report.notes)
+
+
 def test_combine_errors():
     a = _obs([cells(0, 0, 4, 4)], [0.5], "a")
     b_other_crs = observed_zones(fp([cells(0, 0, 4, 4)], [0.5], [0.5]).to_crs(32750))
@@ -339,6 +352,21 @@ def test_calibration_crs_mismatch_and_no_overlap_with_dem(valley):
     far_away = fp([box(0, 0, 100, 100)], [1.0], [2.0])
     with pytest.raises(DataError, match="no footprint cell"):
         calibrate_hand(valley, far_away)
+
+
+def test_calibration_accepts_an_invalid_footprint_polygon(valley):
+    # a hand-digitised bow-tie is repaired when burnt; the default domain (convex hull) must not
+    # need a valid union either: same fit as with the polygon repaired beforehand
+    truth = dem_zones(valley, stage_m=2.4, min_zone_cells=1).zones
+    xmin, ymin, xmax, ymax = truth.total_bounds
+    bow = Polygon([(xmin, ymin), (xmax, ymax), (xmax, ymin), (xmin, ymax)])
+    f = pd.concat([truth[["depth_min_m", "depth_max_m", "geometry"]],
+                   fp([bow], [1.0], [2.0])], ignore_index=True)
+    assert not f.geometry.is_valid.all()
+    stages = np.arange(0.5, 6.01, 0.1)
+    cal = calibrate_hand(valley, f, stages_m=stages)
+    fixed = calibrate_hand(valley, f.set_geometry(f.geometry.make_valid()), stages_m=stages)
+    assert (cal.stage_m, cal.csi, cal.domain_m2) == (fixed.stage_m, fixed.csi, fixed.domain_m2)
 
 
 FOOTPRINT = DATA / "hazard" / "observed_flood_2020.geojson"

@@ -104,7 +104,7 @@ class StepReport:
         return "; ".join(parts)
 
     def to_record(self) -> dict[str, Any]:
-        """A JSON-ready dictionary."""
+        """Return a JSON-ready dictionary."""
         return {
             "step": self.step,
             "source": self.source,

@@ -20,7 +20,7 @@ Examples
 Traceback (most recent call last):
 ...
 kotacerdas_gis.errors.CRSError: towns: expected a projected CRS in metres, found geographic EPSG:4326 (WGS 84). Reproject it first, e.g. kotacerdas_gis.io.read_vector(..., to_crs="EPSG:32751") or gdf.to_crs("EPSG:32751").
-"""
+"""  # noqa: E501
 
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ def require_same_crs(**layers: gpd.GeoDataFrame | gpd.GeoSeries | Any) -> CRS:
     Traceback (most recent call last):
     ...
     kotacerdas_gis.errors.CRSMismatchError: buildings is in EPSG:32751 (WGS 84 / UTM zone 51S) but zones is in EPSG:32750 (WGS 84 / UTM zone 50S). Use one working CRS for the study area: reproject zones with gdf.to_crs("EPSG:32751") or read it with kotacerdas_gis.io.read_vector(..., to_crs="EPSG:32751").
-    """
+    """  # noqa: E501
     first_name: str | None = None
     first: CRS | None = None
     for name, layer in layers.items():

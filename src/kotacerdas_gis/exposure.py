@@ -43,7 +43,6 @@ Examples
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -58,6 +57,8 @@ from shapely import STRtree
 from .accounting import Ledger, StepReport
 from .crs import require_metric, require_same_crs
 from .errors import DataError, SchemaError
+from .io.atomic import jsonable
+from .schemas import require_columns
 
 __all__ = [
     "NOT_EXPOSED",
@@ -99,16 +100,6 @@ _VULNERABLE = ("female", "elderly", "disabled")
 # --------------------------------------------------------------------------------------------
 # small helpers
 # --------------------------------------------------------------------------------------------
-def _require_columns(df: pd.DataFrame, cols: Sequence[str], *, name: str, hint: str = "") -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        have = [c for c in df.columns if c != getattr(df, "_geometry_column_name", None)]
-        raise SchemaError(
-            f"{name}: expected column(s) {missing}, found only {have}. "
-            f"Rename the column or pass its name through the matching *_col keyword{hint}."
-        )
-
-
 def _require_polygons(gdf: gpd.GeoDataFrame, *, name: str) -> None:
     types = set(shapely.get_type_id(gdf.geometry.values[~gdf.geometry.isna().values]).tolist())
     if not types <= {3, 6}:
@@ -191,7 +182,7 @@ def prepare_zones(
     ([50.0, 100.0], [0.0, 0.0])
     """
     require_metric(zones, name="zones")
-    _require_columns(zones, [class_col, rank_col], name="zones")
+    require_columns(zones, [class_col, rank_col], name="zones")
     rep = report if report is not None else StepReport("prepare hazard zones", source="zones")
     rep.n_in = len(zones)
     _require_polygons(zones, name="zones")
@@ -213,6 +204,11 @@ def prepare_zones(
     ids = zones["zone_id"].astype(str).to_numpy() if "zone_id" in zones.columns else np.array(
         [f"zone{i}" for i in range(len(zones))]
     )
+    dup_id = pd.Series(ids).duplicated().to_numpy()
+    if dup_id.any():  # impact layers refer to zones by zone_id: it must be a key
+        ids = ids.astype(object)
+        ids[dup_id] = [f"{ids[i]}~{i}" for i in np.flatnonzero(dup_id)]
+        rep.repair("duplicate zone_id made unique with a suffix", int(dup_id.sum()))
     geoms = np.asarray(zones.geometry.values, dtype=object)
     bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     rep.reject("empty or missing zone geometry", int(bad.sum()))
@@ -323,7 +319,7 @@ def prepare_admin(
     [100.0, 100.0]
     """
     require_metric(admin, name="admin")
-    _require_columns(admin, [code_col, name_col], name="admin")
+    require_columns(admin, [code_col, name_col], name="admin")
     _require_polygons(admin, name="admin")
     rep = report if report is not None else StepReport("prepare admin units", source="admin")
     rep.n_in = len(admin)
@@ -622,6 +618,28 @@ def _normalise_class(values: pd.Series, allowed: Sequence[str], rep: StepReport,
     return norm
 
 
+def _asset_classes(layer: pd.DataFrame, class_col: str, allowed: Sequence[str],
+                   rep: StepReport) -> np.ndarray:
+    """Normalise ``layer[class_col]``: unknown -> "other" (counted); all "other" without it."""
+    if class_col in layer.columns:
+        return _normalise_class(layer[class_col], allowed, rep, class_col)
+    return np.full(len(layer), "other", dtype=object)
+
+
+def _start_asset_step(
+    layer: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, name: str, id_col: str,
+    report: StepReport | None,
+) -> tuple[StepReport, gpd.GeoDataFrame]:
+    """Check an asset x zones step's CRSs and id column; return its report and prepared zones."""
+    require_same_crs(**{name: layer, "zones": zones})
+    require_columns(layer, [id_col], name=name)
+    rep = report if report is not None else StepReport(f"{name} x zones", source=name)
+    rep.n_in = len(layer)
+    if not {"zone_id", "displacement_rate"} <= set(zones.columns):
+        zones = prepare_zones(zones)
+    return rep, zones
+
+
 def _zone_cols(zones: gpd.GeoDataFrame, zidx: np.ndarray) -> dict[str, Any]:
     has = zidx >= 0
     zc = np.where(has, zones["hazard_class"].to_numpy(object)[np.maximum(zidx, 0)], NOT_EXPOSED)
@@ -694,12 +712,7 @@ def buildings_exposure(
     >>> out.hazard_class.tolist(), out.flooded_frac.tolist(), out.affected.tolist()
     (['low'], [0.1], [True])
     """
-    require_same_crs(buildings=buildings, zones=zones)
-    _require_columns(buildings, [id_col], name="buildings")
-    rep = report if report is not None else StepReport("buildings x zones", source="buildings")
-    rep.n_in = len(buildings)
-    if not {"zone_id", "displacement_rate"} <= set(zones.columns):
-        zones = prepare_zones(zones)
+    rep, zones = _start_asset_step(buildings, zones, name="buildings", id_col=id_col, report=report)
     _require_polygons(buildings, name="buildings")
     g = np.asarray(buildings.geometry.values, dtype=object)
     missing = shapely.is_missing(g) | shapely.is_empty(g)
@@ -713,11 +726,7 @@ def buildings_exposure(
         g = g.copy()
         g[invalid] = [_polygonal(x) for x in shapely.make_valid(g[invalid])]
         rep.repair("invalid building geometry fixed with make_valid", int(invalid.sum()))
-    classes = (
-        _normalise_class(buildings[class_col], BUILDING_CLASSES, rep, class_col)
-        if class_col in buildings.columns
-        else np.full(len(buildings), "other", dtype=object)
-    )
+    classes = _asset_classes(buildings, class_col, BUILDING_CLASSES, rep)
     if class_col not in buildings.columns:
         rep.repair(f"no {class_col!r} column: every building counted as 'other'", len(buildings))
     st = polygon_zone_overlay(g, zones.geometry.values, zones["class_rank"].to_numpy())
@@ -784,12 +793,8 @@ def facilities_exposure(
     >>> facilities_exposure(f, z).hazard_class.tolist()
     ['high', 'not exposed']
     """
-    require_same_crs(facilities=facilities, zones=zones)
-    _require_columns(facilities, [id_col], name="facilities")
-    rep = report if report is not None else StepReport("facilities x zones", source="facilities")
-    rep.n_in = len(facilities)
-    if not {"zone_id", "displacement_rate"} <= set(zones.columns):
-        zones = prepare_zones(zones)
+    rep, zones = _start_asset_step(facilities, zones, name="facilities", id_col=id_col,
+                                   report=report)
     g = np.asarray(facilities.geometry.values, dtype=object)
     missing = shapely.is_missing(g) | shapely.is_empty(g)
     if missing.any():
@@ -801,11 +806,7 @@ def facilities_exposure(
     tid = shapely.get_type_id(g)
     pts = np.where(tid == 0, g, shapely.point_on_surface(g))
     rep.repair("non-point facility represented by a point on its surface", int((tid != 0).sum()))
-    classes = (
-        _normalise_class(facilities[class_col], BUILDING_CLASSES, rep, class_col)
-        if class_col in facilities.columns
-        else np.full(len(facilities), "other", dtype=object)
-    )
+    classes = _asset_classes(facilities, class_col, BUILDING_CLASSES, rep)
     zg = np.asarray(zones.geometry.values, dtype=object)
     pi, zi = _query_pairs(zg, np.asarray(pts, dtype=object))
     rank = zones["class_rank"].to_numpy()
@@ -905,12 +906,7 @@ def roads_exposure(
     >>> roads_exposure(r, z)[["hazard_class", "length_m"]].values.tolist()
     [['not exposed', 60.0], ['high', 40.0]]
     """
-    require_same_crs(roads=roads, zones=zones)
-    _require_columns(roads, [id_col], name="roads")
-    rep = report if report is not None else StepReport("roads x zones", source="roads")
-    rep.n_in = len(roads)
-    if not {"zone_id", "displacement_rate"} <= set(zones.columns):
-        zones = prepare_zones(zones)
+    rep, zones = _start_asset_step(roads, zones, name="roads", id_col=id_col, report=report)
     g = np.asarray(roads.geometry.values, dtype=object)
     tid = shapely.get_type_id(g)
     if not set(tid[~shapely.is_missing(g)].tolist()) <= {1, 5}:
@@ -927,11 +923,7 @@ def roads_exposure(
     keep = ~zero & ~dup
     src = roads[keep]
     gk = g[keep]
-    classes = (
-        _normalise_class(src[class_col], ROAD_CLASSES, rep, class_col)
-        if class_col in src.columns
-        else np.full(len(src), "other", dtype=object)
-    )
+    classes = _asset_classes(src, class_col, ROAD_CLASSES, rep)
     agg = _aggregate if _aggregate is not None else _aggregate_hazard(zones, admin)
     li, pi, pieces = line_zone_split(gk, agg.geometry.values)
     zpos = np.where(pi >= 0, agg["zone_pos"].to_numpy()[np.maximum(pi, 0)], -1)
@@ -957,7 +949,7 @@ def roads_exposure(
 def _clean_population(
     population: pd.DataFrame, admin: gpd.GeoDataFrame, code_col: str, rep: StepReport
 ) -> pd.DataFrame:
-    _require_columns(population, [code_col, "population"], name="population")
+    require_columns(population, [code_col, "population"], name="population")
     pop = pd.DataFrame({"admin_code": population[code_col].astype(str).to_numpy()})
     for c in _POP_COLS:
         vals = (pd.to_numeric(population[c], errors="coerce") if c in population.columns
@@ -1069,7 +1061,7 @@ def population_exposure(
     w_area["method"] = "area"
     use_bld = np.zeros(len(codes), bool)
     if method in ("auto", "buildings") and buildings is not None and len(buildings):
-        _require_columns(buildings, ["exposure_class", "area_m2", "admin_code", "zone_id"],
+        require_columns(buildings, ["exposure_class", "area_m2", "admin_code", "zone_id"],
                          name="buildings (impact layer)",
                          hint=" (pass the output of buildings_exposure)")
         res = buildings[(buildings["exposure_class"] == "residential")
@@ -1265,7 +1257,7 @@ def minimum_needs(displaced: pd.DataFrame | pd.Series | float, *,
     [100.0, 280.0, 1750.0, 6700.0, 20.0, 5.0]
     """
     if isinstance(displaced, pd.DataFrame):
-        _require_columns(displaced, [displaced_col], name="displaced")
+        require_columns(displaced, [displaced_col], name="displaced")
         out = displaced.copy()
         d = pd.to_numeric(out[displaced_col], errors="coerce").to_numpy(float)
     else:
@@ -1329,36 +1321,23 @@ class ExposureResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready key figures for the "impact" section of summary.json."""
         row = self.analysis_summary.iloc[0].to_dict() if len(self.analysis_summary) else {}
-        fig = {k: _py(v) for k, v in row.items()}
         top: list[dict[str, Any]] = []
         if self.aggregation_summary is not None and "total_affected" in self.aggregation_summary:
             a = self.aggregation_summary.sort_values("total_affected", ascending=False).head(10)
-            top = [{"admin_code": _py(r.admin_code), "admin_name": _py(r.admin_name),
-                    "total_affected": _py(r.total_affected), "displaced": _py(r.displaced)}
-                   for r in a.itertuples()]
+            top = a[["admin_code", "admin_name", "total_affected", "displaced"]].to_dict("records")
         needs = {}
         if self.needs is not None and len(self.needs):
             tot = self.needs[self.needs["admin_code"] == "total"]
             if len(tot):
-                needs = {k: _py(v) for k, v in tot.iloc[0].items() if k != "admin_code"}
-        return {
-            "analysis_summary": fig,
-            "hazard_classes": [{k: _py(v) for k, v in r.items()}
-                               for r in self.hazard_classes.to_dict("records")],
-            "exposure_summary_table": [{k: _py(v) for k, v in r.items()}
-                                       for r in self.exposure_summary_table.to_dict("records")],
+                needs = {k: v for k, v in tot.iloc[0].items() if k != "admin_code"}
+        return jsonable({
+            "analysis_summary": row,
+            "hazard_classes": self.hazard_classes.to_dict("records"),
+            "exposure_summary_table": self.exposure_summary_table.to_dict("records"),
             "most_affected_desa": top,
             "minimum_needs": needs,
             "accounting": self.report.to_records(),
-        }
-
-
-def _py(v: Any) -> Any:
-    if isinstance(v, (np.generic,)):
-        v = v.item()
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-        return None
-    return v
+        })
 
 
 # --------------------------------------------------------------------------------------------

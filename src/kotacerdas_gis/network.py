@@ -24,7 +24,6 @@ Examples
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +41,8 @@ from .accounting import Ledger, StepReport
 from .crs import require_metric, require_same_crs
 from .errors import DataError, SchemaError
 from .exposure import line_zone_split, prepare_zones
+from .io.atomic import jsonable
+from .schemas import bridge_flag, require_columns
 
 __all__ = [
     "DEFAULT_SPEEDS_KMH",
@@ -67,16 +68,6 @@ DEFAULT_SPEEDS_KMH: dict[str, float] = {
 }
 _EPS_MIN = 1e-9  # csgraph drops explicit zero weights; tiny positive weights keep the edge
 _SHIFT_MIN = 1.0  # super-source edges carry offset + 1 min, removed after the search
-
-
-def _require_columns(df: pd.DataFrame, cols: list[str], *, name: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        have = [c for c in df.columns if c != getattr(df, "_geometry_column_name", None)]
-        raise SchemaError(
-            f"{name}: expected column(s) {missing}, found only {have}. Rename the column or pass "
-            "its name through the matching *_col keyword."
-        )
 
 
 @dataclass(frozen=True)
@@ -178,7 +169,7 @@ def build_road_graph(
     1
     """
     require_metric(roads, name="roads")
-    _require_columns(roads, [id_col], name="roads")
+    require_columns(roads, [id_col], name="roads")
     if not (snap_tolerance_m >= 0):
         raise SchemaError(
             f"snap_tolerance_m: expected a distance >= 0 m, found {snap_tolerance_m}.")
@@ -220,7 +211,8 @@ def build_road_graph(
     known = np.isin(cls, np.array(list(speeds), dtype=object))
     rep.repair(f"unknown {class_col} mapped to 'other'", int((~known[rows]).sum()))
     cls = np.where(known, cls, "other")
-    bridge = (roads[bridge_col].fillna(False).astype(bool).to_numpy() if bridge_col in roads.columns
+    # "no", "0" and 0.0 are not bridges (astype(bool) would call them bridges)
+    bridge = (bridge_flag(roads[bridge_col]).to_numpy() if bridge_col in roads.columns
               else np.zeros(len(roads), bool))
     ids = roads[id_col].to_numpy(object)
     # explode into parts and then into two-point segments
@@ -599,8 +591,9 @@ class AccessResult:
 
 
 def _f(v: Any) -> float | None:
-    v = float(v)
-    return None if (math.isnan(v) or math.isinf(v)) else round(v, 3)
+    """Minutes for summary.json: rounded to 3 decimals, None when NaN or infinite."""
+    x = jsonable(float(v))
+    return None if x is None else round(x, 3)
 
 
 def _times_for(
@@ -735,7 +728,7 @@ def access_to_facilities(
             layers[nm] = lay
     require_same_crs(**layers)
     ledger.add(graph.report)
-    _require_columns(facilities, [id_col], name="facilities")
+    require_columns(facilities, [id_col], name="facilities")
     if class_col not in facilities.columns:
         raise SchemaError(
             f"facilities: expected column {class_col!r} to find the {target_class!r} facilities, "
@@ -804,7 +797,7 @@ def access_to_facilities(
     iso: list[pd.DataFrame] = []
     desa_out = None
     if admin is not None:
-        _require_columns(admin, ["admin_code", "admin_name"], name="admin")
+        require_columns(admin, ["admin_code", "admin_name"], name="admin")
         ag = np.asarray(admin.geometry.values, dtype=object)
         dt = _times_for(shapely.point_on_surface(ag), graph, flooded, before, after, **kw)
         parent = (admin["parent_code"].to_numpy(object) if "parent_code" in admin.columns
@@ -822,7 +815,7 @@ def access_to_facilities(
     iso.append(_iso_rows(fac_out, "facility", "asset_id", "name"))
     asset_out = None
     if assets is not None:
-        _require_columns(assets, [id_col], name="assets")
+        require_columns(assets, [id_col], name="assets")
         sg = np.asarray(assets.geometry.values, dtype=object)
         spts = np.where(shapely.get_type_id(sg) == 0, sg, shapely.point_on_surface(sg))
         st = _times_for(spts, graph, flooded, before, after, **kw)

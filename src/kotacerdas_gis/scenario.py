@@ -163,7 +163,7 @@ class Scenario:
 
     # ------------------------------------------------------------------ views
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
-        """The vector layers present, by contract name (``admin_desa``, ``roads`` ...)."""
+        """Return the vector layers present, by contract name (``admin_desa``, ``roads`` ...)."""
         out = {}
         for key in VECTOR_LAYERS:
             layer = getattr(self, key)
@@ -221,7 +221,8 @@ class Scenario:
             )
         if not parts:
             return gpd.GeoDataFrame(
-                {c: [] for c in ("asset_id", "asset_class", "asset_type", "exposure_class", "name")},
+                {c: [] for c in ("asset_id", "asset_class", "asset_type", "exposure_class",
+                                 "name")},
                 geometry=[],
                 crs=self.crs,
             )
@@ -262,7 +263,8 @@ class Scenario:
                     dup = layer[col][layer[col].duplicated()]
                     if len(dup):
                         problems.append(
-                            f"{key}: {len(dup)} duplicate {col} values, e.g. {dup.head(3).tolist()}."
+                            f"{key}: {len(dup)} duplicate {col} values, e.g. "
+                            f"{dup.head(3).tolist()}."
                         )
         if not problems and any(k.startswith("admin_") for k in layers):
             boundary = self.boundary.geometry.iloc[0].buffer(1.0)
@@ -329,6 +331,12 @@ def _ids(layer: gpd.GeoDataFrame, id_col: str, prefix: str, report: StepReport) 
     return ids
 
 
+def _add_repairs(step: StepReport, report: StepReport) -> None:
+    """Count an adapter's repairs in the loading step."""
+    for reason, n in report.reasons_repaired.items():
+        step.repair(reason, n)
+
+
 def _text(layer: gpd.GeoDataFrame, col: str) -> pd.Series:
     if col in layer.columns:
         return layer[col].astype(object).where(layer[col].notna(), None)
@@ -343,7 +351,8 @@ def _admin(layer: gpd.GeoDataFrame, key: str, level: str) -> gpd.GeoDataFrame:
     if wrong.any():
         raise SchemaError(
             f"{key}: expected admin_level {level!r} on every row, found "
-            f"{sorted(out.loc[wrong, 'admin_level'].astype(str).unique())}. Split the layer by level."
+            f"{sorted(out.loc[wrong, 'admin_level'].astype(str).unique())}. Split the layer by "
+            "level."
         )
     return out
 
@@ -467,8 +476,7 @@ def build_scenario(
         r["name"] = _text(r, "name")
         r["highway"] = _text(r, "highway")
         r["road_class"], rep = road_class_from_highway(r["highway"], source="roads")
-        for reason, n in rep.reasons_repaired.items():
-            step.repair(reason, n)
+        _add_repairs(step, rep)
         r["bridge"] = bridge_flag(_text(r, "bridge"))
         out["roads"] = r
 
@@ -490,8 +498,7 @@ def build_scenario(
         b["exposure_class"], rep = exposure_class_from_types(
             first, fallback=b["building"], source="buildings"
         )
-        for reason, n in rep.reasons_repaired.items():
-            step.repair(reason, n)
+        _add_repairs(step, rep)
         out["buildings"] = b
 
     if facilities is not None:
@@ -503,8 +510,7 @@ def build_scenario(
         f["exposure_class"], rep = exposure_class_from_types(
             f["facility_type"], fallback=_text(f, "amenity"), source="facilities"
         )
-        for reason, n in rep.reasons_repaired.items():
-            step.repair(reason, n)
+        _add_repairs(step, rep)
         if "capacity_persons" in f.columns:
             f["capacity_persons"] = pd.to_numeric(f["capacity_persons"], errors="coerce")
         else:
@@ -512,7 +518,8 @@ def build_scenario(
         out["facilities"] = f
 
     if observed_flood_2020 is not None:
-        require_columns(observed_flood_2020, ["depth_min_m", "depth_max_m"], name="observed_flood_2020")
+        require_columns(observed_flood_2020, ["depth_min_m", "depth_max_m"],
+                        name="observed_flood_2020")
         out["observed_flood_2020"] = observed_flood_2020.copy()
 
     if population is not None:

@@ -27,10 +27,14 @@ Examples
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
@@ -112,28 +116,47 @@ BPS2020_KECAMATAN_TO_KEMENDAGRI: dict[str, str] = {
 }
 
 
-def require_columns(df: pd.DataFrame, columns: list[str] | tuple[str, ...], *, name: str) -> None:
+def require_columns(
+    df: pd.DataFrame, columns: Sequence[str], *, name: str, hint: str = ""
+) -> None:
     """Raise :class:`SchemaError` naming the missing columns and listing those present.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        The table to check (its active geometry column is not listed).
+    columns : sequence of str
+        The columns that must exist.
+    name : str
+        The layer's name, for the message (``"roads"``).
+    hint : str, optional
+        Added to the fix, e.g. ``" (pass the output of buildings_exposure)"``.
+
+    Raises
+    ------
+    SchemaError
+        When a column is missing.
 
     Examples
     --------
     >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], name="roads")
     Traceback (most recent call last):
     ...
-    kotacerdas_gis.errors.SchemaError: roads: missing column(s) 'b'. Columns present: 'a'. Pass the right name through the function's *_col keyword, or rename the column.
-    """
+    kotacerdas_gis.errors.SchemaError: roads: missing column(s) 'b'; found only ['a']. Pass the right name through the function's *_col keyword, or rename the column.
+    """  # noqa: E501 (a doctest's expected message is one line)
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        present = ", ".join(repr(c) for c in df.columns if c != "geometry")
+        geom = getattr(df, "_geometry_column_name", None)
+        present = [c for c in df.columns if c != geom]
         raise SchemaError(
-            f"{name}: missing column(s) {', '.join(repr(c) for c in missing)}. "
-            f"Columns present: {present}. Pass the right name through the function's *_col "
-            "keyword, or rename the column."
+            f"{name}: missing column(s) {', '.join(repr(c) for c in missing)}; found only "
+            f"{present}. Pass the right name through the function's *_col keyword, or rename "
+            f"the column{hint}."
         )
 
 
 def normalise_name(name: object) -> str:
-    """A matching key for place names from different sources.
+    """Return a matching key for place names from different sources.
 
     Case, accents, dots, hyphens and repeated spaces are removed, and Roman
     numerals written out as words are not touched (names are not keys alone:
@@ -152,7 +175,9 @@ def normalise_name(name: object) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _canonical(gdf: gpd.GeoDataFrame, cols: dict[str, pd.Series], keep: list[str]) -> gpd.GeoDataFrame:
+def _canonical(
+    gdf: gpd.GeoDataFrame, cols: dict[str, pd.Series], keep: list[str]
+) -> gpd.GeoDataFrame:
     data = {k: v.to_numpy() for k, v in cols.items()}
     for c in keep:
         data[f"src_{c}"] = gdf[c].to_numpy()
@@ -323,7 +348,8 @@ def admin_from_code_table(
     bad = levels.isna()
     if bad.any():
         raise SchemaError(
-            f"Kemendagri code table: codes of unknown shape {codes[bad].head(5).tolist()} in column "
+            f"Kemendagri code table: codes of unknown shape {codes[bad].head(5).tolist()} in "
+            "column "
             f"{code_col!r}; expected '73.22', '73.22.03' or '73.22.03.2001'."
         )
     return pd.DataFrame(
@@ -353,7 +379,8 @@ _EXPOSURE_RULES: list[tuple[str, str]] = [
      r"kantor|dprd|bupati|camat|lurah|kelurahan|polsek|polres|koramil)\b"),
     ("transport", r"\b(airport|aerodrome|bandara|bandar udara|terminal|station|bus station|"
      r"pelabuhan|port|transportation|parking)\b"),
-    ("commercial", r"\b(commercial|retail|shop|market|marketplace|pasar|toko|kios|warung|supermarket|"
+    ("commercial", r"\b(commercial|retail|shop|market|marketplace|pasar|toko|kios|warung|"
+     r"supermarket|"
      r"bank|hotel|warehouse|gudang|industrial|ruko|office building)\b"),
     ("recreation", r"\b(stadium|sports|sports centre|lapangan|gedung olahraga|gor|park|taman|"
      r"recreation|community centre|gedung pemuda)\b"),
@@ -422,7 +449,9 @@ _ROAD_MAP = {
 }
 
 
-def road_class_from_highway(highway: pd.Series, *, source: str = "") -> tuple[pd.Series, StepReport]:
+def road_class_from_highway(
+    highway: pd.Series, *, source: str = ""
+) -> tuple[pd.Series, StepReport]:
     """InaSAFE road classes from OSM ``highway`` values or Indonesian road status text.
 
     Returns
@@ -449,13 +478,23 @@ def bridge_flag(values: pd.Series) -> pd.Series:
     --------
     >>> bridge_flag(pd.Series(["yes", None, "no", "viaduct", True])).tolist()
     [True, False, False, True, True]
+
+    Numbers (a 0/1 column read with missing values is float) are true when non-zero:
+
+    >>> bridge_flag(pd.Series([1.0, 0.0, float("nan"), "0.0"])).tolist()
+    [True, False, False, False]
     """
 
     def flag(v: object) -> bool:
-        if v is None or (isinstance(v, float) and pd.isna(v)):
+        if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):
             return False
-        if isinstance(v, bool):
-            return v
-        return normalise_name(v) not in ("", "no", "false", "0")
+        if isinstance(v, (bool, np.bool_, numbers.Number)):
+            return bool(v)
+        text = str(v).strip()
+        try:
+            x = float(text)  # "0", "1.0", "nan" as text
+        except ValueError:
+            return normalise_name(text) not in ("", "no", "false")
+        return not math.isnan(x) and x != 0.0
 
     return values.map(flag).astype(bool).rename("bridge")

@@ -40,6 +40,7 @@ import shapely
 
 from ..crs import require_same_crs
 from ..errors import DataError
+from ..io.atomic import jsonable
 from .classes import PETABENCANA, ClassSet, get_class_set
 from .terrain import Terrain
 from .zones import dem_depth_m, observed_zones
@@ -165,18 +166,7 @@ class Calibration:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (NaN becomes None), for summary.json under ``"hazard"``."""
-        def clean(v: Any) -> Any:
-            if isinstance(v, float) and not math.isfinite(v):
-                return None
-            if isinstance(v, Mapping):
-                return {str(k): clean(x) for k, x in v.items()}
-            if isinstance(v, (list, tuple)):
-                return [clean(x) for x in v]
-            if isinstance(v, np.generic):
-                return clean(v.item())
-            return v
-
-        return clean(asdict(self))  # type: ignore[no-any-return]
+        return jsonable(asdict(self))
 
     def dem_zones_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :func:`kotacerdas_gis.hazard.zones.dem_zones`."""
@@ -239,7 +229,10 @@ def calibrate_hand(
     require_same_crs(terrain=terrain.crs, footprint=footprint)
     observed = rasterize_footprint(footprint, terrain).astype(bool) & terrain.valid
     if domain is None:
-        hull = shapely.convex_hull(shapely.union_all(footprint.geometry.values))
+        # the hull of the vertices: no union, so invalid polygons (repaired when burnt) do not
+        # make GEOS fail here
+        hull = shapely.convex_hull(shapely.multipoints(
+            shapely.get_coordinates(footprint.geometry.values)))
         dom_geom = [shapely.buffer(hull, domain_buffer_m)]
     else:
         require_same_crs(terrain=terrain.crs, domain=domain)

@@ -146,7 +146,7 @@ class ClassSet:
     Traceback (most recent call last):
     ...
     kotacerdas_gis.errors.SchemaError: class set 'bad': classes 'low' (0.0 < v <= 1.0) and 'high' (1.5 < v <= 3.0) leave a gap between 1.0 and 1.5; each class must start where the one below ends.
-    """
+    """  # noqa: E501
 
     name: str
     classes: tuple[HazardClass, ...]
@@ -189,7 +189,7 @@ class ClassSet:
         return max(c.rank for c in self.classes)
 
     def by_rank(self, rank: int) -> HazardClass:
-        """The class with ``rank`` (0 gives :data:`NOT_HAZARDOUS`)."""
+        """Return the class with ``rank`` (0 gives :data:`NOT_HAZARDOUS`)."""
         if rank == 0:
             return NOT_HAZARDOUS
         for c in self.classes:
@@ -246,7 +246,7 @@ class ClassSet:
         return out
 
     def class_columns(self, ranks: Any) -> pd.DataFrame:
-        """The per-class output columns for an array of ranks.
+        """Return the per-class output columns for an array of ranks.
 
         Returns ``hazard_class``, ``class_rank``, ``label_id``, ``label_en``,
         ``class_min``, ``class_max`` (NaN where unbounded), ``displacement_rate``,
@@ -453,7 +453,7 @@ def generic_class_set(
     displacement_rates: Sequence[float] = (0.01, 0.03, 0.05),
     value_name: str = "value",
 ) -> ClassSet:
-    """Generic low/medium/high classes over a continuous value (InaSAFE generic hazard).
+    """Build generic low/medium/high classes over a continuous value (InaSAFE generic hazard).
 
     Defaults treat the value as a class code: ``0 < v <= 1`` low, ``1 < v <= 2``
     medium, ``2 < v <= 3`` high. The displacement rates (1 %, 3 %, 5 %) borrow

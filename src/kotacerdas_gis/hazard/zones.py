@@ -677,9 +677,15 @@ def combine_zones(
     out = allz.loc[alive].copy()
     out = out.set_geometry(gpd.GeoSeries(g2[alive], index=out.index, crs=crs))
     out = out.sort_values(["class_rank", "_pos"], ascending=[False, True], kind="stable")
-    out = out.explode(index_parts=False).reset_index(drop=True)
+    out = out.explode(index_parts=False)  # the index still names the zone of each piece
     out["area_m2"] = out.geometry.area
-    out = out[out["area_m2"] >= min_area_m2]
+    small = (out["area_m2"] < min_area_m2).to_numpy()
+    if small.any():
+        gone = set(out.index[small]) - set(out.index[~small])
+        report.reject("only pieces smaller than min_area_m2 left", len(gone))
+        report.note(f"{int(small.sum())} pieces ({out['area_m2'][small].sum():.0f} m2) smaller "
+                    f"than {min_area_m2:g} m2 dropped after splitting multi-part zones")
+    out = out[~small].reset_index(drop=True)
     out["zone_id"] = [f"{source}-{i + 1}" for i in range(len(out))]
     params = {"rule": rule, "sources": [z.source for z in zones],
               "class_sets": [z.class_set.name for z in zones],

@@ -83,7 +83,7 @@ _GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"
 
 
 def gpkg_version(path: str | os.PathLike[str]) -> tuple[int, int]:
-    """The GeoPackage version of a file from its SQLite header, e.g. ``(1, 2)``.
+    """Return the GeoPackage version of a file from its SQLite header, e.g. ``(1, 2)``.
 
     Raises
     ------
@@ -105,7 +105,7 @@ def gpkg_version(path: str | os.PathLike[str]) -> tuple[int, int]:
 
 
 def read_layer_styles(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """The ``layer_styles`` table of a GeoPackage (empty frame when there is none)."""
+    """Read the ``layer_styles`` table of a GeoPackage (empty frame when there is none)."""
     layers = pyogrio.list_layers(path)
     if LAYER_STYLES_TABLE not in {str(x) for x in layers[:, 0]}:
         return pd.DataFrame()

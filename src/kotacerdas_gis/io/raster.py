@@ -142,7 +142,7 @@ class RasterSource:
             ) from exc
 
     def window_for_bounds(self, bounds: tuple[float, float, float, float]) -> Window:
-        """The window of whole cells covering ``bounds`` (left, bottom, right, top).
+        """Return the window of whole cells covering ``bounds`` (left, bottom, right, top).
 
         Raises
         ------
@@ -275,7 +275,7 @@ class RasterSource:
         Traceback (most recent call last):
         ...
         kotacerdas_gis.errors.DataError: dem.tif covers x 0..100, y 0..100 (EPSG:32751 (WGS 84 / UTM zone 51S)) but the study area reaches beyond it: 50 m east. Use a raster that covers the study area (or clip the study area to the raster).
-        """
+        """  # noqa: E501
         left, bottom, right, top = (float(v) for v in bounds)
         L, B, R, T = self.bounds
         tol = 1e-6 * max(abs(self.res[0]), 1.0)
@@ -293,7 +293,8 @@ class RasterSource:
                 f"{self.name} covers x {L:.0f}..{R:.0f}, y {B:.0f}..{T:.0f} "
                 f"({describe_crs(self.crs)}) but {what} reaches beyond it: "
                 + ", ".join(missing)
-                + ". Use a raster that covers the study area (or clip the study area to the raster)."
+                + ". Use a raster that covers the study area (or clip the study area to the "
+                "raster)."
             )
 
 
@@ -329,7 +330,7 @@ def read_raster(
     Traceback (most recent call last):
     ...
     kotacerdas_gis.errors.DataError: dem.tif: raster file /nonexistent/dem.tif not found. Check the path (relative paths are taken from the current folder).
-    """
+    """  # noqa: E501
     p = Path(path)
     label = name or p.name
     if not p.exists():
@@ -476,8 +477,8 @@ def reproject_raster(
         Where to write the tiled, compressed GeoTIFF.
     crs : CRS-like
         Target CRS, e.g. ``"EPSG:32751"``.
-    resampling : {'nearest', 'bilinear', 'cubic', 'cubic_spline', 'average', 'min', 'max', 'mode', 'med'}
-        Resampling method: ``"bilinear"`` for elevations and depths,
+    resampling : {'nearest', 'bilinear', 'cubic', 'cubic_spline', 'average', 'min', 'max', ...}
+        Resampling method (also ``'mode'``, ``'med'``): ``"bilinear"`` for elevations and depths,
         ``"nearest"`` or ``"mode"`` for classes.
     resolution_m : float, optional
         Target cell size in target units; by default GDAL's estimate.

@@ -213,14 +213,17 @@ def read_vector(
         gdf = _fix_shapefile_encoding(p, chosen, src, gdf, report, columns)
     report.n_in = len(gdf)
     if len(gdf) == 0:
-        raise DataError(f"{src}: the layer is empty (0 features). Check the export or the layer name.")
+        raise DataError(
+            f"{src}: the layer is empty (0 features). Check the export or the layer name."
+        )
 
     # CRS
     if gdf.crs is None:
         if assume_crs is None:
             raise CRSError(
-                f"{src}: the layer declares no CRS (a Shapefile without .prj?). If you know the CRS "
-                "of its coordinates, pass assume_crs='EPSG:4326' (or the right code), or add a .prj."
+                f"{src}: the layer declares no CRS (a Shapefile without .prj?). If you know the "
+                "CRS of its coordinates, pass assume_crs='EPSG:4326' (or the right code), or add "
+                "a .prj."
             )
         gdf = gdf.set_crs(as_crs(assume_crs))
         report.note(f"no CRS declared; assumed {describe_crs(assume_crs)} as the caller said")
@@ -232,7 +235,8 @@ def read_vector(
         target = as_crs(to_crs)
         if not as_crs(gdf.crs).equals(target):
             report.note(f"reprojected from {describe_crs(gdf.crs)} to {describe_crs(target)}")
-            log.info("%s: reprojected from %s to %s", src, describe_crs(gdf.crs), describe_crs(target))
+            log.info("%s: reprojected from %s to %s", src, describe_crs(gdf.crs),
+                     describe_crs(target))
             gdf = gdf.to_crs(target)
     if metric:
         try:
@@ -309,7 +313,8 @@ def iter_vector_chunks(
         raise DataError(f"{p}: no layer named {layer!r}. Layers in this file: {', '.join(layers)}.")
     if layer is None and len(layers) > 1:
         raise DataError(
-            f"{p}: the file has {len(layers)} layers ({', '.join(layers)}); choose one with layer=..."
+            f"{p}: the file has {len(layers)} layers ({', '.join(layers)}); choose one with "
+            "layer=..."
         )
     chosen = layer or layers[0]
     src_name = where(p, chosen if len(layers) > 1 or layer else None)
@@ -355,7 +360,9 @@ def iter_vector_chunks(
             offset += len(chunk)
             yield chunk
     if report.n_in == 0:
-        raise DataError(f"{src_name}: the layer is empty (0 features). Check the export or the layer name.")
+        raise DataError(
+            f"{src_name}: the layer is empty (0 features). Check the export or the layer name."
+        )
     if target is not None:
         report.note(f"reprojected to {describe_crs(target)}")
     if not report.clean:
@@ -453,11 +460,20 @@ def _clean_geometries(
         if not repair:
             reasons = [shapely.is_valid_reason(g) for g in geoms[invalid][:3]]
             raise DataError(
-                f"{src}: {int(invalid.sum())} invalid geometries (rows {rows}; {'; '.join(reasons)}). "
+                f"{src}: {int(invalid.sum())} invalid geometries (rows {rows}; "
+                f"{'; '.join(reasons)}). "
                 "Pass repair=True to fix them with shapely.make_valid, or fix them in QGIS "
                 "(Vector > Geometry Tools > Fix Geometries)."
             )
         fixed = shapely.make_valid(geoms[invalid])
+        # make_valid may add parts of a lower dimension (a polygon's spike becomes a line):
+        # keep the feature's own dimension, as documented
+        dims = shapely.get_dimensions(geoms[invalid])
+        mixed = shapely.get_dimensions(fixed) != dims
+        mixed |= shapely.get_type_id(fixed) == 7  # a collection of the same top dimension
+        if mixed.any():
+            fixed[mixed] = [_keep_dimension(f, int(d)) for f, d in zip(fixed[mixed], dims[mixed],
+                                                                       strict=True)]
         gdf = gdf.copy()
         gdf.loc[gdf.index[invalid], gdf.geometry.name] = fixed
         report.repair("invalid geometry repaired (make_valid)", int(invalid.sum()))
@@ -509,7 +525,7 @@ def read_table(
     required: list[str] | None = None,
     name: str | None = None,
 ) -> pd.DataFrame:
-    """Read an attribute table (CSV, or a non-spatial layer of a GeoPackage/XLSX via GDAL).
+    r"""Read an attribute table (CSV, or a non-spatial layer of a GeoPackage/XLSX via GDAL).
 
     Parameters
     ----------
@@ -541,7 +557,7 @@ def read_table(
     --------
     >>> import tempfile, pathlib
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "pop.csv"
-    >>> _ = f.write_text("admin_code,population\\n73.22.03.2001,1200\\n")
+    >>> _ = f.write_text("admin_code,population\n73.22.03.2001,1200\n")
     >>> df = read_table(f, dtype={"admin_code": str}, required=["admin_code", "population"])
     >>> df.loc[0, "admin_code"], int(df.loc[0, "population"])
     ('73.22.03.2001', 1200)
@@ -563,7 +579,9 @@ def read_table(
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{label}: the table is empty.") from exc
     except Exception as exc:
-        raise DataError(f"{label}: cannot be read as a table ({type(exc).__name__}: {exc}).") from exc
+        raise DataError(
+            f"{label}: cannot be read as a table ({type(exc).__name__}: {exc})."
+        ) from exc
     if len(df) == 0:
         raise DataError(f"{label}: the table has a header but no rows.")
     if required:

@@ -207,7 +207,7 @@ def _text(value: Any, lang: Lang) -> dict[str, Any]:
 
 
 def _inline(value: Any, lang: Lang) -> str:
-    """A nested value squeezed into one table cell."""
+    """Squeeze a nested value into one table cell."""
     if isinstance(value, Mapping):
         return "; ".join(f"{_label(k, lang)}: {_inline(v, lang)}" for k, v in value.items()) or "–"
     if isinstance(value, (list, tuple, set, np.ndarray, pd.Series)):

@@ -78,7 +78,7 @@ def check_lang(lang: str) -> Lang:
     Traceback (most recent call last):
     ...
     ValueError: lang: expected one of 'id', 'en', found 'fr'. Use lang="id" (Bahasa Indonesia) or lang="en".
-    """
+    """  # noqa: E501
     if lang not in _LANGS:
         raise ValueError(
             f"lang: expected one of {', '.join(repr(x) for x in _LANGS)}, found {lang!r}. "
@@ -139,7 +139,7 @@ class ClassStyle:
     weight_px: float | None = None
 
     def label(self, lang: Lang = "id") -> str:
-        """The label in ``lang``."""
+        """Return the label in ``lang``."""
         return self.label_id if check_lang(lang) == "id" else self.label_en
 
 
@@ -191,11 +191,11 @@ class LayerStyle:
         object.__setattr__(self, "_by_key", {c.key: c for c in self.classes})
 
     def title(self, lang: Lang = "id") -> str:
-        """The layer title in ``lang``."""
+        """Return the layer title in ``lang``."""
         return self.title_id if check_lang(lang) == "id" else self.title_en
 
     def class_style(self, value: Any) -> ClassStyle | None:
-        """The :class:`ClassStyle` of a class value (normalised), or None when unknown."""
+        """Return the :class:`ClassStyle` of a class value (normalised), or None when unknown."""
         return self._by_key.get(normalise_key(value))
 
 
@@ -529,7 +529,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 
 
 def layer_style(name: str) -> LayerStyle:
-    """The :class:`LayerStyle` of a layer name; a neutral default titled ``name`` when unknown."""
+    """Return the :class:`LayerStyle` of a layer name (a neutral default titled ``name``)."""
     style = LAYER_STYLES.get(name)
     if style is not None:
         return style
@@ -576,7 +576,7 @@ def resolve_classes(
     colour_col: str = "colour",
     rank_col: str = "class_rank",
 ) -> list[LegendEntry]:
-    """The legend entries a layer needs: classes present in ``data``, with colour and label.
+    """List the legend entries a layer needs: classes in ``data``, with colour and label.
 
     Order: the palette's classes first (in palette order), then values the palette does
     not know (by ``rank_col`` descending when the column exists, else alphabetically),
@@ -641,7 +641,8 @@ def resolve_classes(
     labels_from_data: dict[Any, str] = {}
     if label_col in data.columns:
         pairs = data[[col, label_col]].dropna().drop_duplicates(subset=[col])
-        labels_from_data = {v: str(lab) for v, lab in zip(pairs[col], pairs[label_col], strict=True)}
+        labels_from_data = {v: str(lab)
+                            for v, lab in zip(pairs[col], pairs[label_col], strict=True)}
     ranks: dict[Any, float] = {}
     if rank_col in data.columns:
         ranks = data.groupby(col)[rank_col].max().to_dict()
@@ -693,7 +694,7 @@ def key_columns(
     max_columns: int = 6,
     columns: Sequence[str] | None = None,
 ) -> list[str]:
-    """The popup columns of a layer: ``columns`` if given, else the style's key columns present.
+    """Choose a layer's popup columns: ``columns`` if given, else its style's key columns.
 
     Unknown layers (no key column present) show their first ``max_columns`` attribute columns.
 

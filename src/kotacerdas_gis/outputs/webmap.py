@@ -57,11 +57,11 @@ import warnings
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 
 import folium
 import geopandas as gpd
@@ -71,7 +71,7 @@ from folium.template import Template
 
 from ..crs import WEB_CRS, require_metric
 from ..errors import KotaCerdasError, RepairWarning
-from ..io.atomic import atomic_path
+from ..io.atomic import write_text_atomic
 from .styles import (
     Lang,
     LayerStyle,
@@ -148,7 +148,8 @@ def encode_polyline(latlon: np.ndarray, *, precision: int = 6) -> str:
     Google's documented example, at 5 decimals:
 
     >>> import numpy as np
-    >>> encode_polyline(np.array([[38.5, -120.2], [40.7, -120.95], [43.252, -126.453]]), precision=5)
+    >>> encode_polyline(np.array([[38.5, -120.2], [40.7, -120.95], [43.252, -126.453]]),
+    ...                 precision=5)
     '_p~iF~ps|U_ulLnnqC_mqNvxq`@'
     """
     if not 1 <= int(precision) <= 6:
@@ -289,7 +290,7 @@ def _layer_payload(
     precision: int,
     canvas: bool,
 ) -> dict[str, Any]:
-    """The JSON payload of one layer (EPSG:4326 input)."""
+    """Build the JSON payload of one layer (EPSG:4326 input)."""
     geoms = gdf.geometry.to_numpy()
     kinds = np.array([_geometry_kind(str(t)) for t in gdf.geometry.geom_type])
     # style index per feature
@@ -459,7 +460,7 @@ function kcLayer(spec) {
   }
   return group;
 }
-"""
+"""  # noqa: E501
 
 
 class _Runtime(MacroElement):
@@ -475,7 +476,7 @@ class _Runtime(MacroElement):
           table.kc-popup td { padding: 1px 0; }
         </style>
         {% endmacro %}
-        """
+        """  # noqa: E501
     )
 
     def __init__(self) -> None:
@@ -540,7 +541,7 @@ class _Legend(MacroElement):
                 if (el) { el.style.display = (e.type === "overlayadd") ? "" : "none"; }
             });
         {% endmacro %}
-        """
+        """  # noqa: E501
     )
 
     def __init__(self, *, title_html: str, body_html: str) -> None:
@@ -551,7 +552,7 @@ class _Legend(MacroElement):
 
 
 class OfflineMap(folium.Map):
-    """A :class:`folium.Map` that loads only Leaflet (JS and CSS), which :func:`write_web_map` inlines.
+    """A :class:`folium.Map` loading only Leaflet (JS and CSS), which :func:`write_web_map` inlines.
 
     Attributes
     ----------
@@ -695,7 +696,7 @@ def web_map(
         height=height,
         control_scale=True,
     )
-    m.get_root().title = _html.escape(title)
+    cast(Figure, m.get_root()).title = _html.escape(title)
     m.add_child(_Runtime())
     if osm_tiles:
         folium.TileLayer(
@@ -886,6 +887,4 @@ def write_web_map(m: folium.Map, path: str | Path) -> Path:
     lang = getattr(m, "kc_lang", None)
     if lang:
         page = page.replace("<html>", f'<html lang="{lang}">', 1)
-    with atomic_path(path) as tmp:
-        tmp.write_text(page, encoding="utf-8")
-    return Path(path)
+    return write_text_atomic(path, page)
