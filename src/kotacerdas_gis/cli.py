@@ -7,7 +7,6 @@ anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import logging
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -111,7 +110,9 @@ def demo(
 
 @app.command()
 def run(
-    manifest: Annotated[Path, typer.Argument(help="Scenario manifest (JSON), like data/scenario.json.")],
+    manifest: Annotated[
+        Path, typer.Argument(help="Scenario manifest (JSON), like data/scenario.json.")
+    ],
     out: OutOption = Path("out/plan"),
     lang: LangOption = "id",
     verbose: VerboseOption = False,
@@ -152,4 +153,4 @@ def main() -> None:  # pragma: no cover - console entry point alias
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -30,6 +30,7 @@ import pandas as pd
 import geopandas as gpd
 
 from . import __version__
+from .exposure import ExposureResult, analyse_exposure
 from .hazard import (
     Calibration,
     HazardZones,
@@ -42,7 +43,6 @@ from .hazard import (
     observed_zones,
     streams_layer,
 )
-from .exposure import ExposureResult, analyse_exposure
 from .io.raster import read_raster
 from .network import AccessResult, access_to_facilities
 from .scenario import Scenario, ValidationReport
@@ -161,6 +161,7 @@ class PlanResult:
         """Per-kecamatan summary, with the kecamatan names of the scenario joined on."""
         assert self.exposure is not None
         kec = self.exposure.aggregation_summary_kecamatan
+        assert kec is not None
         names = self.scenario.admin_kecamatan
         if names is None or "admin_name" in kec.columns:
             return kec
@@ -219,7 +220,7 @@ class PlanResult:
         return out
 
     def _key_figures(self, summary: dict[str, Any]) -> dict[str, Any]:
-        """The headline numbers, rounded as a planner reads them (people to whole persons)."""
+        """Collect the headline numbers, rounded as a planner reads them (whole persons)."""
         k: dict[str, Any] = {"demonstration_data": self.scenario.demonstration}
         cal = summary.get("hazard", {}).get("calibration")
         if cal:
@@ -260,7 +261,7 @@ class PlanResult:
         return k
 
     def console_lines(self) -> list[str]:
-        """The few lines the command line prints after a run."""
+        """Return the few lines the command line prints after a run."""
         lines = []
         if self.calibration is not None:
             c = self.calibration

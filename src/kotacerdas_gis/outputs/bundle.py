@@ -1,4 +1,4 @@
-"""The output contract: one folder with ``map.html``, ``plan.gpkg``, ``report.html``, ``summary.json``.
+"""The output contract: map.html, plan.gpkg, report.html and summary.json in one folder.
 
 :func:`write_outputs` writes all four from a :class:`~kotacerdas_gis.plan.PlanResult`,
 each file atomically, so a folder never holds a half-written file.

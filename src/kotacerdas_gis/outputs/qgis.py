@@ -92,7 +92,7 @@ def _mm(px: float) -> str:
 
 
 def _ddp(parent: ET.Element) -> None:
-    """An empty ``data_defined_properties`` block, as QGIS writes it."""
+    """Return an empty ``data_defined_properties`` block, as QGIS writes it."""
     ddp = ET.SubElement(parent, "data_defined_properties")
     opt = ET.SubElement(ddp, "Option", type="Map")
     ET.SubElement(opt, "Option", type="QString", name="name", value="")
@@ -185,7 +185,7 @@ def qml_for_layer(
     lang: Lang = "id",
     class_colours: Mapping[str, str] | None = None,
 ) -> str:
-    """A QGIS 3 QML style for one layer, with the shared palette and labels in ``lang``.
+    """Build a QGIS 3 QML style for one layer, with the shared palette and labels in ``lang``.
 
     Parameters
     ----------

@@ -50,6 +50,12 @@ __all__ = ["write_report", "render_report", "format_value", "KNOWN_SECTIONS", "K
 
 #: Sections with a fixed place, heading and introduction: ``{key: (id, en, intro_id, intro_en)}``.
 KNOWN_SECTIONS: dict[str, tuple[str, str, str, str]] = {
+    "key_figures": (
+        "Angka kunci",
+        "Key figures",
+        "Angka utama rencana ini; rinciannya ada di bagian-bagian berikut.",
+        "The headline numbers of this plan; the sections below give the detail.",
+    ),
     "scenario": (
         "Skenario dan data",
         "Scenario and data",
@@ -104,6 +110,28 @@ KNOWN_SECTIONS: dict[str, tuple[str, str, str, str]] = {
 
 #: Labels of common summary keys: ``{key: (id, en)}``; other keys are shown as they are.
 KEY_LABELS: dict[str, tuple[str, str]] = {
+    "demonstration_data": ("Data demonstrasi", "Demonstration data"),
+    "hazard_csi_vs_2020_footprint": (
+        "Kecocokan zona DEM dengan banjir 2020 (CSI)",
+        "DEM zones vs the 2020 footprint (CSI)",
+    ),
+    "hazard_area_km2": ("Luas zona bahaya (km²)", "Hazard zone area (km²)"),
+    "buildings_affected": ("Bangunan terdampak", "Buildings affected"),
+    "people_affected": ("Penduduk terdampak", "People affected"),
+    "people_displaced": ("Penduduk mengungsi", "People displaced"),
+    "women_displaced": ("Perempuan mengungsi", "Women displaced"),
+    "elderly_displaced": ("Lansia mengungsi", "Elderly displaced"),
+    "disabled_displaced": ("Penyandang disabilitas mengungsi", "Disabled people displaced"),
+    "health_facilities_affected": ("Fasilitas kesehatan terdampak", "Health facilities affected"),
+    "roads_affected_km": ("Jalan terdampak (km)", "Roads affected (km)"),
+    "weekly_needs_of_displaced": (
+        "Kebutuhan minimum pengungsi per minggu",
+        "Weekly minimum needs of the displaced",
+    ),
+    "villages_cut_off_from_health_care": (
+        "Desa terputus dari layanan kesehatan",
+        "Villages cut off from health care",
+    ),
     "name": ("Nama", "Name"),
     "demonstration": ("Data demonstrasi", "Demonstration data"),
     "layers": ("Lapisan", "Layers"),

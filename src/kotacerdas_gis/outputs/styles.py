@@ -385,7 +385,7 @@ LAYER_STYLES: dict[str, LayerStyle] = {
             "Flood hazard zones",
             "#FEB24C",
             outline="#7F2704",
-            weight_px=0.5,
+            weight_px=0.1,  # zones are narrow along the rivers: a thicker outline hides the fill
             fill_opacity=0.6,
             class_column="hazard_class",
             classes=HAZARD_CLASSES,
