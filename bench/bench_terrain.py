@@ -84,21 +84,31 @@ def write_dem(path: Path, n: int) -> None:
 
 
 # --- workers (run in a subprocess) -----------------------------------------------------------
-def _run_kotacerdas(path: Path, save: Path | None) -> dict:
+def _run_kotacerdas(path: Path, save: Path | None, all_layers: bool = False) -> dict:
     from kotacerdas_gis.hazard import derive_terrain
     from kotacerdas_gis.io.raster import read_raster
 
     t0 = time.perf_counter()
     t = derive_terrain(read_raster(path), stream_threshold_km2=THRESHOLD_KM2)
+    if all_layers:  # the lazy layers, as a caller that wants all of them
+        for name in ("drain_area_km2", "distance_to_stream_m", "slope_deg"):
+            getattr(t, name)
     total = time.perf_counter() - t0
     tm = dict(t.provenance["timings_s"])
     if save is not None:
-        np.save(save, t.hand_m)
+        np.save(f"{save}_hand.npy", t.hand_m)
+        np.save(f"{save}_filled.npy", t.elevation_m)
+        np.save(f"{save}_stream.npy", t.stream)
+        np.save(f"{save}_d8.npy", t.flwdir.to_array("d8"))
     return {"total_s": total, "steps_s": {
         "read": tm["read_check"], "fill+flowdir": tm["fill_d8"],
-        "upstream_area": tm["upstream_area"], "hand": tm["hand_drain_area"],
-        "other (streams, order, distance, slope)": tm["streams_order"] + tm["distance"]
-        + tm["slope"]}}
+        "upstream_area": tm["upstream_area"], "hand": tm["hand"],
+        "other": tm["streams_order"] + sum(tm.get(k, 0.0) for k in
+                                           ("drain_area", "distance", "slope"))}}
+
+
+def _run_kotacerdas_all(path: Path, save: Path | None) -> dict:
+    return _run_kotacerdas(path, None, all_layers=True)
 
 
 def _run_pysheds(path: Path, save: Path | None) -> dict:
@@ -113,7 +123,8 @@ def _run_pysheds(path: Path, save: Path | None) -> dict:
     dem = grid.read_raster(str(path))
     steps["read"] = time.perf_counter() - tic
     tic = time.perf_counter()
-    filled = grid.resolve_flats(grid.fill_depressions(grid.fill_pits(dem)))
+    flooded = grid.fill_depressions(grid.fill_pits(dem))
+    filled = grid.resolve_flats(flooded)
     steps["fill"] = time.perf_counter() - tic
     tic = time.perf_counter()
     fdir = grid.flowdir(filled)
@@ -123,17 +134,24 @@ def _run_pysheds(path: Path, save: Path | None) -> dict:
     steps["upstream_area"] = time.perf_counter() - tic
     tic = time.perf_counter()
     cells = THRESHOLD_KM2 * 1e6 / (CELL * CELL)
-    hand = grid.compute_hand(fdir, dem, acc >= cells)
+    hand = grid.compute_hand(fdir, dem, acc >= cells)  # pysheds' documented use: the DEM
     steps["hand"] = time.perf_counter() - tic
     total = time.perf_counter() - t0
-    if save is not None:
-        np.save(save, np.asarray(hand, dtype=np.float32))
+    if save is not None:  # not timed: the arrays for the like-for-like comparison
+        np.save(f"{save}_hand.npy", np.asarray(hand, dtype=np.float32))
+        np.save(f"{save}_hand_on_filled.npy",
+                np.asarray(grid.compute_hand(fdir, flooded, acc >= cells), dtype=np.float32))
+        np.save(f"{save}_filled.npy", np.asarray(flooded, dtype=np.float32))
+        np.save(f"{save}_stream.npy", np.asarray(acc >= cells))
+        np.save(f"{save}_fdir.npy", np.asarray(fdir).astype(np.int16))
     steps["fill+flowdir"] = steps.pop("fill") + steps.pop("flowdir")
     return {"total_s": total, "steps_s": steps}
 
 
 def _run_pyflwdir_stock(path: Path, save: Path | None) -> dict:
+    """Run pyflwdir's own API; HAND by its Python-loop ``hand`` on the filled DEM."""
     import pyflwdir
+    import pyflwdir.dem
     import rasterio
 
     steps = {}
@@ -143,21 +161,23 @@ def _run_pyflwdir_stock(path: Path, save: Path | None) -> dict:
         transform = ds.transform
     steps["read"] = time.perf_counter() - t0
     tic = time.perf_counter()
-    flw = pyflwdir.from_dem(dem, nodata=-9999.0, transform=transform)
+    # what pyflwdir.from_dem does, keeping the filled DEM
+    filled, d8 = pyflwdir.dem.fill_depressions(dem, nodata=-9999.0)
+    flw = pyflwdir.from_array(d8, ftype="d8", transform=transform, latlon=False)
     steps["fill+flowdir"] = time.perf_counter() - tic
     tic = time.perf_counter()
     upa = flw.upstream_area(unit="km2")
     steps["upstream_area"] = time.perf_counter() - tic
     tic = time.perf_counter()
-    hand = flw.hand(upa >= THRESHOLD_KM2, dem)
+    hand = flw.hand(upa >= THRESHOLD_KM2, filled) - (filled - dem)  # our definition
     steps["hand"] = time.perf_counter() - tic
     if save is not None:
-        np.save(save, hand.astype(np.float32))
+        np.save(f"{save}_hand.npy", hand.astype(np.float32))
     return {"total_s": time.perf_counter() - t0, "steps_s": steps}
 
 
-RUNNERS = {"kotacerdas": _run_kotacerdas, "pysheds": _run_pysheds,
-           "pyflwdir_stock": _run_pyflwdir_stock}
+RUNNERS = {"kotacerdas": _run_kotacerdas, "kotacerdas_all": _run_kotacerdas_all,
+           "pysheds": _run_pysheds, "pyflwdir_stock": _run_pyflwdir_stock}
 
 
 def worker(tool: str, path: Path, warm: Path, save: Path | None) -> None:
@@ -190,11 +210,108 @@ def run_child_rss(tool: str, path: Path, warm: Path, save: Path | None) -> dict:
     return res
 
 
+def _steepest_d8(filled: np.ndarray, fallback: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Steepest-descent D8 (ESRI codes) on ``filled``, and the mask of sloping cells.
+
+    Cells with no lower neighbour keep ``fallback`` (pyflwdir's fill-order direction).
+    """
+    nr, nc = filled.shape
+    pad = np.pad(filled.astype(np.float64), 1, constant_values=np.inf)
+    pad[np.isnan(pad)] = np.inf
+    best = np.zeros(filled.shape)
+    code = np.zeros(filled.shape, dtype=np.uint8)
+    for dr, dc, v in [(0, 1, 1), (1, 1, 2), (1, 0, 4), (1, -1, 8), (0, -1, 16), (-1, -1, 32),
+                      (-1, 0, 64), (-1, 1, 128)]:
+        drop = (filled - pad[1 + dr:1 + dr + nr, 1 + dc:1 + dc + nc]) / (CELL * np.hypot(dr, dc))
+        upd = drop > best
+        best[upd] = drop[upd]
+        code[upd] = v
+    sloping = best > 0
+    return np.where(sloping, code, fallback), sloping
+
+
+def _hand_from(d8: np.ndarray, stream: np.ndarray, level: np.ndarray, dem: np.ndarray
+               ) -> np.ndarray:
+    """Our HAND definition (DEM minus the stream's filled level) on given D8 and streams."""
+    import pyflwdir
+    import pyflwdir.core
+
+    flw = pyflwdir.from_array(d8, ftype="d8", latlon=False, check_ftype=False)
+    ref = np.where(stream, level, -9999.0).astype(np.float64).ravel()
+    ref = pyflwdir.core.fillnodata_upstream(flw.idxs_ds, flw.idxs_seq, ref, -9999.0)
+    ref = ref.reshape(dem.shape)
+    return np.where(ref != -9999.0, dem - ref, np.nan)
+
+
+def _cmp(a: np.ndarray, b: np.ndarray) -> dict:
+    m = np.isfinite(a) & np.isfinite(b)
+    d = np.abs(a[m].astype(np.float64) - b[m])
+    out = {"cells": int(m.sum()), "within_0.5m": float((d <= 0.5).mean()),
+           "median_m": float(np.median(d)), "p95_m": float(np.percentile(d, 95))}
+    for stage in (2.0, 5.0):
+        wa, wb = m & (a < stage), m & (b < stage)
+        out[f"csi_{stage:g}m"] = float((wa & wb).sum() / max((wa | wb).sum(), 1))
+    return out
+
+
+def hand_agreement(work: Path, label: str, dem_path: Path) -> dict:
+    """Like-for-like HAND comparisons of kotacerdas with pysheds (and stock pyflwdir)."""
+    import pyflwdir
+    import pyflwdir.streams
+    import rasterio
+
+    def load(tool: str, what: str) -> np.ndarray:
+        return np.load(work / f"{tool}_{label}_{what}.npy")
+
+    with rasterio.open(dem_path) as ds:
+        dem = ds.read(1).astype(np.float64)
+        if ds.nodata is not None:
+            dem[dem == ds.nodata] = np.nan
+    ours, filled, stream = load("kotacerdas", "hand"), load("kotacerdas", "filled"), \
+        load("kotacerdas", "stream")
+    res: dict = {}
+    if (work / f"pysheds_{label}_fdir.npy").exists():
+        fdir = load("pysheds", "fdir")
+        ps_d8 = np.where(np.isin(fdir, [1, 2, 4, 8, 16, 32, 64, 128]), fdir, 0).astype(np.uint8)
+        ps_d8[~np.isfinite(dem)] = 247
+        ps_stream, ps_filled = load("pysheds", "stream"), load("pysheds", "filled")
+        # pysheds with our definition: HAND on its filled DEM minus the fill depth
+        ps_like = load("pysheds", "hand_on_filled") - (ps_filled - dem)
+        ours_d8 = load("kotacerdas", "d8")
+        # what-if: steepest descent where the filled DEM slopes, pyflwdir's order on flats
+        steep, sloping = _steepest_d8(filled, ours_d8)
+        n_steep = pyflwdir.from_array(steep, ftype="d8", latlon=False, check_ftype=False)
+        cells = pyflwdir.streams.accuflux(n_steep.idxs_ds, n_steep.idxs_seq,
+                                          np.ones(dem.size, np.int32), -9999).reshape(dem.shape)
+        steep_stream = cells.astype(np.float32) * np.float32(CELL * CELL / 1e6) >= THRESHOLD_KM2
+        res = {
+            "valid": int(np.isfinite(dem).sum()),
+            "filled_share": float(((filled - dem) > 0).mean()),
+            "d8_equal": float((ours_d8 == ps_d8)[np.isfinite(dem)].mean()),
+            "d8_equal_sloping": float((ours_d8 == ps_d8)[sloping].mean()),
+            "steepest_d8_equal_sloping": float((steep == ps_d8)[sloping].mean()),
+            "stream_cells": [int(stream.sum()), int(ps_stream.sum()),
+                             int((stream & ps_stream).sum())],
+            "pysheds_documented": _cmp(ours, load("pysheds", "hand")),
+            "like_for_like": _cmp(ours, ps_like),
+            "same_routing": _cmp(_hand_from(ps_d8, ps_stream, ps_filled, dem), ps_like),
+            "steepest_routing": _cmp(_hand_from(steep, steep_stream, filled, dem), ps_like),
+            "pysheds_nan_where_ours_finite": int((np.isfinite(ours) & ~np.isfinite(
+                load("pysheds", "hand"))).sum()),
+        }
+    if (work / f"pyflwdir_stock_{label}_hand.npy").exists():
+        res["pyflwdir_stock"] = _cmp(ours, load("pyflwdir_stock", "hand"))
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000],
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000],
                     help="DEM sides in cells (1000 5000 10000)")
-    ap.add_argument("--tools", nargs="+", default=["kotacerdas", "pysheds", "pyflwdir_stock"])
+    ap.add_argument("--extra-dem", type=Path, nargs="*", default=[],
+                    help="existing DEM files to run too (e.g. data/terrain/dem.tif)")
+    ap.add_argument("--tools", nargs="+",
+                    default=["kotacerdas", "kotacerdas_all", "pysheds", "pyflwdir_stock"])
     ap.add_argument("--stock-max", type=int, default=1000,
                     help="largest size for the stock pyflwdir HAND (Python loop)")
     ap.add_argument("--compare-max", type=int, default=1000,
@@ -214,35 +331,32 @@ def main() -> None:
     warm = work / "dem_200.tif"
     if not warm.exists():
         write_dem(warm, 200)
-    rows = []
+    jobs = []
     for n in a.sizes:
         path = work / f"dem_{n}.tif"
         if not path.exists():
             t0 = time.perf_counter()
             write_dem(path, n)
             print(f"wrote {path} in {time.perf_counter() - t0:.1f} s", flush=True)
+        jobs.append((f"{n}²", n, path))
+    for p in a.extra_dem:
+        jobs.append((p.stem, 0, p.resolve()))  # size 0: always compared, stock HAND run
+    rows = []
+    for label, n, path in jobs:
         results = {}
+        key = label.replace("²", "")
         for tool in a.tools:
             if tool == "pyflwdir_stock" and n > a.stock_max:
                 continue
-            save = work / f"hand_{tool}_{n}.npy" if n <= a.compare_max else None
+            save = work / f"{tool}_{key}" if n <= a.compare_max else None
             r = run_child_rss(tool, path, warm, save)
             results[tool] = r
-            print(n, tool, json.dumps(r), flush=True)
+            print(label, tool, json.dumps(r), flush=True)
         agree = {}
-        if n <= a.compare_max and "kotacerdas" in results:
-            ours = np.load(work / f"hand_kotacerdas_{n}.npy")
-            for tool in ("pysheds", "pyflwdir_stock"):
-                f = work / f"hand_{tool}_{n}.npy"
-                if tool in results and "error" not in results[tool] and f.exists():
-                    other = np.load(f)
-                    m = np.isfinite(ours) & np.isfinite(other) & (other > -9990)
-                    d = np.abs(ours[m] - other[m])
-                    agree[tool] = {"cells_compared": int(m.sum()),
-                                   "within_0.5m": float((d <= 0.5).mean()),
-                                   "max_abs_diff_m": float(d.max()) if d.size else None}
-            print(n, "agreement", json.dumps(agree), flush=True)
-        rows.append((n, results, agree))
+        if n <= a.compare_max and "error" not in results.get("kotacerdas", {"error": 1}):
+            agree = hand_agreement(work, key, path)
+            print(label, "agreement", json.dumps(agree), flush=True)
+        rows.append((label, results, agree))
     md = to_markdown(rows)
     print(md)
     if a.out:
@@ -255,31 +369,53 @@ def to_markdown(rows: list) -> str:
         f"### Run of {time.strftime('%Y-%m-%d %H:%M')} on {platform.node() or 'host'} "
         f"({os.cpu_count()} cores), python {platform.python_version()}, numpy {np.__version__}",
         "",
-        "| size | tool | total s | read | fill+flowdir | upstream area | HAND | peak RSS GB |"
-        " ratio vs kotacerdas (time / memory) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| DEM | tool | total s | read | fill+flowdir | upstream area | HAND | other | "
+        "fill+D8+upa+HAND s | peak RSS GiB | vs kotacerdas (3 steps / memory) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for n, results, agree in rows:
+    for label, results, _ in rows:
         base = results.get("kotacerdas", {})
+        bcore = (sum(base["steps_s"].get(k, 0) for k in ("fill+flowdir", "upstream_area", "hand"))
+                 if "steps_s" in base else None)
         for tool, r in results.items():
             if "error" in r:
-                lines.append(f"| {n}² | {tool} | error: {r['error']} | | | | | "
+                lines.append(f"| {label} | {tool} | error: {r['error']} | | | | | | | "
                              f"{r.get('peak_rss_gb', float('nan')):.2f} | |")
                 continue
             s = r["steps_s"]
+            core = sum(s.get(k, 0) for k in ("fill+flowdir", "upstream_area", "hand"))
             ratio = ""
-            if tool != "kotacerdas" and "total_s" in base:
-                ratio = (f"{r['total_s'] / base['total_s']:.1f}x / "
+            if tool != "kotacerdas" and bcore:
+                ratio = (f"{core / bcore:.1f}x / "
                          f"{r['peak_rss_gb'] / base['peak_rss_gb']:.2f}x")
             lines.append(
-                f"| {n}² | {tool} | {r['total_s']:.2f} | {s.get('read', 0):.2f} | "
+                f"| {label} | {tool} | {r['total_s']:.2f} | {s.get('read', 0):.2f} | "
                 f"{s.get('fill+flowdir', 0):.2f} | {s.get('upstream_area', 0):.2f} | "
-                f"{s.get('hand', 0):.2f} | {r['peak_rss_gb']:.2f} | {ratio} |")
-        if agree:
-            lines.append(f"| {n}² | HAND agreement | " + "; ".join(
-                f"{k}: {v['within_0.5m']:.1%} of {v['cells_compared']:,} cells within 0.5 m, "
-                f"max diff {v['max_abs_diff_m']:.3g} m" for k, v in agree.items())
-                + " | | | | | | |")
+                f"{s.get('hand', 0):.2f} | {s.get('other', 0):.2f} | {core:.2f} | "
+                f"{r['peak_rss_gb']:.2f} | {ratio} |")
+    agrees = [(label, ag) for label, _, ag in rows if ag]
+    if agrees:
+        lines += ["", "HAND agreement (cells with a HAND in both; |difference| <= 0.5 m, median, "
+                  "95th percentile; CSI of the zones HAND < 2 m and < 5 m):", "",
+                  "| DEM | comparison | cells | within 0.5 m | median m | p95 m | CSI 2 m | "
+                  "CSI 5 m |", "|---|---|---|---|---|---|---|---|"]
+        for label, ag in agrees:
+            for k in ("pysheds_documented", "like_for_like", "same_routing", "steepest_routing",
+                      "pyflwdir_stock"):
+                if k in ag:
+                    v = ag[k]
+                    lines.append(f"| {label} | {k} | {v['cells']:,} | {v['within_0.5m']:.1%} | "
+                                 f"{v['median_m']:.2f} | {v['p95_m']:.1f} | {v['csi_2m']:.2f} | "
+                                 f"{v['csi_5m']:.2f} |")
+            if "d8_equal" in ag:
+                sc = ag["stream_cells"]
+                lines.append(
+                    f"| {label} | routing | D8 equal {ag['d8_equal']:.1%} (sloping cells "
+                    f"{ag['d8_equal_sloping']:.1%}; steepest descent on our filled DEM: "
+                    f"{ag['steepest_d8_equal_sloping']:.1%}); stream cells ours {sc[0]:,}, "
+                    f"pysheds {sc[1]:,}, shared {sc[2]:,}; filled cells "
+                    f"{ag['filled_share']:.1%}; pysheds NaN where ours has HAND: "
+                    f"{ag['pysheds_nan_where_ours_finite']:,} | | | | | | |")
     return "\n".join(lines) + "\n"
 
 

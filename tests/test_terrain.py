@@ -213,10 +213,14 @@ def test_invariants_on_random_dems(dem):
     # all area ends at the outlets, and every cell drains at least itself
     assert t.upstream_area_km2.ravel()[pits].sum() == pytest.approx(dem.size * cell_km2, rel=1e-5)
     assert (t.upstream_area_km2 >= cell_km2 * (1 - 1e-6)).all()
-    # HAND (from the unfilled DEM) is never below minus the fill depth of the cell
+    # HAND is measured from the stream's filled (water) level, which never lies above the
+    # cell's filled level: it is never below minus the fill depth of the cell, and on stream
+    # cells it is exactly minus their fill depth (0 where nothing was filled)
     fin = np.isfinite(t.hand_m)
-    assert (t.hand_m[fin] >= -(t.elevation_m - dem)[fin] - 1e-4).all()
-    assert (t.hand_m[t.stream] == 0).all()
+    fill_m = t.elevation_m - dem
+    assert (t.hand_m[fin] >= -fill_m[fin] - 1e-4).all()
+    np.testing.assert_allclose(t.hand_m[t.stream], -fill_m[t.stream], atol=1e-4)
+    assert (t.hand_m[t.stream & (fill_m == 0)] == 0).all()
     assert np.array_equal(np.isfinite(t.hand_m), np.isfinite(t.distance_to_stream_m))
     # the filled DEM never lies below the DEM
     assert (t.elevation_m >= dem - 1e-5).all()
@@ -243,8 +247,45 @@ def test_fast_hand_equals_pyflwdir_hand_on_a_noisy_dem():
            + rng.normal(0, 1.0, (60, 50))).astype(np.float32)
     t = derive_terrain(dem, transform=Affine(30, 0, 0, 0, -30, 1800), crs=32751,
                        stream_threshold_km2=0.05)
-    ref = t.flwdir.hand(t.stream, dem)  # pyflwdir's Python-loop HAND on the same directions
+    # pyflwdir's Python-loop HAND on the same directions and the filled DEM, minus each
+    # cell's fill depth (our HAND is the DEM's height above the stream's filled level)
+    filled = t.elevation_m.astype(np.float64)
+    ref = t.flwdir.hand(t.stream, filled) - (filled - dem)
     fin = np.isfinite(t.hand_m)
     assert fin.sum() > 0.8 * dem.size
     np.testing.assert_allclose(t.hand_m[fin], ref[fin], atol=1e-4)
-    assert (t.hand_m < 0).any()  # pits below their stream: negative HAND, kept
+    assert (t.hand_m < 0).any()  # pits below their stream's level: negative HAND, kept
+
+
+def _pond(depth_m: float):
+    dem = valley_dem(rows=9, cols=9, cell_m=CELL, side_slope=0.1, valley_slope=0.001)
+    dem[4:6, 4] -= depth_m  # a pond dug into the channel (axis rows 4-5: 99.04 m, 99.03 m)
+    return dem, derive_terrain(dem, transform=T9, crs=32751, stream_threshold_km2=0.0005)
+
+
+def test_hand_is_measured_from_the_water_level_of_a_filled_pond():
+    """A stream crossing a filled pond runs at the pond's spill level, not on its bottom.
+
+    The pond spills over the axis cell of row 6 (100.02 m), so it fills to 100.02 m; how
+    deep it is dug changes neither the filled DEM nor the flow directions, so it must not
+    change the HAND of any cell outside it (HAND measured from the pond's bottom did: the
+    cells draining into the pond got its depth added). Inside, HAND is the depth below the
+    water level: 99.04 - 100.02 = -0.98 m and 99.03 - 100.02 = -0.99 m for a 1 m pond.
+    """
+    dem1, t1 = _pond(1.0)
+    dem3, t3 = _pond(3.0)
+    pond = np.zeros(dem1.shape, dtype=bool)
+    pond[4:6, 4] = True
+    np.testing.assert_allclose(t1.elevation_m[pond], 100.02, atol=1e-4)
+    np.testing.assert_array_equal(t1.elevation_m, t3.elevation_m)
+    np.testing.assert_array_equal(t1.flwdir.idxs_ds, t3.flwdir.idxs_ds)
+    assert t1.stream[pond].all()
+    # not vacuous: hillside cells drain straight into the pond
+    feeds = np.isin(t1.flwdir.idxs_ds, np.flatnonzero(pond)).reshape(dem1.shape)
+    assert (feeds & ~t1.stream).sum() >= 2
+    np.testing.assert_array_equal(t1.hand_m[~pond], t3.hand_m[~pond])
+    assert t1.hand_m[4, 4] == pytest.approx(-0.98, abs=1e-4)
+    assert t1.hand_m[5, 4] == pytest.approx(-0.99, abs=1e-4)
+    assert t3.hand_m[4, 4] == pytest.approx(-2.98, abs=1e-4)
+    # a hillside cell above the pond: its height above the water level, 1 m a column
+    assert (t1.hand_m[feeds & ~t1.stream] > 0.9).all()

@@ -10,23 +10,31 @@ checks the input and converts units:
    times the cell area, in km².
 3. streams are the cells draining at least ``stream_threshold_km2``; their
    Strahler order is ``pyflwdir.streams.strahler_order``.
-4. HAND uses pyflwdir's ``fillnodata(..., direction="up")``: the elevation of
-   each stream cell is carried up its catchment, so ``elevation - carried`` is
-   the height above the stream cell a cell drains to (both from the unfilled DEM). This equals
-   ``FlwdirRaster.hand`` (a pure Python loop, ≈ 3 µs per cell) and is about
-   250 times faster. Cells that drain to no stream (small edge basins) get NaN,
-   not a number. The same trick carries the stream's upstream area up
-   (``drain_area_km2``: how big a stream each cell would be flooded from).
+4. HAND uses pyflwdir's ``fillnodata(..., direction="up")``: the *filled*
+   elevation of each stream cell (its water level) is carried up its catchment,
+   and HAND is the DEM's elevation minus it. This equals ``FlwdirRaster.hand``
+   on the filled DEM minus the cell's fill depth (``hand`` is a pure Python
+   loop, ≈ 3 µs per cell; this is about 250 times faster). Measuring from the
+   filled level matters where a stream crosses a filled depression: its bottom
+   lies below the water that spills out of it, and which bottom cells the flat
+   routing crosses is arbitrary. Cells that drain to no stream (small edge
+   basins) get NaN, not a number. The same trick carries the stream's upstream
+   area up (``drain_area_km2``: how big a stream each cell would be flooded from).
 5. distance to the stream along the flow path: each cell's D8 step length summed
    down to the stream with pyflwdir's numba ``accuflux_ds`` (pyflwdir's own
    ``stream_distance`` is a plain Python loop in 0.5.12).
 
+Steps 1-4 run in :func:`derive_terrain`; ``drain_area_km2``,
+``distance_to_stream_m`` and ``slope_deg`` are computed on first access and
+cached (:class:`Terrain` properties).
+
 Memory strategy: the whole-array path. Flow routing needs whole basins, so
 tiles would need basin-aware stitching; instead the layers are kept compact
-(float32, int32 cell counts, uint8 order, chunked temporaries). Measured with
-``bench/bench_terrain.py`` (``bench/terrain.md``): a 10,000 x 10,000 DEM (10⁸
-cells) peaks at 4.9 GB and takes about 90 s on 2 cores, far inside 24 GB. Read
-a sub-area with ``derive_terrain(src, bounds=...)``.
+(float32, int32 cell counts converted to float32 in place, uint8 order, bool
+masks), temporaries are overwritten in place and the optional layers are lazy:
+about 27 bytes per cell are held. Measured with ``bench/bench_terrain.py``
+(``bench/terrain.md``): a 5000 x 5000 DEM peaks at about 1.1 GB. Read a
+sub-area with ``derive_terrain(src, bounds=...)``.
 
 numba compiles pyflwdir's functions on first use (≈ 13 s) and keeps them in its
 on-disk cache; later processes load them in about 0.05 s.
@@ -49,6 +57,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -91,6 +100,11 @@ def _freeze(a: np.ndarray) -> np.ndarray:
 class Terrain:
     """Terrain layers derived from one DEM, on the DEM's grid (arrays are read-only).
 
+    The core layers are computed by :func:`derive_terrain`; ``drain_area_km2``,
+    ``distance_to_stream_m`` and ``slope_deg`` are computed on first access and
+    then cached (each costs 4 bytes per cell), so a caller that needs only HAND
+    and streams does not pay for them.
+
     Attributes
     ----------
     transform : affine.Affine
@@ -110,21 +124,25 @@ class Terrain:
     stream_order : ndarray of uint8
         Strahler order on stream cells, 0 elsewhere.
     hand_m : ndarray of float32
-        Height above the nearest drainage: the DEM's elevation minus the DEM's
-        elevation of the stream cell reached downstream, m (as pyflwdir's
-        ``hand``); NaN where a cell drains to no stream. Negative in the bottom
-        of closed depressions that lie below the stream they spill into (they
-        flood first).
-    distance_to_stream_m : ndarray of float32
-        Flow-path length to that stream cell, m; NaN where there is none.
-    drain_area_km2 : ndarray of float32
-        Upstream area of that stream cell, km²; NaN where there is none.
-    slope_deg : ndarray of float32
-        Local slope of the unfilled DEM (3 x 3 Sobel-type gradient), degrees.
+        Height above the nearest drainage: the DEM's elevation minus the
+        depression-filled elevation (the water level) of the stream cell reached
+        downstream, m; NaN where a cell drains to no stream. 0 on unfilled streams;
+        negative in filled depressions, by the depth of the cell below the
+        depression's spill level (they flood first).
     stream_threshold_km2 : float
         Upstream area from which a cell is a stream, km².
     provenance : Mapping
-        Source, parameters, method and library versions.
+        Source, parameters, method, library versions and step timings (lazy
+        layers add theirs when computed).
+    dem_m : ndarray of float32
+        The DEM as read (not filled), m; NaN outside the DEM.
+    distance_to_stream_m : ndarray of float32
+        (lazy) Flow-path length to that stream cell, m; NaN where there is none.
+    drain_area_km2 : ndarray of float32
+        (lazy) Upstream area of that stream cell, km²; NaN where there is none.
+    slope_deg : ndarray of float32
+        (lazy) Local slope of the unfilled DEM (3 x 3 Sobel-type gradient),
+        degrees; all NaN if ``derive_terrain(..., compute_slope=False)``.
     """
 
     transform: Affine
@@ -136,11 +154,10 @@ class Terrain:
     stream: np.ndarray
     stream_order: np.ndarray
     hand_m: np.ndarray
-    distance_to_stream_m: np.ndarray
-    drain_area_km2: np.ndarray
-    slope_deg: np.ndarray
     stream_threshold_km2: float
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    dem_m: np.ndarray | None = field(default=None, repr=False)
+    compute_slope: bool = field(default=True, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -166,6 +183,51 @@ class Terrain:
         bottom = top + rows * self.transform.e
         return (min(left, right), min(top, bottom), max(left, right), max(top, bottom))
 
+    def _timed(self, step: str, tic: float) -> None:
+        timings = self.provenance.get("timings_s") if isinstance(self.provenance, dict) else None
+        if isinstance(timings, dict):
+            timings[step] = round(time.perf_counter() - tic, 4)
+
+    @cached_property
+    def drain_area_km2(self) -> np.ndarray:
+        """Upstream area of the stream cell each cell drains to, km² (NaN: none); lazy."""
+        tic = time.perf_counter()
+        flw = self.flwdir
+        out = np.where(self.stream, self.upstream_area_km2, _NODATA).ravel()
+        out = pyflwdir.core.fillnodata_upstream(flw.idxs_ds, flw.idxs_seq, out, _NODATA)
+        out[~np.isfinite(self.hand_m.ravel())] = np.nan
+        self._timed("drain_area", tic)
+        return _freeze(out.reshape(self.shape))
+
+    @cached_property
+    def distance_to_stream_m(self) -> np.ndarray:
+        """Flow-path length to the stream cell each cell drains to, m (NaN: none); lazy."""
+        # the length of each cell's D8 step, accumulated downstream-to-upstream by pyflwdir's
+        # numba accuflux_ds and stopped at the streams (pyflwdir's stream_distance is a plain
+        # Python loop in 0.5.12)
+        tic = time.perf_counter()
+        flw = self.flwdir
+        step = _step_length_m(flw.idxs_ds, self.shape[1], *self.cell_size_m)
+        stream = self.stream.ravel()
+        step[stream] = _NODATA
+        dist = pyflwdir.streams.accuflux_ds(flw.idxs_ds, flw.idxs_seq, step, _NODATA)
+        del step
+        dist[stream] = 0.0
+        dist[~np.isfinite(self.hand_m.ravel())] = np.nan
+        self._timed("distance", tic)
+        return _freeze(dist.reshape(self.shape))
+
+    @cached_property
+    def slope_deg(self) -> np.ndarray:
+        """Local slope of the unfilled DEM, degrees (pyflwdir ``slope``); lazy."""
+        tic = time.perf_counter()
+        dem = self.elevation_m if self.dem_m is None else self.dem_m
+        if not self.compute_slope:
+            return _freeze(np.full(self.shape, np.nan, dtype=np.float32))
+        out = _slope_deg(dem, self.valid, self.transform)
+        self._timed("slope", tic)
+        return _freeze(out)
+
 
 def _lap(timings: dict[str, float], step: str, tic: float) -> float:
     now = time.perf_counter()
@@ -174,7 +236,7 @@ def _lap(timings: dict[str, float], step: str, tic: float) -> float:
 
 
 def _step_length_m(idxs_ds: np.ndarray, ncol: int, xres: float, yres: float,
-                   chunk: int = 8_000_000) -> np.ndarray:
+                   chunk: int = 1_000_000) -> np.ndarray:
     """Length of each cell's D8 step to its downstream cell, m (0 at pits), float32."""
     n = idxs_ds.size
     out = np.zeros(n, dtype=np.float32)
@@ -190,6 +252,34 @@ def _step_length_m(idxs_ds: np.ndarray, ncol: int, xres: float, yres: float,
         dc = ds % ncol - idx % ncol
         out[i0:i1] = np.where(ok & (np.abs(dr) <= 1) & (np.abs(dc) <= 1),
                               lut[np.clip(dr, -1, 1) + 1, np.clip(dc, -1, 1) + 1], 0.0)
+    return out
+
+
+def _counts_to_km2(ncells: np.ndarray, cell_km2: np.float32,
+                   chunk: int = 4_000_000) -> np.ndarray:
+    """int32 cell counts -> float32 km², written over the same buffer chunk by chunk."""
+    out = ncells.view(np.float32)
+    for i0 in range(0, ncells.size, chunk):
+        part = ncells[i0:i0 + chunk].astype(np.float32) * cell_km2
+        out[i0:i0 + chunk] = part
+    return out
+
+
+def _slope_deg(dem: np.ndarray, valid: np.ndarray, transform: Affine,
+               block_rows: int = 512) -> np.ndarray:
+    """Slope of ``dem`` in degrees (pyflwdir's 3 x 3 stencil), float32, by row blocks."""
+    nrow = dem.shape[0]
+    tr6 = tuple(float(v) for v in tuple(transform)[:6])
+    out = np.empty(dem.shape, dtype=np.float32)
+    for r0 in range(0, nrow, block_rows):
+        r1 = min(r0 + block_rows, nrow)
+        a0, a1 = max(r0 - 1, 0), min(r1 + 1, nrow)
+        blk = np.where(valid[a0:a1], dem[a0:a1], _NODATA)
+        out[r0:r1] = pyflwdir.dem.slope(blk, nodata=_NODATA, latlon=False,
+                                        transform=tr6)[r0 - a0:r1 - a0]
+    np.arctan(out, out=out)
+    np.degrees(out, out=out)
+    out[~valid] = np.nan
     return out
 
 
@@ -251,7 +341,7 @@ def derive_terrain(
         Depressions deeper than this stay pits (pyflwdir ``max_depth``); by
         default every depression is filled.
     compute_slope : bool, default True
-        Compute ``slope_deg`` (else it is all NaN).
+        Allow ``slope_deg`` (computed on first access); if False it is all NaN.
 
     Returns
     -------
@@ -273,14 +363,13 @@ def derive_terrain(
         )
     timings: dict[str, float] = {}
     tic = time.perf_counter()
+    window = None
     if isinstance(dem, RasterSource):
         name = dem.name
         if bounds is not None:
             window = dem.window_for_bounds(bounds)
-            elev = dem.read(window=window, as_float=True)
             transform = dem.window_transform(window)
         else:
-            elev = dem.read(as_float=True)
             transform = dem.transform
         crs = dem.crs
         source = str(dem.path)
@@ -292,21 +381,33 @@ def derive_terrain(
                 'crs="EPSG:32751"), found ' + ("no transform" if transform is None else "no CRS")
                 + ". Or pass a RasterSource from kotacerdas_gis.io.raster.read_raster()."
             )
-        arr = np.asarray(dem)
-        elev = arr.astype(np.float64 if arr.dtype == np.float64 else np.float32)
-        if nodata is not None:
-            elev = np.where(arr == nodata, np.nan, elev).astype(elev.dtype)
         source = "array"
+
+    def load_elev() -> np.ndarray:
+        """The DEM as float32 with NaN for nodata (a new array, read or converted)."""
+        if isinstance(dem, RasterSource):
+            out = (dem.read(as_float=True) if window is None
+                   else dem.read(window=window, as_float=True))
+        else:
+            arr = np.asarray(dem)
+            out = arr.astype(np.float64 if arr.dtype == np.float64 else np.float32)
+            if nodata is not None:
+                out = np.where(arr == nodata, np.nan, out).astype(out.dtype)
+        return np.asarray(out, dtype=np.float32)
+
     crs = as_crs(crs)
     require_same_crs(dem=crs)
     if transform.b != 0 or transform.d != 0:
         raise CRSError(f"{name}: the grid is rotated ({transform}); warp it to north-up first.")
-    elev = np.asarray(elev, dtype=np.float32)
+    elev = load_elev()
     valid = _check_dem(elev, name)
     nrow, ncol = elev.shape
     cell_area_m2 = abs(transform.a * transform.e)
     tic = _lap(timings, "read_check", tic)
 
+    # Memory: ~27 bytes per cell are kept (the DEM, filled DEM, upstream area and HAND as
+    # float32, pyflwdir's int32 downstream index and order, three bool/uint8 masks); every
+    # temporary is freed or overwritten in place before the next step.
     # 1. depression filling and D8 in one pass (NaN is pyflwdir's nodata here)
     filled, d8 = pyflwdir.dem.fill_depressions(
         elev, nodata=np.nan, max_depth=-1.0 if max_fill_depth_m is None else max_fill_depth_m,
@@ -317,52 +418,41 @@ def derive_terrain(
     flw = pyflwdir.from_array(d8, ftype="d8", transform=tr6, latlon=False,
                               check_ftype=False, cache=False)
     del d8
+    # pyflwdir orders the cells with an argsort of their rank (~16 bytes per cell at its
+    # peak): the DEM is let go meanwhile and loaded again (a re-read or re-conversion,
+    # cheaper than holding 4 bytes per cell through the peak)
+    del elev, valid
     idxs_ds, seq = flw.idxs_ds, flw.idxs_seq
+    elev = load_elev()
+    valid = np.isfinite(elev)
     tic = _lap(timings, "fill_d8", tic)
 
-    # 2. upstream area: exact cell counts x cell area
-    ncells = pyflwdir.streams.accuflux(idxs_ds, seq, np.ones(elev.size, dtype=np.int32), -9999)
-    upa = (ncells.astype(np.float32) * np.float32(cell_area_m2 / 1e6)).reshape(nrow, ncol)
+    # 2. upstream area: exact cell counts x cell area, converted to float32 in the same buffer
+    ncells = np.ones(elev.size, dtype=np.int32)
+    ncells = pyflwdir.streams.accuflux(idxs_ds, seq, ncells, -9999)
+    upa = _counts_to_km2(ncells, np.float32(cell_area_m2 / 1e6)).reshape(nrow, ncol)
     del ncells
     upa[~valid] = np.nan
     tic = _lap(timings, "upstream_area", tic)
 
     # 3. streams and Strahler order
-    stream = valid & (upa >= np.float32(stream_threshold_km2))
+    stream = upa >= np.float32(stream_threshold_km2)  # NaN (outside the DEM) compares False
     strord = pyflwdir.streams.strahler_order(idxs_ds, seq, mask=stream.ravel()).reshape(nrow, ncol)
     tic = _lap(timings, "streams_order", tic)
 
-    # 4. HAND and drainage area by carrying stream values up the catchments
-    drain_elev = np.where(stream, elev, _NODATA).ravel()
-    drain_elev = pyflwdir.core.fillnodata_upstream(idxs_ds, seq, drain_elev, _NODATA)
-    has_drain = (drain_elev != _NODATA).reshape(nrow, ncol) & valid
-    hand = np.where(has_drain, elev - drain_elev.reshape(nrow, ncol), np.nan).astype(np.float32)
-    del drain_elev
-    drain_upa = np.where(stream, upa, _NODATA).ravel()
-    drain_upa = pyflwdir.core.fillnodata_upstream(idxs_ds, seq, drain_upa, _NODATA)
-    drain_upa = np.where(has_drain, drain_upa.reshape(nrow, ncol), np.nan).astype(np.float32)
-    tic = _lap(timings, "hand_drain_area", tic)
+    # 4. HAND: carry each stream cell's *filled* elevation (its water level: a stream crossing
+    # a filled depression runs at the depression's spill level, whatever path the flat
+    # routing took across its bottom) up its catchment; subtract from the DEM in place
+    hand = np.where(stream, filled, _NODATA).ravel()
+    hand = pyflwdir.core.fillnodata_upstream(idxs_ds, seq, hand, _NODATA)
+    no_drain = hand == _NODATA
+    np.subtract(elev.ravel(), hand, out=hand)  # NaN outside the DEM
+    hand[no_drain] = np.nan
+    del no_drain
+    hand = hand.reshape(nrow, ncol)
+    tic = _lap(timings, "hand", tic)
 
-    # 5. flow-path distance to that stream cell: the length of each cell's D8 step,
-    # accumulated downstream-to-upstream by pyflwdir's numba accuflux_ds and stopped at the
-    # streams (pyflwdir's stream_distance is a plain Python loop in 0.5.12)
-    step = _step_length_m(idxs_ds, ncol, abs(transform.a), abs(transform.e))
-    step[stream.ravel()] = _NODATA
-    dist = pyflwdir.streams.accuflux_ds(idxs_ds, seq, step, _NODATA).reshape(nrow, ncol)
-    del step
-    dist[stream] = 0.0
-    dist = np.where(has_drain, dist, np.nan).astype(np.float32)
-    tic = _lap(timings, "distance", tic)
-
-    if compute_slope:
-        slope_mm = pyflwdir.dem.slope(np.where(valid, elev, _NODATA), nodata=_NODATA,
-                                      latlon=False, transform=tr6)
-        slope = np.where(valid, np.degrees(np.arctan(slope_mm)), np.nan).astype(np.float32)
-        del slope_mm
-    else:
-        slope = np.full(elev.shape, np.nan, dtype=np.float32)
     filled[~valid] = np.nan
-    tic = _lap(timings, "slope", tic)
     n_stream = int(stream.sum())
     if n_stream == 0:
         log.warning("%s: no cell drains %s km2 or more; lower stream_threshold_km2",
@@ -384,9 +474,8 @@ def derive_terrain(
         transform=transform, crs=crs, elevation_m=_freeze(filled), valid=_freeze(valid),
         flwdir=flw, upstream_area_km2=_freeze(upa), stream=_freeze(stream),
         stream_order=_freeze(strord.astype(np.uint8, copy=False)), hand_m=_freeze(hand),
-        distance_to_stream_m=_freeze(dist), drain_area_km2=_freeze(drain_upa),
-        slope_deg=_freeze(slope), stream_threshold_km2=float(stream_threshold_km2),
-        provenance=prov,
+        stream_threshold_km2=float(stream_threshold_km2), provenance=prov,
+        dem_m=_freeze(elev), compute_slope=bool(compute_slope),
     )
 
 
