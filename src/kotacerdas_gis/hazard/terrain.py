@@ -384,7 +384,7 @@ def derive_terrain(
         source = "array"
 
     def load_elev() -> np.ndarray:
-        """The DEM as float32 with NaN for nodata (a new array, read or converted)."""
+        """Return the DEM as float32 with NaN for nodata (a new array, read or converted)."""
         if isinstance(dem, RasterSource):
             out = (dem.read(as_float=True) if window is None
                    else dem.read(window=window, as_float=True))
@@ -480,7 +480,7 @@ def derive_terrain(
 
 
 def streams_layer(terrain: Terrain, *, min_order: int = 1) -> gpd.GeoDataFrame:
-    """The derived stream network as LineStrings between confluences.
+    """Vectorise the derived stream network as LineStrings between confluences.
 
     Parameters
     ----------
@@ -608,7 +608,7 @@ def valley_dem(
     *, rows: int, cols: int, cell_m: float, side_slope: float, valley_slope: float,
     base_m: float = 100.0, dtype: Any = np.float32,
 ) -> np.ndarray:
-    """A V-shaped valley draining south, its axis in the middle column (for tests and benches).
+    """Build a V valley draining south, its axis in the middle column (for tests and benches).
 
     ``z = base + side_slope * |x - x_axis| + valley_slope * (distance from the south edge)``,
     x and distances in metres. pyflwdir routes each side cell diagonally down to the
@@ -628,7 +628,7 @@ def valley_dem(
 def plane_dem(*, rows: int, cols: int, cell_m: float, slope_east: float = 0.2,
               slope_south: float = 0.1, base_m: float = 100.0, dtype: Any = np.float32
               ) -> np.ndarray:
-    """A plane dipping east and south (``slope_east > slope_south > 0``), for tests and benches.
+    """Build a plane dipping E and S (``slope_east > slope_south > 0``), for tests and benches.
 
     Every interior cell drains south-east (the steepest and first-flooded neighbour),
     so the upstream area of cell ``(r, c)`` (row 0 = north) with ``r < rows - 1``
