@@ -83,3 +83,32 @@ def test_plan_refuses_blocking_problems(tiny) -> None:
     with pytest.raises(DataError, match="cannot be planned on: population: 1 admin_code values "
                                         "match no desa"):
         run_plan(bad)
+
+
+def test_displacement_rates_are_a_parameter(tiny) -> None:
+    """900 people live in desa Bone's only house; a 2 m flood (class high) covers it."""
+    from kotacerdas_gis.hazard import petabencana_class_set
+
+    flood = gpd.GeoDataFrame(
+        {"flood_id": ["f1"], "depth_min_m": [1.5], "depth_max_m": [2.0], "material": ["mud"]},
+        geometry=[box(X0 + 50, Y0 + 50, X0 + 200, Y0 + 200)],
+        crs=32751,
+    )
+    sc = build_scenario(
+        name="tiny flood",
+        admin_desa=tiny.admin_desa,
+        buildings=tiny.buildings,
+        roads=tiny.roads,
+        facilities=tiny.facilities,
+        population=tiny.population,
+        observed_flood_2020=flood,
+    )
+    default = run_plan(sc).summary()["key_figures"]
+    assert default["displacement_rates"]["high"] == 0.05  # InaSAFE's default
+    assert default["people_affected"] == 900
+    assert default["people_displaced"] == 45  # 5 % of 900
+    custom = run_plan(
+        sc, PlanConfig(class_set=petabencana_class_set(displacement_rates=(0, 0.1, 0.3, 0.6)))
+    ).summary()
+    assert custom["key_figures"]["people_displaced"] == 540  # 60 % of 900
+    assert custom["parameters"]["class_set"] == "petabencana_depth"

@@ -116,6 +116,10 @@ KEY_LABELS: dict[str, tuple[str, str]] = {
         "DEM zones vs the 2020 footprint (CSI)",
     ),
     "hazard_area_km2": ("Luas zona bahaya (km²)", "Hazard zone area (km²)"),
+    "displacement_rates": (
+        "Laju pengungsian per kelas (parameter; bawaan InaSAFE)",
+        "Displacement rate per class (a parameter; InaSAFE defaults)",
+    ),
     "buildings_affected": ("Bangunan terdampak", "Buildings affected"),
     "people_affected": ("Penduduk terdampak", "People affected"),
     "people_displaced": ("Penduduk mengungsi", "People displaced"),
