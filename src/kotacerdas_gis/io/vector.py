@@ -109,6 +109,23 @@ def _existing(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+def _choose_layer(p: Path, layer: str | None) -> tuple[str, bool]:
+    """Return the layer to read and whether the file has several; raise DataError otherwise."""
+    layers = list_layers(p)
+    if not layers:
+        raise DataError(f"{p}: the file has no layers.")
+    if layer is None:
+        if len(layers) > 1:
+            raise DataError(
+                f"{p}: the file has {len(layers)} layers ({', '.join(layers)}); "
+                "choose one with layer=..."
+            )
+        return layers[0], False
+    if layer not in layers:
+        raise DataError(f"{p}: no layer named {layer!r}. Layers in this file: {', '.join(layers)}.")
+    return layer, len(layers) > 1
+
+
 def read_vector(
     path: str | os.PathLike[str],
     *,
@@ -178,24 +195,9 @@ def read_vector(
         A requested column is missing.
     """
     p = _existing(path)
-    layers = list_layers(p)
-    if not layers:
-        raise DataError(f"{p}: the file has no layers.")
-    if layer is None:
-        if len(layers) > 1:
-            raise DataError(
-                f"{p}: the file has {len(layers)} layers ({', '.join(layers)}); "
-                "choose one with layer=..."
-            )
-        chosen = layers[0]
-    else:
-        if layer not in layers:
-            raise DataError(
-                f"{p}: no layer named {layer!r}. Layers in this file: {', '.join(layers)}."
-            )
-        chosen = layer
-    src = where(p, chosen if len(layers) > 1 or layer else None)
-    label = name or (chosen if len(layers) > 1 else p.stem)
+    chosen, many = _choose_layer(p, layer)
+    src = where(p, chosen if many or layer else None)
+    label = name or (chosen if many else p.stem)
     report = StepReport(step=f"read {label}", source=src)
     if ledger is not None:
         ledger.add(report)
@@ -308,16 +310,8 @@ def iter_vector_chunks(
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive number of features, not {chunk_size}")
     p = _existing(path)
-    layers = list_layers(p)
-    if layer is not None and layer not in layers:
-        raise DataError(f"{p}: no layer named {layer!r}. Layers in this file: {', '.join(layers)}.")
-    if layer is None and len(layers) > 1:
-        raise DataError(
-            f"{p}: the file has {len(layers)} layers ({', '.join(layers)}); choose one with "
-            "layer=..."
-        )
-    chosen = layer or layers[0]
-    src_name = where(p, chosen if len(layers) > 1 or layer else None)
+    chosen, many = _choose_layer(p, layer)
+    src_name = where(p, chosen if many or layer else None)
     report = StepReport(step=f"stream {name or chosen}", source=src_name)
     if ledger is not None:
         ledger.add(report)
