@@ -45,6 +45,13 @@ def test_demo_writes_the_contract(demo_out: tuple[Path, str]) -> None:
         "hazard_zones",
         "streams",
     } <= layers
+    prov = pyogrio.read_dataframe(out / "plan.gpkg", layer="provenance", read_geometry=False)
+    spatial = {
+        name for name in layers if pyogrio.read_info(out / "plan.gpkg", layer=name)["geometry_type"]
+    }
+    assert set(prov["layer"]) == spatial
+    assert set(prov.loc[prov["kind"] == "input", "layer"]) >= {"buildings", "admin_desa"}
+    assert prov.loc[prov["layer"] == "buildings", "source"].str.contains("not official").all()
 
 
 def test_demo_summary_has_counts_provenance_and_hazard(demo_out: tuple[Path, str]) -> None:

@@ -205,7 +205,43 @@ class PlanResult:
             out["isolated"] = pd.DataFrame(self.access.isolated).drop(
                 columns="geometry", errors="ignore"
             )
+        out["provenance"] = self.provenance()
         return out
+
+    def provenance(self) -> pd.DataFrame:
+        """One row per GeoPackage layer: where it comes from and with which parameters.
+
+        Columns ``layer``, ``kind`` (``input`` or ``result``), ``source``, ``licence``,
+        ``made_by`` (the function and its parameters as JSON), ``kotacerdas_gis_version``.
+        """
+        import json
+
+        steps = {
+            "hazard_zones": ("combine_zones / observed_zones / dem_zones", "hazard"),
+            "streams": ("derive_terrain + streams_layer", "terrain"),
+            "impact_buildings": ("analyse_exposure", "exposure"),
+            "impact_roads": ("analyse_exposure", "exposure"),
+            "impact_facilities": ("analyse_exposure", "exposure"),
+            "aggregation_summary": ("analyse_exposure + access_to_facilities", "exposure"),
+            "aggregation_summary_kecamatan": ("analyse_exposure", "exposure"),
+        }
+        params = json.dumps(self.config.to_dict(), sort_keys=True, default=str)
+        rows = []
+        for name in self.layers():
+            prov = self.scenario.provenance.get(name, {})
+            if name in steps:
+                rows.append(
+                    {"layer": name, "kind": "result", "source": self.scenario.name,
+                     "licence": None, "made_by": f"{steps[name][0]} {params}"}
+                )
+            else:
+                rows.append(
+                    {"layer": name, "kind": "input", "source": prov.get("source"),
+                     "licence": prov.get("licence"), "made_by": prov.get("path")}
+                )
+        table = pd.DataFrame(rows, columns=["layer", "kind", "source", "licence", "made_by"])
+        table["kotacerdas_gis_version"] = __version__
+        return table
 
     def summary(self) -> dict[str, Any]:
         """Key figures for ``summary.json`` (JSON-ready)."""
