@@ -7,7 +7,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT
 
 
