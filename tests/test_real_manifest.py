@@ -1,7 +1,7 @@
 """A planner's own data through a manifest: the real HDX village boundaries with the bundled layers.
 
-The real boundaries come from ../shared/data/real (not copied into the project); everything else is the
-bundled reconstruction. The run goes through the command line, as a planner would run it.
+The real boundaries come from ../shared/data/real (not copied into the project); everything else
+is the bundled reconstruction. The run goes through the command line, as a planner would run it.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def test_check_and_run_on_real_village_boundaries(manifest: Path, tmp_path: Path
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenario"]["counts"]["admin_desa"] == 179
     assert summary["scenario"]["demonstration"] is False
-    desa = pyogrio.read_dataframe(out / "plan.gpkg", layer="aggregation_summary", read_geometry=False)
+    desa = pyogrio.read_dataframe(
+        out / "plan.gpkg", layer="aggregation_summary", read_geometry=False
+    )
     assert len(desa) == 179  # every village, flooded or not
     hit = desa.set_index("admin_code").loc["id7322120020"]  # Bone, where Masamba town stands
     assert hit["admin_name"] == "Bone"
