@@ -1,6 +1,7 @@
 # Two commands on a fresh clone:
 #   make demo   bootstrap .venv, install the project, run the Masamba demo into out/masamba
-#   make test   bootstrap .venv with the test extras, run every test (unit, doctests, notebooks, real clients)
+#   make test   bootstrap .venv with the test extras, lint (ruff, mypy), run every test (unit, doctests,
+#               notebooks, real clients)
 # Both are idempotent: the install step reruns only when pyproject.toml changed.
 
 PYTHON ?= python3
@@ -26,6 +27,8 @@ demo: $(VENV)/.installed-core
 	$(BIN)/kotacerdas demo --out $(OUT)
 
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
@@ -36,7 +39,6 @@ data: $(VENV)/.installed-core
 	$(BIN)/python scripts/make_masamba_data.py
 
 lint: $(VENV)/.installed-test
-	$(PIP) install ruff mypy
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
 
