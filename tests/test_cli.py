@@ -112,3 +112,17 @@ def test_demo_figures_agree_across_layers_and_levels(demo_out: tuple[Path, str])
     # the villages printed as cut off are the ones flagged in the per-desa layer
     flagged = sorted(desa.loc[desa["isolated"].astype(bool), "admin_name"])
     assert flagged == key["villages_cut_off_from_health_care"]
+
+
+def test_plan_configuration_file_and_its_errors(tmp_path: Path) -> None:
+    cfg = tmp_path / "plan.json"
+    cfg.write_text(json.dumps({"stage": 2.0}))
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "o"), "--config", str(cfg)])
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "unknown key(s) ['stage']" in text and "stage_m" in text
+    cfg.write_text(json.dumps({"combine_rule": "union"}))
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "o"), "--config", str(cfg)])
+    text = " ".join(result.output.split())  # rich wraps long lines
+    assert result.exit_code == 2 and "combine_rule must be one of 'max', 'first'" in text
+    assert not (tmp_path / "o").exists()

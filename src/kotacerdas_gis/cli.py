@@ -28,7 +28,18 @@ console = Console(stderr=False)
 err_console = Console(stderr=True)
 
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
-LangOption = Annotated[str, typer.Option("--lang", help="Labels: 'id' (Bahasa Indonesia) or 'en'.")]
+LangOption = Annotated[
+    str | None, typer.Option("--lang", help="Labels: 'id' (Bahasa Indonesia, default) or 'en'.")
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Plan parameters as JSON (keys of kotacerdas_gis.plan.PlanConfig), e.g. "
+        '{"stage_m": 2.5, "flooded_speed_factor": 0.3}.',
+    ),
+]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")]
 
 
@@ -52,11 +63,18 @@ def _guard(fn: Callable[[], Any]) -> Any:
         raise typer.Exit(code=2) from None
 
 
-def _plan_and_write(manifest: Path | None, out: Path, lang: str) -> None:
+def _plan_and_write(
+    manifest: Path | None, out: Path, lang: str | None, config_path: Path | None
+) -> None:
     from .datasets import load_demo
-    from .io.manifest import read_scenario
+    from .io.manifest import read_json, read_scenario
     from .outputs.bundle import write_outputs
     from .plan import PlanConfig, run_plan
+
+    settings = read_json(config_path, what="plan configuration") if config_path else {}
+    if lang is not None:
+        settings["lang"] = lang
+    config = PlanConfig.from_dict(settings)
 
     with console.status("reading the scenario ..."):
         scenario = load_demo() if manifest is None else read_scenario(manifest)
@@ -64,7 +82,7 @@ def _plan_and_write(manifest: Path | None, out: Path, lang: str) -> None:
     if scenario.demonstration:
         console.print("[yellow]demonstration data: a reconstruction, not official data[/]")
     with console.status("planning ..."):
-        result = run_plan(scenario, PlanConfig(lang=lang))
+        result = run_plan(scenario, config)
     with console.status(f"writing outputs to {out} ..."):
         files = write_outputs(result, out)
     _print_summary(result.summary())
@@ -100,12 +118,13 @@ def _print_summary(summary: dict[str, Any]) -> None:
 @app.command()
 def demo(
     out: OutOption = Path("out/masamba"),
-    lang: LangOption = "id",
+    lang: LangOption = None,
+    config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Run the whole plan on the bundled Masamba scenario (a demonstration reconstruction)."""
     _setup_logging(verbose)
-    _guard(lambda: _plan_and_write(None, out, lang))
+    _guard(lambda: _plan_and_write(None, out, lang, config))
 
 
 @app.command()
@@ -114,12 +133,13 @@ def run(
         Path, typer.Argument(help="Scenario manifest (JSON), like data/scenario.json.")
     ],
     out: OutOption = Path("out/plan"),
-    lang: LangOption = "id",
+    lang: LangOption = None,
+    config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Run the whole plan on the scenario a manifest describes."""
     _setup_logging(verbose)
-    _guard(lambda: _plan_and_write(manifest, out, lang))
+    _guard(lambda: _plan_and_write(manifest, out, lang, config))
 
 
 @app.command()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -30,6 +31,7 @@ import pandas as pd
 import geopandas as gpd
 
 from . import __version__
+from .errors import SchemaError
 from .exposure import ExposureResult, analyse_exposure
 from .hazard import (
     Calibration,
@@ -104,6 +106,53 @@ class PlanConfig:
     snap_tolerance_m: float = 1.0
     flooded_speed_factor: float = 0.5
     max_snap_m: float = 5000.0
+
+    def __post_init__(self) -> None:
+        choices = {
+            "lang": ("id", "en"),
+            "combine_rule": ("max", "first"),
+            "population_method": ("auto", "area", "buildings"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(
+                    f"PlanConfig.{name} must be one of {', '.join(map(repr, allowed))}, "
+                    f"not {getattr(self, name)!r}"
+                )
+        for name in ("stream_threshold_km2", "stage_m", "snap_tolerance_m", "max_snap_m"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"PlanConfig.{name} must be > 0, not {getattr(self, name)!r}")
+        if not 0 <= self.flooded_speed_factor <= 1:
+            raise ValueError(
+                "PlanConfig.flooded_speed_factor must be within 0-1 (a speed multiplier), "
+                f"not {self.flooded_speed_factor!r}"
+            )
+        if isinstance(self.class_set, str):
+            get_class_set(self.class_set)  # unknown names fail here, listing the known ones
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlanConfig:
+        """Build a configuration from a mapping (a JSON file's content); unknown keys are errors.
+
+        Examples
+        --------
+        >>> PlanConfig.from_dict({"lang": "en", "stage_m": 2.5}).stage_m
+        2.5
+        >>> PlanConfig.from_dict({"stage": 2.5})
+        Traceback (most recent call last):
+        ...
+        kotacerdas_gis.errors.SchemaError: plan configuration: unknown key(s) ['stage']. Known keys: lang, class_set, stream_threshold_km2, calibrate, stage_m, min_drain_area_km2, combine_rule, population_method, snap_tolerance_m, flooded_speed_factor, max_snap_m.
+        """  # noqa: E501
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise SchemaError(
+                f"plan configuration: unknown key(s) {unknown}. Known keys: {', '.join(known)}."
+            )
+        try:
+            return cls(**dict(data))
+        except ValueError as exc:
+            raise SchemaError(f"plan configuration: {exc}") from None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready parameters (for ``summary.json`` under ``parameters``)."""

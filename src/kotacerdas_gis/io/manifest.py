@@ -40,7 +40,7 @@ from ..scenario import Scenario, build_scenario
 from ..schemas import admin_from_bigrbi, admin_from_hdx
 from .vector import GeometryFamily, read_table, read_vector
 
-__all__ = ["read_scenario", "read_manifest", "MANIFEST_KEYS"]
+__all__ = ["read_scenario", "read_manifest", "read_json", "MANIFEST_KEYS"]
 
 _GEOMETRY: dict[str, GeometryFamily] = {
     "admin_kabupaten": "polygon",
@@ -62,6 +62,28 @@ _LAYER_OPTIONS = {
 _PROVENANCE = ("source", "date", "licence", "description", "url")
 
 
+def read_json(
+    path: str | os.PathLike[str], *, what: str = "JSON file", hint: str = ""
+) -> dict[str, Any]:
+    """Read a JSON object from a file.
+
+    Raises
+    ------
+    DataError
+        Missing file, invalid JSON, or not an object; the message names the file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: {what} not found.{' ' + hint if hint else ''}")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
+    if not isinstance(data, dict):
+        raise DataError(f"{p}: expected a JSON object, found {type(data).__name__}.")
+    return data
+
+
 def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check a manifest; return it with absolute layer paths.
 
@@ -73,13 +95,8 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
         Unknown keys, missing ``layers`` or ``path``.
     """
     p = Path(path)
-    if not p.exists():
-        raise DataError(f"{p}: manifest not found. Write one like data/scenario.json.")
-    try:
-        manifest = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("layers"), dict):
+    manifest = read_json(p, what="manifest", hint="Write one like data/scenario.json.")
+    if not isinstance(manifest.get("layers"), dict):
         raise SchemaError(f"{p}: expected an object with a 'layers' object.")
     unknown = sorted(set(manifest["layers"]) - set(MANIFEST_KEYS))
     if unknown:
