@@ -93,6 +93,10 @@ class PlanConfig:
         segments and bridges in the highest class are cut.
     max_snap_m : float
         Places further than this from any road have no road access, m.
+    speeds_kmh : mapping of str to float, optional
+        Travel speed per road class (motorway, primary, secondary, local, path, other), km/h,
+        merged over :data:`kotacerdas_gis.network.DEFAULT_SPEEDS_KMH` (assumptions to calibrate
+        locally).
     """
 
     lang: str = "id"
@@ -106,6 +110,7 @@ class PlanConfig:
     snap_tolerance_m: float = 1.0
     flooded_speed_factor: float = 0.5
     max_snap_m: float = 5000.0
+    speeds_kmh: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
         choices = {
@@ -127,6 +132,9 @@ class PlanConfig:
                 "PlanConfig.flooded_speed_factor must be within 0-1 (a speed multiplier), "
                 f"not {self.flooded_speed_factor!r}"
             )
+        for road_class, speed in (self.speeds_kmh or {}).items():
+            if not speed > 0:
+                raise ValueError(f"PlanConfig.speeds_kmh[{road_class!r}] must be > 0, not {speed!r}")
         if isinstance(self.class_set, str):
             get_class_set(self.class_set)  # unknown names fail here, listing the known ones
 
@@ -141,7 +149,7 @@ class PlanConfig:
         >>> PlanConfig.from_dict({"stage": 2.5})
         Traceback (most recent call last):
         ...
-        kotacerdas_gis.errors.SchemaError: plan configuration: unknown key(s) ['stage']. Known keys: lang, class_set, stream_threshold_km2, calibrate, stage_m, min_drain_area_km2, combine_rule, population_method, snap_tolerance_m, flooded_speed_factor, max_snap_m.
+        kotacerdas_gis.errors.SchemaError: plan configuration: unknown key(s) ['stage']. Known keys: lang, class_set, stream_threshold_km2, calibrate, stage_m, min_drain_area_km2, combine_rule, population_method, snap_tolerance_m, flooded_speed_factor, max_snap_m, speeds_kmh.
         """  # noqa: E501
         known = [f.name for f in fields(cls)]
         unknown = sorted(set(data) - set(known))
@@ -524,6 +532,7 @@ def _impact_step(
         snap_tolerance_m=config.snap_tolerance_m,
         flooded_speed_factor=config.flooded_speed_factor,
         max_snap_m=config.max_snap_m,
+        speeds_kmh=config.speeds_kmh,
     )
     return out
 
