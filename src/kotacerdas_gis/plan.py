@@ -134,7 +134,9 @@ class PlanConfig:
             )
         for road_class, speed in (self.speeds_kmh or {}).items():
             if not speed > 0:
-                raise ValueError(f"PlanConfig.speeds_kmh[{road_class!r}] must be > 0, not {speed!r}")
+                raise ValueError(
+                    f"PlanConfig.speeds_kmh[{road_class!r}] must be > 0, not {speed!r}"
+                )
         if isinstance(self.class_set, str):
             get_class_set(self.class_set)  # unknown names fail here, listing the known ones
 
