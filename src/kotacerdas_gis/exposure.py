@@ -3,7 +3,8 @@
 The overlay follows InaSAFE's rules and names so that planners who know InaSAFE read the results
 without a glossary:
 
-* a building **touched** by a zone is affected (no centroid test; InaSAFE fixed exactly that bug);
+* a building partly inside a zone is affected (no centroid test; InaSAFE fixed exactly that bug);
+  a building whose outline only meets a zone's edge or corner, with no area inside, is not;
   ``flooded_frac`` (0-1) is the share of its footprint inside any zone and ``hazard_class`` the
   highest class it touches;
 * roads are split at zone (and admin) edges and reported as ``length_m`` per road class and hazard
@@ -1271,7 +1272,7 @@ def minimum_needs(displaced: pd.DataFrame | pd.Series | float, *,
         )
     for k, v in needs.per_person().items():
         q = d * v
-        out[k] = np.ceil(q - 1e-9) if k in ("family_kit", "toilet") else q
+        out[k] = np.maximum(np.ceil(q - 1e-9), 0.0) if k in ("family_kit", "toilet") else q
     return out
 
 
@@ -1298,7 +1299,8 @@ class ExposureResult:
     population_impact : DataFrame or None
         People per admin unit and hazard class (:func:`population_exposure`).
     needs : DataFrame or None
-        Minimum needs per admin unit plus a ``total`` row.
+        Minimum needs per admin unit plus a ``total`` row, the sum of the admin rows (family
+        kits and toilets are rounded up per unit, so the total counts the items to deliver).
     hazard_classes : DataFrame
         The classes present: ``hazard_class``, ``class_rank``, ``displacement_rate``,
         ``area_m2``, ``n_zones`` (and ``label_id``, ``label_en`` when the zones have them).
@@ -1548,7 +1550,9 @@ def analyse_exposure(
         d = pop_imp.groupby("admin_code")["displaced"].sum()
         nd = minimum_needs(pd.DataFrame({"admin_code": d.index.to_numpy(object),
                                          "displaced": d.to_numpy(float)}), needs=needs)
-        tot = minimum_needs(float(d.sum()), needs=needs)
+        # the total is what is delivered: the sum of the desa rows (kits and toilets are whole
+        # items per desa, so the total is not the rounded-up total of the people)
+        tot = nd.drop(columns="admin_code").sum().to_frame().T
         tot.insert(0, "admin_code", "total")
         needs_df = pd.concat([nd, tot], ignore_index=True)
 

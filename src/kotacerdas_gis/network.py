@@ -430,18 +430,46 @@ def _snap(graph: RoadGraph, pts: np.ndarray) -> _Snap:
     return _Snap(edge, dist, frac)
 
 
-def _via_edge(graph: RoadGraph, sn: _Snap, node_min: np.ndarray,
-              node_fac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Minutes and facility through the snapped segment's two end nodes."""
+@dataclass(frozen=True)
+class _FacilitySnap:
+    """Open facilities where they join the network: segment, position, walk minutes, owner."""
+
+    edge: np.ndarray
+    frac: np.ndarray
+    walk_min: np.ndarray
+    owner: np.ndarray
+
+
+def _via_edge(graph: RoadGraph, sn: _Snap, node_min: np.ndarray, node_fac: np.ndarray,
+              fsnap: _FacilitySnap) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes and facility from snapped points: via the segment's end nodes, or along it.
+
+    A facility that joins the same segment as the point is reached by driving along the
+    segment between the two positions, without going through an end node.
+    """
     ok = sn.edge >= 0
     e = graph.edges
     ei = np.maximum(sn.edge, 0)
     u, v = e["u"].to_numpy()[ei], e["v"].to_numpy()[ei]
-    te = e["travel_time_min"].to_numpy(float)[ei]
+    tt = e["travel_time_min"].to_numpy(float)
+    te = tt[ei]
     tu = node_min[u] + sn.frac * te
     tv = node_min[v] + (1.0 - sn.frac) * te
     t = np.where(ok, np.minimum(tu, tv), np.inf)
     f = np.where(tu <= tv, node_fac[u], node_fac[v])
+    if len(fsnap.edge) and ok.any():
+        pts = pd.DataFrame({"i": np.flatnonzero(ok), "edge": sn.edge[ok], "frac": sn.frac[ok]})
+        facs = pd.DataFrame({"edge": fsnap.edge, "ffrac": fsnap.frac, "walk": fsnap.walk_min,
+                             "owner": fsnap.owner})
+        same = pts.merge(facs, on="edge")
+        if len(same):
+            same["direct"] = (np.abs(same["frac"] - same["ffrac"]) * tt[same["edge"].to_numpy()]
+                              + same["walk"])
+            best = same.loc[same.groupby("i")["direct"].idxmin()]
+            i = best["i"].to_numpy()
+            better = best["direct"].to_numpy() < t[i]
+            t[i[better]] = best["direct"].to_numpy()[better]
+            f[i[better]] = best["owner"].to_numpy()[better]
     return t, np.where(ok & np.isfinite(t), f, -1)
 
 
@@ -597,8 +625,10 @@ def _f(v: Any) -> float | None:
 
 
 def _times_for(
-    pts: np.ndarray, graph: RoadGraph, flooded: RoadGraph, before: tuple[np.ndarray, np.ndarray],
-    after: tuple[np.ndarray, np.ndarray], *, max_snap_m: float, access_speed_kmh: float,
+    pts: np.ndarray, graph: RoadGraph, flooded: RoadGraph,
+    before: tuple[np.ndarray, np.ndarray, _FacilitySnap],
+    after: tuple[np.ndarray, np.ndarray, _FacilitySnap], *, max_snap_m: float,
+    access_speed_kmh: float,
     fac_ids: np.ndarray,
 ) -> pd.DataFrame:
     pts = np.asarray(pts, dtype=object)
@@ -765,7 +795,9 @@ def access_to_facilities(
                   "the flood")
     fac_ids = facilities[id_col].to_numpy(object)[tpos]
 
-    def sources(g: RoadGraph, open_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def sources(
+        g: RoadGraph, open_: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, _FacilitySnap]:
         sn = _snap(g, tpts)
         ok = open_ & (sn.dist_m <= max_snap_m) & (sn.edge >= 0)
         k = np.flatnonzero(ok)
@@ -777,7 +809,8 @@ def access_to_facilities(
         offs = np.concatenate([walk + sn.frac[k] * te, walk + (1 - sn.frac[k]) * te])
         t, which = nearest_facility_times(g, nodes, offs)
         owner = np.concatenate([k, k])
-        return t, np.where(which >= 0, owner[np.maximum(which, 0)], -1)
+        fsnap = _FacilitySnap(edge=ei, frac=sn.frac[k], walk_min=walk, owner=k)
+        return t, np.where(which >= 0, owner[np.maximum(which, 0)], -1), fsnap
 
     far = _snap(graph, tpts).dist_m > max_snap_m
     frep.reject(f"health facility more than {max_snap_m:g} m from any road", int(far.sum()))
