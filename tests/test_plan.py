@@ -112,3 +112,58 @@ def test_displacement_rates_are_a_parameter(tiny) -> None:
     ).summary()
     assert custom["key_figures"]["people_displaced"] == 540  # 60 % of 900
     assert custom["parameters"]["class_set"] == "petabencana_depth"
+
+
+def test_run_plan_does_not_modify_the_scenario(tiny) -> None:
+    flood = gpd.GeoDataFrame(
+        {"flood_id": ["f1"], "depth_min_m": [0.7], "depth_max_m": [1.5], "material": ["water"]},
+        geometry=[box(X0 + 50, Y0 + 0, X0 + 1600, Y0 + 600)],
+        crs=32751,
+    )
+    sc = build_scenario(
+        name="tiny flood",
+        admin_desa=tiny.admin_desa,
+        buildings=tiny.buildings,
+        roads=tiny.roads,
+        facilities=tiny.facilities,
+        population=tiny.population,
+        observed_flood_2020=flood,
+    )
+    before = {k: v.copy() for k, v in sc.layers().items()}
+    pop = sc.population.copy()
+    result = run_plan(sc)
+    assert result.exposure is not None and result.access is not None
+    for name, layer in sc.layers().items():
+        pd.testing.assert_frame_equal(layer, before[name], check_like=False)
+    pd.testing.assert_frame_equal(sc.population, pop)
+
+
+def test_only_the_highest_class_cuts_roads_and_closes_health_care(tiny) -> None:
+    """A medium-class flood (0.7-1.5 m) over the Puskesmas and the road slows, it does not cut."""
+
+    def plan_with(depth_min_m: float, depth_max_m: float):
+        flood = gpd.GeoDataFrame(
+            {"depth_min_m": [depth_min_m], "depth_max_m": [depth_max_m]},
+            geometry=[box(X0 + 1050, Y0 + 0, X0 + 1600, Y0 + 600)],
+            crs=32751,
+        )
+        sc = build_scenario(
+            name="t",
+            admin_desa=tiny.admin_desa,
+            buildings=tiny.buildings,
+            roads=tiny.roads,
+            facilities=tiny.facilities,
+            observed_flood_2020=flood,
+        )
+        return run_plan(sc)
+
+    medium = plan_with(0.7, 1.5)
+    assert not medium.access.facilities["closed"].any()
+    assert not medium.access.desa["isolated"].any()
+    slower = medium.access.desa["travel_time_min_after"] >= medium.access.desa[
+        "travel_time_min_before"
+    ]
+    assert slower.all()
+    high = plan_with(1.5, 3.0)
+    assert high.access.facilities["closed"].any()  # the only Puskesmas stands in the high zone
+    assert set(high.access.desa["status"]) == {"cut by flood"}

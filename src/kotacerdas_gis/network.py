@@ -810,6 +810,8 @@ def access_to_facilities(
         t, which = nearest_facility_times(g, nodes, offs)
         owner = np.concatenate([k, k])
         fsnap = _FacilitySnap(edge=ei, frac=sn.frac[k], walk_min=walk, owner=k)
+        if len(owner) == 0:  # no health facility open and on the network: nothing is reachable
+            return t, np.full(len(t), -1), fsnap
         return t, np.where(which >= 0, owner[np.maximum(which, 0)], -1), fsnap
 
     far = _snap(graph, tpts).dist_m > max_snap_m

@@ -90,7 +90,8 @@ class PlanConfig:
         Road ends closer than this join the same network node, m.
     flooded_speed_factor : float
         Speed multiplier on road segments in hazard classes below the cut class (0-1);
-        segments and bridges in the highest class are cut.
+        segments, bridges and health facilities in the class set's highest class (``high``)
+        are cut or closed.
     max_snap_m : float
         Places further than this from any road have no road access, m.
     speeds_kmh : mapping of str to float, optional
@@ -535,6 +536,9 @@ def _impact_step(
         flooded_speed_factor=config.flooded_speed_factor,
         max_snap_m=config.max_snap_m,
         speeds_kmh=config.speeds_kmh,
+        # roads, bridges and health facilities are cut only in the class set's highest class,
+        # whatever classes this flood happens to reach
+        cut_min_rank=max(c.rank for c in get_class_set(config.class_set).classes),
     )
     return out
 
