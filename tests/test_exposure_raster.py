@@ -85,3 +85,17 @@ def test_population_raster_in_another_crs_is_refused(tmp_path: Path) -> None:
     )
     with rasterio.open(path) as src, pytest.raises(CRSMismatchError):
         population_from_raster(src, zones, admin)
+
+
+def test_missing_displacement_rates_are_counted() -> None:
+    from kotacerdas_gis.accounting import StepReport
+
+    zones = gpd.GeoDataFrame(
+        {"hazard_class": ["high", "low"], "class_rank": [3, 1], "displacement_rate": [0.05, None]},
+        geometry=[box(X0, Y0, X0 + 90, Y0 + 300), box(X0 + 90, Y0, X0 + 180, Y0 + 300)],
+        crs=32751,
+    )
+    report = StepReport("zones")
+    out = prepare_zones(zones, report=report)
+    assert out["displacement_rate"].tolist() == [0.05, 0.0]
+    assert report.reasons_repaired == {"missing displacement_rate taken as 0 (nobody displaced)": 1}

@@ -175,3 +175,34 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path) -> None:
         raise RuntimeError("disk full")
     assert json.loads(target.read_text()) == {"v": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_float_ids_become_whole_numbers(desa: gpd.GeoDataFrame) -> None:
+    roads = gpd.GeoDataFrame(
+        {"road_id": [123.0, None, 7.0], "highway": ["trunk"] * 3},
+        geometry=[LineString([(X0, Y0), (X0 + 10, Y0)])] * 3,
+        crs=32751,
+    )
+    with pytest.warns(RepairWarning, match="missing road_id generated"):
+        sc = build_scenario(name="t", admin_desa=desa, roads=roads)
+    assert sc.roads["asset_id"].tolist() == ["123", "road-1", "7"]
+
+
+def test_manifest_keeps_codes_as_text_through_a_rename(tmp_path: Path) -> None:
+    desa = admin("desa", ["0101", "0102"], "01")
+    desa.to_file(tmp_path / "desa.gpkg")
+    (tmp_path / "pop.csv").write_text("kode,penduduk\n0101,10\n0102,20\n")
+    manifest = {
+        "name": "codes",
+        "layers": {
+            "admin_desa": {"path": "desa.gpkg"},
+            "population": {
+                "path": "pop.csv",
+                "rename": {"kode": "admin_code", "penduduk": "population"},
+            },
+        },
+    }
+    write_json_atomic(tmp_path / "scenario.json", manifest)
+    sc = read_scenario(tmp_path / "scenario.json")
+    assert sc.population["admin_code"].tolist() == ["0101", "0102"]
+    assert sc.validate().ok

@@ -194,8 +194,11 @@ def prepare_zones(
             f"found {zones[rank_col].head(5).tolist()}. Fix the classification."
         )
     if rate_col in zones.columns:
-        rates = pd.to_numeric(zones[rate_col], errors="coerce").fillna(0.0).to_numpy(float)
+        raw = pd.to_numeric(zones[rate_col], errors="coerce")
+        rep.repair(f"missing {rate_col} taken as 0 (nobody displaced)", int(raw.isna().sum()))
+        rates = raw.fillna(0.0).to_numpy(float)
     else:
+        rep.note(f"no {rate_col!r} column: nobody is counted as displaced")
         rates = np.zeros(len(zones))
     if (rates < 0).any() or (rates > 1).any():
         raise SchemaError(

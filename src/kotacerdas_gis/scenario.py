@@ -315,7 +315,10 @@ class Scenario:
 
 def _ids(layer: gpd.GeoDataFrame, id_col: str, prefix: str, report: StepReport) -> pd.Series:
     if id_col in layer.columns:
-        ids = layer[id_col].astype(str)
+        values = layer[id_col]
+        if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+            values = values.astype("Int64")  # OSM ids read as float beside gaps: 123.0 -> "123"
+        ids = values.astype(str)
         missing = layer[id_col].isna()
         if missing.any():
             report.repair(f"missing {id_col} generated", int(missing.sum()))

@@ -151,8 +151,12 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
             raw["dem_path"] = spec["path"]
             continue
         if key == "population":
-            table = read_table(
-                spec["path"], layer=spec.get("layer"), dtype={"admin_code": str}, name="population"
+            rename = spec.get("rename", {})
+            code_col = next(
+                (src for src, dst in rename.items() if dst == "admin_code"), "admin_code"
+            )
+            table = read_table(  # codes are text: 7322032001 must not become a number
+                spec["path"], layer=spec.get("layer"), dtype={code_col: str}, name="population"
             )
             raw["population"] = table.rename(columns=spec.get("rename", {}))
             continue
