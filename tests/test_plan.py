@@ -56,6 +56,19 @@ def tiny():
     )
 
 
+def flooded(tiny, flood: gpd.GeoDataFrame, *, population: bool = True):
+    """The tiny scenario with an observed flood footprint added."""
+    return build_scenario(
+        name="tiny flood",
+        admin_desa=tiny.admin_desa,
+        buildings=tiny.buildings,
+        roads=tiny.roads,
+        facilities=tiny.facilities,
+        population=tiny.population if population else None,
+        observed_flood_2020=flood,
+    )
+
+
 def test_outputs_contract(tiny, tmp_path: Path) -> None:
     result = run_plan(tiny, PlanConfig(lang="en"))
     files = write_outputs(result, tmp_path / "out")
@@ -94,15 +107,7 @@ def test_displacement_rates_are_a_parameter(tiny) -> None:
         geometry=[box(X0 + 50, Y0 + 50, X0 + 200, Y0 + 200)],
         crs=32751,
     )
-    sc = build_scenario(
-        name="tiny flood",
-        admin_desa=tiny.admin_desa,
-        buildings=tiny.buildings,
-        roads=tiny.roads,
-        facilities=tiny.facilities,
-        population=tiny.population,
-        observed_flood_2020=flood,
-    )
+    sc = flooded(tiny, flood)
     default = run_plan(sc).summary()["key_figures"]
     assert default["displacement_rates"]["high"] == 0.05  # InaSAFE's default
     assert default["people_affected"] == 900
@@ -120,15 +125,7 @@ def test_run_plan_does_not_modify_the_scenario(tiny) -> None:
         geometry=[box(X0 + 50, Y0 + 0, X0 + 1600, Y0 + 600)],
         crs=32751,
     )
-    sc = build_scenario(
-        name="tiny flood",
-        admin_desa=tiny.admin_desa,
-        buildings=tiny.buildings,
-        roads=tiny.roads,
-        facilities=tiny.facilities,
-        population=tiny.population,
-        observed_flood_2020=flood,
-    )
+    sc = flooded(tiny, flood)
     before = {k: v.copy() for k, v in sc.layers().items()}
     pop = sc.population.copy()
     result = run_plan(sc)
@@ -147,15 +144,7 @@ def test_only_the_highest_class_cuts_roads_and_closes_health_care(tiny) -> None:
             geometry=[box(X0 + 1050, Y0 + 0, X0 + 1600, Y0 + 600)],
             crs=32751,
         )
-        sc = build_scenario(
-            name="t",
-            admin_desa=tiny.admin_desa,
-            buildings=tiny.buildings,
-            roads=tiny.roads,
-            facilities=tiny.facilities,
-            observed_flood_2020=flood,
-        )
-        return run_plan(sc)
+        return run_plan(flooded(tiny, flood, population=False))
 
     medium = plan_with(0.7, 1.5)
     assert not medium.access.facilities["closed"].any()
