@@ -57,7 +57,7 @@ def tiny():
 
 
 def flooded(tiny, flood: gpd.GeoDataFrame, *, population: bool = True):
-    """The tiny scenario with an observed flood footprint added."""
+    """Return the tiny scenario with an observed flood footprint added."""
     return build_scenario(
         name="tiny flood",
         admin_desa=tiny.admin_desa,
