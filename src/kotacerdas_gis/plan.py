@@ -45,6 +45,7 @@ from .hazard import (
     get_class_set,
     observed_zones,
     streams_layer,
+    study_area_coverage,
 )
 from .io.raster import read_raster
 from .network import AccessResult, access_to_facilities
@@ -376,6 +377,13 @@ class PlanResult:
                 f"hit rate {c.pod:.2f}, false-alarm ratio {c.far:.2f} "
                 f"(stage {c.stage_m:g} m above drainage, streams >= {c.min_drain_area_km2:g} km²)"
             )
+        if self.terrain is not None:
+            cover = study_area_coverage(self.terrain, self.scenario.boundary)
+            if cover < 0.999:
+                lines.append(
+                    f"note: the DEM covers {cover:.0%} of the study area; DEM-derived hazard zones "
+                    "exist only there"
+                )
         if self.hazard is not None:
             areas = self.hazard.area_by_class_m2()
             lines.append(
@@ -434,6 +442,10 @@ class PlanResult:
             out["observed_2020"] = self.observed.to_dict()
         if self.dem_hazard is not None:
             out["dem_derived"] = self.dem_hazard.to_dict()
+        if self.terrain is not None:
+            out["dem_covers_frac_of_study_area"] = round(
+                study_area_coverage(self.terrain, self.scenario.boundary), 4
+            )
         if self.streams is not None:
             out["streams"] = {
                 "count": len(self.streams),

@@ -27,7 +27,13 @@ from .classes import (
     petabencana_class_set,
     wet_dry_class_set,
 )
-from .terrain import Terrain, derive_terrain, river_agreement, streams_layer
+from .terrain import (
+    Terrain,
+    derive_terrain,
+    river_agreement,
+    streams_layer,
+    study_area_coverage,
+)
 from .zones import (
     ZONE_COLUMNS,
     HazardZones,
@@ -44,7 +50,7 @@ __all__ = [
     "GENERIC", "INARISK", "NOT_HAZARDOUS", "PETABENCANA", "WET_DRY", "ClassSet", "HazardClass",
     "custom_class_set", "generic_class_set", "get_class_set", "inarisk_class_set",
     "petabencana_class_set", "wet_dry_class_set",
-    "Terrain", "derive_terrain", "river_agreement", "streams_layer",
+    "Terrain", "derive_terrain", "river_agreement", "streams_layer", "study_area_coverage",
     "ZONE_COLUMNS", "HazardZones", "combine_zones", "dem_depth_m", "dem_zones", "depth_zones",
     "observed_zones", "polygonize_ranks",
 ]

@@ -644,3 +644,45 @@ def plane_dem(*, rows: int, cols: int, cell_m: float, slope_east: float = 0.2,
 def _frame_summary(t: Terrain) -> pd.Series:  # pragma: no cover - debugging helper
     return pd.Series({"cells": t.valid.sum(), "streams": t.stream.sum(),
                       "hand_nan": np.isnan(t.hand_m[t.valid]).sum()})
+
+
+def study_area_coverage(terrain: Terrain, area: gpd.GeoDataFrame) -> float:
+    """Share (0-1) of a study area that the DEM's valid cells' extent covers.
+
+    DEM-derived zones exist only inside the DEM: a planner must know how much of the
+    area they speak for.
+
+    Parameters
+    ----------
+    terrain : Terrain
+        From :func:`derive_terrain`.
+    area : GeoDataFrame
+        The study area (e.g. the kabupaten), in ``terrain.crs``.
+
+    Returns
+    -------
+    float
+        Area of (DEM extent ∩ study area) / area of the study area.
+
+    Raises
+    ------
+    CRSMismatchError
+        If ``area`` is not in the DEM's CRS.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from affine import Affine
+    >>> dem = valley_dem(rows=20, cols=21, cell_m=30.0, side_slope=0.1, valley_slope=0.01)
+    >>> t = derive_terrain(dem, transform=Affine(30.0, 0, 0, 0, -30.0, 600), crs="EPSG:32751",
+    ...                    stream_threshold_km2=0.01)
+    >>> area = gpd.GeoDataFrame(geometry=[box(0, 0, 1260, 600)], crs=32751)  # DEM: 630 m wide
+    >>> study_area_coverage(t, area)
+    0.5
+    """
+    require_same_crs(area=area, dem=terrain.crs)
+    geom = area.geometry.union_all()
+    if geom.is_empty or geom.area == 0:
+        return 0.0
+    return float(geom.intersection(shapely.box(*terrain.bounds)).area / geom.area)
