@@ -33,15 +33,19 @@ def people_tif(tmp_path: Path) -> Path:
     return path
 
 
-def test_population_raster_split_by_zone_and_desa(people_tif: Path) -> None:
-    zones = prepare_zones(
+def west_high_zone() -> gpd.GeoDataFrame:
+    """Return one high-class zone (5 % displaced) over the western 90 m of the grid."""
+    return prepare_zones(
         gpd.GeoDataFrame(
             {"hazard_class": ["high"], "class_rank": [3], "displacement_rate": [0.05]},
-            # the western 90 m (3 columns) of the grid: 90 people
             geometry=[box(X0, Y0, X0 + 90, Y0 + 300)],
             crs=32751,
         )
     )
+
+
+def test_population_raster_split_by_zone_and_desa(people_tif: Path) -> None:
+    zones = west_high_zone()  # the western 90 m (3 columns) of the grid: 90 people
     admin = prepare_admin(
         gpd.GeoDataFrame(
             {"admin_code": ["west", "east"], "admin_name": ["Bone", "Kappuna"]},
@@ -69,13 +73,7 @@ def test_population_raster_in_another_crs_is_refused(tmp_path: Path) -> None:
         crs="EPSG:32750",
         nodata=-1.0,
     )
-    zones = prepare_zones(
-        gpd.GeoDataFrame(
-            {"hazard_class": ["high"], "class_rank": [3], "displacement_rate": [0.05]},
-            geometry=[box(X0, Y0, X0 + 90, Y0 + 300)],
-            crs=32751,
-        )
-    )
+    zones = west_high_zone()
     admin = prepare_admin(
         gpd.GeoDataFrame(
             {"admin_code": ["d"], "admin_name": ["Bone"]},

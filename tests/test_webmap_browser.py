@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_webmap import make_layers  # the same 39 features the unit tests draw
 
 import folium
 import geopandas as gpd
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import box
 
 from kotacerdas_gis.outputs.webmap import web_map, write_web_map
 
@@ -60,55 +61,6 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield b
         b.close()
-
-
-def make_layers() -> dict[str, gpd.GeoDataFrame]:
-    """1 kecamatan, 4 hazard zones, 2 roads, 30 buildings, 2 facilities (39 features)."""
-    zones = gpd.GeoDataFrame(
-        {"hazard_class": ["high", "medium", "low", "use_caution"], "class_rank": [4, 3, 2, 1]},
-        geometry=[
-            box(X0 - 1500 + i * 700, Y0 - 1000, X0 - 800 + i * 700, Y0 + 1000) for i in range(4)
-        ],
-        crs=CRS,
-    )
-    classes = ["residential", "health", "education", "place of worship"]
-    buildings = gpd.GeoDataFrame(
-        {
-            "asset_id": [f"B{i:03d}" for i in range(30)],
-            "exposure_class": [classes[i % 4] for i in range(30)],
-        },
-        geometry=[
-            box(X0 - 1400 + i * 450, Y0 - 800 + j * 350, X0 - 1380 + i * 450, Y0 - 785 + j * 350)
-            for i in range(6)
-            for j in range(5)
-        ],
-        crs=CRS,
-    )
-    roads = gpd.GeoDataFrame(
-        {"name": ["Jl. Poros Masamba", "Jl. Desa"], "road_class": ["primary", "local"]},
-        geometry=[
-            LineString([(X0 - 2000, Y0), (X0 + 2000, Y0 + 200)]),
-            LineString([(X0, Y0 - 1500), (X0 + 100, Y0 + 1500)]),
-        ],
-        crs=CRS,
-    )
-    facilities = gpd.GeoDataFrame(
-        {"name": ["RSUD Andi Djemma", "SDN 1 Masamba"], "exposure_class": ["health", "education"]},
-        geometry=[Point(X0 + 300, Y0 + 300), Point(X0 - 600, Y0 - 200)],
-        crs=CRS,
-    )
-    kecamatan = gpd.GeoDataFrame(
-        {"admin_name": ["Masamba"]},
-        geometry=[box(X0 - 2500, Y0 - 2000, X0 + 2500, Y0 + 2000)],
-        crs=CRS,
-    )
-    return {
-        "admin_kecamatan": kecamatan,
-        "hazard_zones": zones,
-        "roads": roads,
-        "buildings": buildings,
-        "facilities": facilities,
-    }
 
 
 class Page:
