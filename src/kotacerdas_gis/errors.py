@@ -22,6 +22,7 @@ __all__ = [
     "CRSError",
     "CRSMismatchError",
     "SchemaError",
+    "ParameterError",
     "DataError",
     "InfeasibleProblemError",
     "KotaCerdasWarning",
@@ -46,6 +47,15 @@ class SchemaError(KotaCerdasError, ValueError):
 
     The message lists the columns that exist, so the caller can pass the right
     name through the function's ``*_col`` keyword.
+    """
+
+
+class ParameterError(KotaCerdasError, ValueError):
+    """An option has a value outside its valid range or choices.
+
+    Raised by :mod:`kotacerdas_gis.checks` for every keyword option and
+    :class:`~kotacerdas_gis.plan.PlanConfig` field; the message names the option,
+    the value found and the valid choices or range.
     """
 
 
