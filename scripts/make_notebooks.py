@@ -23,10 +23,8 @@ QUICKSTART = [
     ),
     new_code_cell(
         "import tempfile\nfrom pathlib import Path\n\n"
-        "from kotacerdas_gis.datasets import load_demo\n"
-        "from kotacerdas_gis.plan import PlanConfig, run_plan\n"
-        "from kotacerdas_gis.outputs.bundle import write_outputs\n\n"
-        "scenario = load_demo()\n"
+        "import kotacerdas_gis as kc\n\n"
+        "scenario = kc.load_demo()\n"
         "print(scenario.name, '| demonstration:', scenario.demonstration, '| CRS:', scenario.crs.to_epsg())\n"
         "scenario.counts()"
     ),
@@ -41,13 +39,13 @@ QUICKSTART = [
     ),
     new_markdown_cell("## Run the plan and write the outputs"),
     new_code_cell(
-        "result = run_plan(scenario, PlanConfig(lang='en'))\n"
+        "result = kc.run_plan(scenario, kc.PlanConfig(lang='en', focus_area='Masamba'))\n"
         "out = Path(tempfile.mkdtemp()) / 'masamba'\n"
-        "files = write_outputs(result, out)\n"
+        "files = kc.write_outputs(result, out)\n"
         "sorted(p.name for p in files)"
     ),
     new_code_cell(
-        "summary = result.summary()\n"
+        "summary = kc.plan_summary(result)\n"
         "assert {'map.html', 'plan.gpkg', 'report.html', 'summary.json'} <= {p.name for p in files}\n"
         "{k: summary[k] for k in summary if k in ('hazard', 'impact', 'access')}"
     ),

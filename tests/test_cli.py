@@ -91,7 +91,8 @@ def test_bad_manifest_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_demo_figures_agree_across_layers_and_levels(demo_out: tuple[Path, str]) -> None:
     """The same count read from the impact layer, per desa, per kecamatan and in key_figures."""
-    out, _ = demo_out
+    out, text = demo_out
+    text = " ".join(text.split())  # rich wraps long lines
     summary = json.loads((out / "summary.json").read_text())
     key = summary["key_figures"]
     gpkg = out / "plan.gpkg"
@@ -102,20 +103,31 @@ def test_demo_figures_agree_across_layers_and_levels(demo_out: tuple[Path, str])
     assert len(impact) == summary["scenario"]["counts"]["buildings"]
     assert impact["asset_id"].is_unique
     n_affected = int(impact["affected"].astype(bool).sum())
-    assert key["buildings_affected"] == n_affected
+    assert summary["impact"]["analysis_summary"]["buildings_affected"] == n_affected
+    # the demo's key figures cover kecamatan Masamba (its focus area), and say so
+    assert key["area"] == {"level": "kecamatan", "code": "73.22.03", "name": "Masamba"}
+    in_focus = desa["parent_code"] == "73.22.03"
+    masamba = impact["admin_code"].isin(desa.loc[in_focus, "admin_code"])
+    assert key["buildings_affected"] == int(impact.loc[masamba, "affected"].astype(bool).sum())
+    assert key["buildings_affected"] == int(
+        kec.loc[kec["admin_code"] == "73.22.03", "buildings_affected"].iloc[0])
     # the buildings inside desa add up per desa and per kecamatan
     inside = int(impact.loc[impact["admin_code"].notna(), "affected"].astype(bool).sum())
     assert int(desa["buildings_affected"].sum()) == inside
     assert int(kec["buildings_affected"].sum()) == inside
     # people: desa sums equal the total, and displaced never exceed affected
-    assert desa["displaced"].sum() == pytest.approx(key["people_displaced"], abs=1)
+    assert desa["displaced"].sum() == pytest.approx(
+        summary["impact"]["analysis_summary"]["displaced"], abs=1)
+    assert desa.loc[in_focus, "displaced"].sum() == pytest.approx(key["people_displaced"], abs=1)
     assert (desa["displaced"] <= desa["total_affected"] + 1e-9).all()
     assert (desa["total_affected"] + desa["total_not_exposed"]).sum() == pytest.approx(
         desa["population"].sum()
     )
     # the villages printed as cut off are the ones flagged in the per-desa layer
-    flagged = sorted(desa.loc[desa["isolated"].astype(bool), "admin_name"])
+    flagged = sorted(desa.loc[desa["isolated"].astype(bool) & in_focus, "admin_name"])
     assert flagged == key["villages_cut_off_from_health_care"]
+    # and the command line printed the same figures for the same area
+    assert f"impact, kecamatan Masamba: buildings affected {key['buildings_affected']:,}" in text
 
 
 def test_plan_configuration_file_and_its_errors(tmp_path: Path) -> None:

@@ -24,8 +24,8 @@ def people_tif(tmp_path: Path) -> Path:
     # 10 x 10 cells of 30 m, 3 people per cell: 300 people on 300 m x 300 m
     path = tmp_path / "people.tif"
     write_raster(
-        path,
         np.full((10, 10), 3.0, dtype="float32"),
+        path,
         transform=from_origin(X0, Y0 + 300, 30, 30),
         crs="EPSG:32751",
         nodata=-1.0,
@@ -67,8 +67,8 @@ def test_population_raster_split_by_zone_and_desa(people_tif: Path) -> None:
 def test_population_raster_in_another_crs_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "utm50.tif"
     write_raster(
-        path,
         np.ones((4, 4), dtype="float32"),
+        path,
         transform=from_origin(800_000, 9_720_000, 30, 30),
         crs="EPSG:32750",
         nodata=-1.0,

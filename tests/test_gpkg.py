@@ -84,7 +84,7 @@ def make_layers() -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
 
 def test_round_trip_layers_counts_crs_and_version(tmp_path: Path) -> None:
     layers = make_layers()
-    path = write_geopackage(tmp_path / "plan.gpkg", layers)
+    path = write_geopackage(layers, tmp_path / "plan.gpkg")
     listed = {str(n): (None if t is None else str(t)) for n, t in pyogrio.list_layers(path)}
     assert listed == {
         "hazard_zones": "Polygon",
@@ -121,7 +121,7 @@ def test_layer_styles_table_has_qgis_columns_and_one_default_per_layer(tmp_path:
     layers = make_layers()
     qmls = qml_styles(layers, lang="id")
     assert set(qmls) == {"hazard_zones", "buildings", "roads", "facilities", "impact_buildings"}
-    path = write_geopackage(tmp_path / "plan.gpkg", layers, styles=qmls)
+    path = write_geopackage(layers, tmp_path / "plan.gpkg", styles=qmls)
     ls = read_layer_styles(path)
     assert list(ls.columns) == QGIS_STYLE_COLUMNS
     assert sorted(ls["f_table_name"]) == sorted(qmls)
@@ -138,12 +138,12 @@ def test_layer_styles_table_has_qgis_columns_and_one_default_per_layer(tmp_path:
 
 
 def test_failed_write_leaves_earlier_file_and_no_temp_file(tmp_path: Path) -> None:
-    path = write_geopackage(tmp_path / "plan.gpkg", make_layers())
+    path = write_geopackage(make_layers(), tmp_path / "plan.gpkg")
     before = path.read_bytes()
     bad = make_layers()
     bad["roads"] = bad["roads"].assign(unsupported=[1 + 2j])  # GDAL has no complex field type
     with pytest.raises(DataError, match="roads"):
-        write_geopackage(path, bad)
+        write_geopackage(bad, path)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.gpkg"]
 
@@ -151,23 +151,23 @@ def test_failed_write_leaves_earlier_file_and_no_temp_file(tmp_path: Path) -> No
 def test_names_styles_and_crs_are_checked_up_front(tmp_path: Path) -> None:
     layers = make_layers()
     with pytest.raises(SchemaError, match="reserved"):
-        write_geopackage(tmp_path / "a.gpkg", {"layer_styles": layers["roads"]})
+        write_geopackage({"layer_styles": layers["roads"]}, tmp_path / "a.gpkg")
     with pytest.raises(SchemaError, match="letters, digits"):
-        write_geopackage(tmp_path / "a.gpkg", {"bad name": layers["roads"]})
+        write_geopackage({"bad name": layers["roads"]}, tmp_path / "a.gpkg")
     with pytest.raises(SchemaError, match="aggregation_summary"):
-        write_geopackage(tmp_path / "a.gpkg", layers, styles={"aggregation_summary": "<qgis/>"})
+        write_geopackage(layers, tmp_path / "a.gpkg", styles={"aggregation_summary": "<qgis/>"})
     other = layers["roads"].to_crs("EPSG:32750")
     with pytest.raises(CRSMismatchError, match="roads"):
-        write_geopackage(tmp_path / "a.gpkg", {"buildings": layers["buildings"], "roads": other})
+        write_geopackage({"buildings": layers["buildings"], "roads": other}, tmp_path / "a.gpkg")
     with pytest.raises(DataError, match=".gpkg"):
-        write_geopackage(tmp_path / "a.sqlite", layers)
+        write_geopackage(layers, tmp_path / "a.sqlite")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_existing_file_is_replaced_not_appended(tmp_path: Path) -> None:
     layers = make_layers()
-    path = write_geopackage(tmp_path / "plan.gpkg", layers)
-    write_geopackage(path, {"roads": layers["roads"]})
+    path = write_geopackage(layers, tmp_path / "plan.gpkg")
+    write_geopackage({"roads": layers["roads"]}, path)
     assert [str(n) for n in pyogrio.list_layers(path)[:, 0]] == ["roads"]
 
 

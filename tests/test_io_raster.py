@@ -23,7 +23,7 @@ T = Affine(30.0, 0.0, 200_000.0, 0.0, -30.0, 9_720_000.0)
 def dem_path(tmp_path):
     arr = np.arange(20 * 30, dtype="float32").reshape(20, 30)
     arr[0, 0] = -9999.0
-    write_raster(tmp_path / "dem.tif", arr, transform=T, crs="EPSG:32751", nodata=-9999.0)
+    write_raster(arr, tmp_path / "dem.tif", transform=T, crs="EPSG:32751", nodata=-9999.0)
     return tmp_path / "dem.tif"
 
 
@@ -82,7 +82,7 @@ def test_missing_corrupt_no_crs_and_geographic(tmp_path):
         ds.write(arr, 1)
     with pytest.raises(CRSError, match="no CRS"):
         read_raster(nocrs)
-    geo = write_raster(tmp_path / "geo.tif", arr,
+    geo = write_raster(arr, tmp_path / "geo.tif",
                        transform=Affine(0.001, 0, 120.3, 0, -0.001, -2.5), crs="EPSG:4326")
     with pytest.raises(CRSError, match=r"geographic EPSG:4326.*reproject_raster\(.*resampling="):
         read_raster(geo.path)
@@ -100,7 +100,7 @@ def test_write_is_tiled_compressed_and_atomic(tmp_path):
     arr = np.random.default_rng(0).random((40, 50)).astype("float32")
     arr[3, 4] = np.nan
     out = tmp_path / "out.tif"
-    src = write_raster(out, arr, transform=T, crs=32751, nodata=-9999.0, block_size=16)
+    src = write_raster(arr, out, transform=T, crs=32751, nodata=-9999.0, block_size=16)
     with rasterio.open(out) as ds:
         assert ds.profile["tiled"] and ds.profile["compress"] == "deflate"
         assert ds.block_shapes[0] == (16, 16)
@@ -108,16 +108,16 @@ def test_write_is_tiled_compressed_and_atomic(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.tif"]
     before = out.read_bytes()
     with pytest.raises(ValueError, match="2-D"):
-        write_raster(out, np.zeros((2, 2, 2)), transform=T, crs=32751)
+        write_raster(np.zeros((2, 2, 2)), out, transform=T, crs=32751)
     assert out.read_bytes() == before  # the earlier file is untouched
     # bool and integer arrays
-    b = write_raster(tmp_path / "mask.tif", arr > 0.5, transform=T, crs=32751)
+    b = write_raster(arr > 0.5, tmp_path / "mask.tif", transform=T, crs=32751)
     assert b.dtype == "uint8"
 
 
 def test_integer_raster_as_float_nodata_to_nan(tmp_path):
     arr = np.array([[1, 2], [-32768, 4]], dtype="int16")
-    src = write_raster(tmp_path / "i.tif", arr, transform=T, crs=32751, nodata=-32768)
+    src = write_raster(arr, tmp_path / "i.tif", transform=T, crs=32751, nodata=-32768)
     assert src.dtype == "int16"
     f = src.read(as_float=True)
     assert f.dtype == np.float32 and np.isnan(f[1, 0]) and f[1, 1] == 4.0
@@ -126,7 +126,7 @@ def test_integer_raster_as_float_nodata_to_nan(tmp_path):
 def test_reproject_raster_bilinear(tmp_path):
     # a constant DEM in EPSG:4326 around Masamba stays constant after bilinear warping
     arr = np.full((60, 60), 42.0, dtype="float32")
-    geo = write_raster(tmp_path / "geo.tif", arr,
+    geo = write_raster(arr, tmp_path / "geo.tif",
                        transform=Affine(0.0005, 0, 120.32, 0, -0.0005, -2.53),
                        crs="EPSG:4326", nodata=-9999.0)
     out = reproject_raster(read_raster(geo.path, require_metric=False), tmp_path / "utm.tif",

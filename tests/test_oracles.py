@@ -41,6 +41,7 @@ from kotacerdas_gis.network import (
     build_road_graph,
     nearest_facility_times,
 )
+from kotacerdas_gis.outputs.summary import plan_summary
 from kotacerdas_gis.plan import PlanResult, run_plan
 
 #: ``access_to_facilities``' default walking speed off the network (not a PlanConfig field).
@@ -343,7 +344,7 @@ def test_desa_travel_time_after_and_isolation_match_networkx(plan: PlanResult) -
     iso_o = np.isfinite(before) & np.isinf(t)
     assert (desa["isolated"].to_numpy() == iso_o).all()
     names = sorted(admin.loc[iso_o, "admin_name"])
-    assert names == plan.summary()["key_figures"]["villages_cut_off_from_health_care"]
+    assert names == plan_summary(plan)["key_figures"]["villages_cut_off_from_health_care"]
     assert names == ["Beringin Jaya", "Kariango", "Mekar Jaya", "Sepakat"]
 
 
@@ -479,6 +480,6 @@ def test_minimum_needs_are_bnpb_amounts_of_displaced(plan: PlanResult) -> None:
         [988.3594, 76.0, 24.0], abs=1e-4)  # 71 kits and 18 toilets if rounded on the total
     assert "rounded up" in (minimum_needs.__doc__ or "")
     # the headline (summary.json key figures) is the total row rounded to 0.1
-    kf = plan.summary()["key_figures"]["weekly_needs_of_displaced"]
+    kf = plan_summary(plan)["key_figures"]["weekly_needs_of_displaced"]
     assert kf == {k: round(float(n.at["total", k]), 1) for k in BNPB_WEEKLY}
 

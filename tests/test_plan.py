@@ -14,6 +14,7 @@ from shapely.geometry import LineString, Point, box
 
 from kotacerdas_gis.errors import DataError
 from kotacerdas_gis.outputs.bundle import OUTPUT_FILES, write_outputs
+from kotacerdas_gis.outputs.summary import plan_summary
 from kotacerdas_gis.plan import PlanConfig, run_plan
 from kotacerdas_gis.scenario import build_scenario
 
@@ -108,13 +109,13 @@ def test_displacement_rates_are_a_parameter(tiny) -> None:
         crs=32751,
     )
     sc = flooded(tiny, flood)
-    default = run_plan(sc).summary()["key_figures"]
+    default = plan_summary(run_plan(sc))["key_figures"]
     assert default["displacement_rates"]["high"] == 0.05  # InaSAFE's default
     assert default["people_affected"] == 900
     assert default["people_displaced"] == 45  # 5 % of 900
-    custom = run_plan(
+    custom = plan_summary(run_plan(
         sc, PlanConfig(class_set=petabencana_class_set(displacement_rates=(0, 0.1, 0.3, 0.6)))
-    ).summary()
+    ))
     assert custom["key_figures"]["people_displaced"] == 540  # 60 % of 900
     assert custom["parameters"]["class_set"] == "petabencana_depth"
 

@@ -62,7 +62,7 @@ class _Collector(HTMLParser):
 
 def test_sections_in_order_with_known_headings(tmp_path: Path) -> None:
     path = write_report(
-        tmp_path / "report.html", make_summary(), title="Laporan Masamba", lang="id"
+        make_summary(), tmp_path / "report.html", title="Laporan Masamba", lang="id"
     )
     html = path.read_text(encoding="utf-8")
     ids = re.findall(r'<section id="section-([a-z_]+)"', html)

@@ -133,7 +133,7 @@ def _manifest(tmp_path: Path, desa: gpd.GeoDataFrame, **extra: object) -> Path:
         **extra,
     }
     path = tmp_path / "scenario.json"
-    write_json_atomic(path, manifest)
+    write_json_atomic(manifest, path)
     return path
 
 
@@ -169,7 +169,7 @@ def test_manifest_errors(tmp_path: Path, desa: gpd.GeoDataFrame) -> None:
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "summary.json"
-    write_json_atomic(target, {"v": 1})
+    write_json_atomic({"v": 1}, target)
     with pytest.raises(RuntimeError), atomic_path(target) as tmp:
         tmp.write_text("half")
         raise RuntimeError("disk full")
@@ -202,7 +202,7 @@ def test_manifest_keeps_codes_as_text_through_a_rename(tmp_path: Path) -> None:
             },
         },
     }
-    write_json_atomic(tmp_path / "scenario.json", manifest)
+    write_json_atomic(manifest, tmp_path / "scenario.json")
     sc = read_scenario(tmp_path / "scenario.json")
     assert sc.population["admin_code"].tolist() == ["0101", "0102"]
     assert sc.validate().ok

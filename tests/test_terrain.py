@@ -147,7 +147,7 @@ def test_threshold_must_be_positive():
 
 def test_raster_source_equals_array_and_bounds_subset(tmp_path):
     dem = valley_dem(rows=9, cols=9, cell_m=CELL, side_slope=0.1, valley_slope=0.001)
-    src = write_raster(tmp_path / "dem.tif", dem, transform=T9, crs=32751, nodata=-9999.0)
+    src = write_raster(dem, tmp_path / "dem.tif", transform=T9, crs=32751, nodata=-9999.0)
     a = derive_terrain(dem, transform=T9, crs=32751, stream_threshold_km2=0.0005)
     b = derive_terrain(src, stream_threshold_km2=0.0005)
     np.testing.assert_array_equal(a.hand_m, b.hand_m)

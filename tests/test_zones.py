@@ -242,7 +242,7 @@ def test_depth_zones_from_array_and_raster(tmp_path):
     t = Affine(30, 0, X0, 0, -30, Y0)
     hz = depth_zones(d, transform=t, crs=32751, min_zone_cells=1)
     assert hz.area_by_class_m2() == {"high": 5400.0, "low": 8100.0}
-    src = write_raster(tmp_path / "depth.tif", d, transform=t, crs=32751, nodata=-9999.0)
+    src = write_raster(d, tmp_path / "depth.tif", transform=t, crs=32751, nodata=-9999.0)
     hz2 = depth_zones(read_raster(src.path), min_zone_cells=1)
     assert hz2.area_by_class_m2() == hz.area_by_class_m2()
 

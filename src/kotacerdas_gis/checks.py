@@ -12,7 +12,7 @@ Examples
 >>> check_choice("sum", ("max", "first"), name="combine_rule")
 Traceback (most recent call last):
 ...
-kotacerdas_gis.errors.ParameterError: combine_rule: expected one of 'max', 'first'; found 'sum'.
+kotacerdas_gis.errors.ParameterError: combine_rule must be one of 'max', 'first'; found 'sum'.
 >>> check_number(2.5, name="stage_m", gt=0)
 2.5
 >>> check_number("2.5", name="stage_m", gt=0)
@@ -53,9 +53,7 @@ def check_choice(value: T, choices: Any, *, name: str) -> T:
     if isinstance(value, str) or not isinstance(value, Iterable):
         if value in valid:
             return value
-    raise ParameterError(
-        f"{name}: expected one of {', '.join(map(repr, valid))}; found {value!r}."
-    )
+    raise ParameterError(f"{name} must be one of {', '.join(map(repr, valid))}; found {value!r}.")
 
 
 def check_number(

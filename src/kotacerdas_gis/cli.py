@@ -69,11 +69,15 @@ def _plan_and_write(
     from .datasets import load_demo
     from .io.manifest import read_json, read_scenario
     from .outputs.bundle import write_outputs
+    from .outputs.summary import console_lines, plan_summary
     from .plan import PlanConfig, run_plan
 
     settings = read_json(config_path, what="plan configuration") if config_path else {}
     if lang is not None:
         settings["lang"] = lang
+    if manifest is None:
+        # the bundled scenario is about the town of Masamba: its figures lead
+        settings.setdefault("focus_area", "Masamba")
     config = PlanConfig.from_dict(settings)
 
     with console.status("reading the scenario ..."):
@@ -85,8 +89,9 @@ def _plan_and_write(
         result = run_plan(scenario, config)
     with console.status(f"writing outputs to {out} ..."):
         files = write_outputs(result, out)
-    _print_summary(result.summary())
-    for line in result.console_lines():
+    summary = plan_summary(result)
+    _print_summary(summary)
+    for line in console_lines(result, summary):
         console.print(line)
     table = Table(title="Outputs", show_header=False)
     for f in files:

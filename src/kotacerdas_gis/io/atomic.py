@@ -67,17 +67,32 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
                 leftover.unlink()
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically and return the path."""
+def check_data_path(data: Any, path: Any, kind: type = object) -> None:
+    """Refuse a writer call with the path first: every writer here takes ``(data, path)``."""
+    from ..errors import ParameterError
+
+    if isinstance(data, os.PathLike) or not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(
+            f"writers take (data, path): found a {type(data).__name__} then a "
+            f"{type(path).__name__}. Pass the data first and the destination path second."
+        )
+    if kind is str and not isinstance(data, str):
+        raise ParameterError(f"text: expected a str, found {type(data).__name__}.")
+
+
+def write_text_atomic(text: str, path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically and return the path (data first, as every writer)."""
+    check_data_path(text, path, str)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding=encoding)
     return Path(path)
 
 
-def write_json_atomic(path: str | os.PathLike[str], data: Any, *, indent: int = 2) -> Path:
-    """Write ``data`` as UTF-8 JSON (keys sorted, non-ASCII kept) atomically."""
+def write_json_atomic(data: Any, path: str | os.PathLike[str], *, indent: int = 2) -> Path:
+    """Write ``data`` as UTF-8 JSON (keys sorted, non-ASCII kept) to ``path`` atomically."""
+    check_data_path(data, path)
     text = json.dumps(data, indent=indent, ensure_ascii=False, sort_keys=True, default=_jsonable)
-    return write_text_atomic(path, text + "\n")
+    return write_text_atomic(text + "\n", path)
 
 
 def jsonable(value: Any) -> Any:

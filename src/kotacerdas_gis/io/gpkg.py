@@ -20,7 +20,7 @@ Examples
 >>> from shapely.geometry import Point
 >>> pts = gpd.GeoDataFrame({"name": ["RSUD Andi Djemma"]}, geometry=[Point(203080, 9717839)],
 ...                        crs="EPSG:32751")
->>> out = write_geopackage(pathlib.Path(tempfile.mkdtemp()) / "plan.gpkg", {"facilities": pts})
+>>> out = write_geopackage({"facilities": pts}, pathlib.Path(tempfile.mkdtemp()) / "plan.gpkg")
 >>> [str(x) for x in pyogrio.list_layers(out)[:, 0]]
 ['facilities']
 """
@@ -41,7 +41,7 @@ import pyogrio
 
 from ..crs import require_same_crs
 from ..errors import DataError, SchemaError
-from .atomic import atomic_path
+from .atomic import atomic_path, check_data_path
 
 __all__ = [
     "write_geopackage",
@@ -142,8 +142,8 @@ def _check_names(layers: Mapping[str, object], styles: Mapping[str, str]) -> Non
 
 
 def write_geopackage(
-    path: str | os.PathLike[str],
     layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame],
+    path: str | os.PathLike[str],
     *,
     styles: Mapping[str, str] | None = None,
     check_crs: bool = True,
@@ -153,13 +153,13 @@ def write_geopackage(
 
     Parameters
     ----------
-    path : path-like
-        Destination, ending in ``.gpkg``. An existing file is replaced only once the new
-        one is complete.
     layers : mapping of str to GeoDataFrame or DataFrame
         Layers by table name. GeoDataFrames keep their CRS (the working CRS, EPSG:32751
         for Luwu Utara); DataFrames become attribute tables. Empty layers are written
         with their columns and no features.
+    path : path-like
+        Destination, ending in ``.gpkg``. An existing file is replaced only once the new
+        one is complete.
     styles : mapping of str to str, optional
         QML documents per spatial layer (see
         :func:`kotacerdas_gis.outputs.qgis.qml_for_layer`), stored in ``layer_styles``
@@ -192,6 +192,7 @@ def write_geopackage(
     ``useAsDefault``, ``description``, ``owner``, ``ui``, ``update_time`` (UTC,
     timezone-aware). Geometry columns are named ``geom``.
     """
+    check_data_path(layers, path)
     dest = Path(path)
     if dest.suffix.lower() != ".gpkg":
         raise DataError(

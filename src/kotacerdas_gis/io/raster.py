@@ -19,7 +19,7 @@ Examples
 >>> from affine import Affine
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> dem = np.arange(12, dtype="float32").reshape(3, 4)
->>> src = write_raster(d / "dem.tif", dem, transform=Affine(30, 0, 200000, 0, -30, 9720000),
+>>> src = write_raster(dem, d / "dem.tif", transform=Affine(30, 0, 200000, 0, -30, 9720000),
 ...                    crs="EPSG:32751", nodata=-9999.0)
 >>> src.width, src.height, src.res, src.crs.to_epsg()
 (4, 3, (30.0, 30.0), 32751)
@@ -52,7 +52,7 @@ from rasterio.windows import Window
 
 from ..crs import as_crs, describe_crs
 from ..errors import CRSError, DataError
-from .atomic import atomic_path
+from .atomic import atomic_path, check_data_path
 
 __all__ = [
     "RasterSource",
@@ -389,8 +389,8 @@ def read_raster(
 
 
 def write_raster(
-    path: str | os.PathLike[str],
     array: np.ndarray,
+    path: str | os.PathLike[str],
     *,
     transform: Affine,
     crs: Any,
@@ -401,12 +401,12 @@ def write_raster(
 
     Parameters
     ----------
-    path : path-like
-        Destination (``.tif``); an earlier file there is replaced only once the
-        new one is complete.
     array : numpy.ndarray
         2-D array of values. NaN cells of a float array are written as
         ``nodata`` when it is given.
+    path : path-like
+        Destination (``.tif``); an earlier file there is replaced only once the
+        new one is complete.
     transform : affine.Affine
         Pixel-to-map transform.
     crs : CRS-like
@@ -426,6 +426,7 @@ def write_raster(
     ValueError
         If the array is not 2-D or ``block_size`` is not a multiple of 16.
     """
+    check_data_path(array, path)
     arr = np.asarray(array)
     if arr.ndim != 2:
         raise ValueError(f"expected a 2-D array, found {arr.ndim} dimensions {arr.shape}")

@@ -20,6 +20,7 @@ from ..io.atomic import write_json_atomic
 from ..io.gpkg import write_geopackage
 from .qgis import qml_styles
 from .report import write_report
+from .summary import plan_layers, plan_summary, plan_tables
 from .webmap import web_map, write_web_map
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,13 +76,13 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     lang = result.config.lang
-    layers: dict[str, Any] = result.layers()
-    tables: dict[str, pd.DataFrame] = result.tables()
+    layers: dict[str, Any] = plan_layers(result)
+    tables: dict[str, pd.DataFrame] = plan_tables(result)
 
     spatial = {k: v for k, v in layers.items() if isinstance(v, gpd.GeoDataFrame)}
     gpkg = write_geopackage(
-        out / "plan.gpkg",
         {**spatial, **tables},
+        out / "plan.gpkg",
         styles=qml_styles(spatial, lang=lang),  # type: ignore[arg-type]
     )
 
@@ -108,12 +109,12 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
     )
     html = write_web_map(m, out / "map.html")
 
-    summary = result.summary()
+    summary = plan_summary(result)
     summary["outputs"] = {
         "files": list(OUTPUT_FILES),
         "gpkg_layers": sorted([*spatial, *tables]),
         "map_layers": list(mlayers),
     }
-    report = write_report(out / "report.html", summary, title=title, lang=lang)  # type: ignore[arg-type]
-    js = write_json_atomic(out / "summary.json", summary)
+    report = write_report(summary, out / "report.html", title=title, lang=lang)  # type: ignore[arg-type]
+    js = write_json_atomic(summary, out / "summary.json")
     return [html, gpkg, report, js]

@@ -314,7 +314,7 @@ def qml_styles(
 ) -> dict[str, str]:
     """QML styles for every spatial layer of a mapping (attribute tables are skipped).
 
-    The result is ready for ``write_geopackage(path, layers, styles=...)``.
+    The result is ready for ``write_geopackage(layers, path, styles=...)``.
 
     Examples
     --------
@@ -331,6 +331,6 @@ def qml_styles(
     }
 
 
-def write_qml(path: str | os.PathLike[str], qml: str) -> Path:
+def write_qml(qml: str, path: str | os.PathLike[str]) -> Path:
     """Write a QML document as a sidecar ``.qml`` file, atomically, and return the path."""
-    return write_text_atomic(path, qml)
+    return write_text_atomic(qml, path)

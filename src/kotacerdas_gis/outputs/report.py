@@ -23,7 +23,7 @@ Examples
 >>> import tempfile, pathlib
 >>> summary = {"scenario": {"name": "Masamba 2020", "demonstration": True},
 ...            "hazard": {"zone_area_m2": {"high": 1250000.0, "low": 830500.5}}}
->>> out = write_report(pathlib.Path(tempfile.mkdtemp()) / "report.html", summary,
+>>> out = write_report(summary, pathlib.Path(tempfile.mkdtemp()) / "report.html",
 ...                    title="Masamba", lang="en")
 >>> text = out.read_text(encoding="utf-8")
 >>> "not official data" in text, "1,250,000" in text
@@ -43,7 +43,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from ..io.atomic import write_text_atomic
+from ..io.atomic import check_data_path, write_text_atomic
 from .styles import Lang, check_lang, layer_style, normalise_key
 
 __all__ = ["write_report", "render_report", "format_value", "KNOWN_SECTIONS", "KEY_LABELS"]
@@ -412,8 +412,8 @@ def render_report(
 
 
 def write_report(
-    path: str | os.PathLike[str],
     summary: Mapping[str, Any],
+    path: str | os.PathLike[str],
     *,
     title: str,
     lang: Lang = "id",
@@ -423,14 +423,14 @@ def write_report(
 
     Parameters
     ----------
-    path : path-like
-        Destination ``.html``.
     summary : mapping
         Sections by key (``scenario``, ``validation``, ``hazard``, ``impact``, ``access``,
         ``sensors``, ``service_points``, ``priorities``, or anything else). Values may be
         scalars, mappings, lists (of mappings: tables), DataFrames; GeoDataFrames are shown
         without their geometry. ``summary["scenario"]["demonstration"] = True`` adds a notice
         that the data is a reconstruction, not official data.
+    path : path-like
+        Destination ``.html``.
     title : str
         Report title.
     lang : {"id", "en"}, default "id"
@@ -450,5 +450,6 @@ def write_report(
     TypeError
         If ``summary`` is not a mapping.
     """
+    check_data_path(summary, path)
     html = render_report(summary, title=title, lang=lang, generated_at=generated_at)
-    return write_text_atomic(path, html)
+    return write_text_atomic(html, path)

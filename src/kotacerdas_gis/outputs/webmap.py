@@ -887,4 +887,4 @@ def write_web_map(m: folium.Map, path: str | Path) -> Path:
     lang = getattr(m, "kc_lang", None)
     if lang:
         page = page.replace("<html>", f'<html lang="{lang}">', 1)
-    return write_text_atomic(path, page)
+    return write_text_atomic(page, path)
