@@ -6,8 +6,12 @@ and fail with a :class:`~kotacerdas_gis.errors.CRSError` that says how to fix
 the input. Only :mod:`kotacerdas_gis.io` reprojects inputs, and only
 :mod:`kotacerdas_gis.outputs.webmap` converts to EPSG:4326.
 
-For Luwu Utara the working CRS is WGS 84 / UTM zone 51S (EPSG:32751), which
-is also what :func:`estimate_working_crs` returns for the regency.
+The working CRS is the manifest's ``crs``, or else :func:`estimate_working_crs`
+on the study boundary (the UTM zone of its bounding box), logged and recorded.
+Every hint names the CRS computed for the caller's own data: a layer near
+Jakarta is told EPSG:32748, not Luwu Utara's zone. The bundled Masamba
+scenario chooses WGS 84 / UTM zone 51S (EPSG:32751, :data:`LUWU_UTARA_CRS`),
+which is also what :func:`estimate_working_crs` returns for the regency.
 
 Examples
 --------
@@ -19,7 +23,7 @@ Examples
 >>> require_metric(pts, name="towns")
 Traceback (most recent call last):
 ...
-kotacerdas_gis.errors.CRSError: towns: expected a projected CRS in metres, found geographic EPSG:4326 (WGS 84). Reproject it first, e.g. kotacerdas_gis.io.read_vector(..., to_crs="EPSG:32751") or gdf.to_crs("EPSG:32751").
+kotacerdas_gis.errors.CRSError: towns: expected a projected CRS in metres, found geographic EPSG:4326 (WGS 84). Reproject it first to the UTM zone of your data, EPSG:32751 (WGS 84 / UTM zone 51S): gdf.to_crs("EPSG:32751"), or kotacerdas_gis.io.read_vector(..., to_crs="EPSG:32751").
 """  # noqa: E501
 
 from __future__ import annotations
@@ -33,7 +37,6 @@ from pyproj import CRS
 from .errors import CRSError, CRSMismatchError
 
 __all__ = [
-    "WORKING_CRS",
     "LUWU_UTARA_CRS",
     "WEB_CRS",
     "as_crs",
@@ -41,6 +44,7 @@ __all__ = [
     "require_metric",
     "require_same_crs",
     "estimate_working_crs",
+    "suggest_crs_fix",
 ]
 
 log = logging.getLogger(__name__)
@@ -48,7 +52,6 @@ log = logging.getLogger(__name__)
 #: Working CRS of Kabupaten Luwu Utara: WGS 84 / UTM zone 51S.
 LUWU_UTARA_CRS = CRS.from_epsg(32751)
 #: Default working CRS of the package (the bundled scenario's).
-WORKING_CRS = LUWU_UTARA_CRS
 #: The CRS of web maps; used only by ``outputs.webmap``.
 WEB_CRS = CRS.from_epsg(4326)
 
@@ -107,22 +110,22 @@ def require_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str) -> CRS:
         If the CRS is missing, geographic, or not in metres.
     """
     crs = gdf.crs
-    fix = 'e.g. kotacerdas_gis.io.read_vector(..., to_crs="EPSG:32751") or gdf.to_crs("EPSG:32751")'
+    fix = suggest_crs_fix(gdf)
     if crs is None:
         raise CRSError(
             f"{name}: expected a projected CRS in metres, found no CRS at all. "
-            f"Set the CRS the coordinates are in (gdf.set_crs(...)), then reproject, {fix}."
+            f"Set the CRS the coordinates are in (gdf.set_crs(...)), then reproject {fix}."
         )
     crs = as_crs(crs)
     if crs.is_geographic:
         raise CRSError(
             f"{name}: expected a projected CRS in metres, found geographic {describe_crs(crs)}. "
-            f"Reproject it first, {fix}."
+            f"Reproject it first {fix}."
         )
     if not crs.is_projected or not _metre_unit(crs):
         raise CRSError(
             f"{name}: expected a projected CRS in metres, found {describe_crs(crs)}. "
-            f"Reproject it first, {fix}."
+            f"Reproject it first {fix}."
         )
     return crs
 
@@ -184,6 +187,34 @@ def require_same_crs(**layers: gpd.GeoDataFrame | gpd.GeoSeries | Any) -> CRS:
     if first is None:
         raise CRSError("require_same_crs needs at least one layer.")
     return first
+
+
+def suggest_crs_fix(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> str:
+    """Say how to reproject a layer, naming the UTM zone of the layer's own coordinates.
+
+    Used by every CRS hint so that a study area outside Luwu Utara is told its own
+    zone. A layer without a CRS (or without geometry) gets the generic advice.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> jakarta = gpd.GeoDataFrame(geometry=[Point(106.85, -6.2)], crs="EPSG:4326")
+    >>> suggest_crs_fix(jakarta)
+    'to the UTM zone of your data, EPSG:32748 (WGS 84 / UTM zone 48S): gdf.to_crs("EPSG:32748"), or kotacerdas_gis.io.read_vector(..., to_crs="EPSG:32748")'
+    """  # noqa: E501
+    target = None
+    if gdf.crs is not None and len(gdf) and not gdf.is_empty.all():
+        try:
+            target = gdf.estimate_utm_crs()
+        except Exception:  # noqa: BLE001 - no usable bounds: fall back to the generic advice
+            target = None
+    if target is None:
+        return ('to the working CRS of your study area (kotacerdas_gis.estimate_working_crs('
+                'boundary) gives its UTM zone): gdf.to_crs(...)')
+    code = f"EPSG:{target.to_epsg()}" if target.to_epsg() else target.to_string()
+    return (f'to the UTM zone of your data, {describe_crs(target)}: gdf.to_crs("{code}"), '
+            f'or kotacerdas_gis.io.read_vector(..., to_crs="{code}")')
 
 
 def estimate_working_crs(boundary: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:

@@ -42,7 +42,7 @@ from pyproj import CRS
 
 from .accounting import Ledger, StepReport
 from .crs import as_crs, describe_crs, require_same_crs
-from .errors import DataError, RepairWarning, SchemaError
+from .errors import CRSError, DataError, RepairWarning, SchemaError
 from .schemas import (
     ADMIN_COLUMNS,
     bridge_flag,
@@ -454,7 +454,13 @@ def build_scenario(
             require_same_crs(working_crs=as_crs(crs), **present)
         work_crs = common
     else:
-        work_crs = as_crs(crs) if crs is not None else as_crs("EPSG:32751")
+        if crs is None:
+            raise CRSError(
+                "build_scenario: no vector layer and no crs: pass crs=, the metric working CRS "
+                "of the study area (kotacerdas_gis.estimate_working_crs(boundary) gives its UTM "
+                "zone)."
+            )
+        work_crs = as_crs(crs)
 
     out: dict[str, Any] = {}
     for key, level in (

@@ -377,8 +377,9 @@ def derive_terrain(
         name = "DEM array"
         if transform is None or crs is None:
             raise CRSError(
-                "DEM array: expected transform= and crs= with an array DEM (e.g. "
-                'crs="EPSG:32751"), found ' + ("no transform" if transform is None else "no CRS")
+                "DEM array: expected transform= and crs= (the metric working CRS of the study "
+                "area) with an array DEM, found "
+                + ("no transform" if transform is None else "no CRS")
                 + ". Or pass a RasterSource from kotacerdas_gis.io.raster.read_raster()."
             )
         source = "array"

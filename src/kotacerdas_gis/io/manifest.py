@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..accounting import Ledger
-from ..crs import as_crs
+from ..crs import as_crs, describe_crs, estimate_working_crs
 from ..errors import DataError, SchemaError
 from ..scenario import Scenario, build_scenario
 from ..schemas import admin_from_bigrbi, admin_from_hdx
@@ -120,6 +120,27 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     return manifest
 
 
+def _estimated_crs(manifest: dict[str, Any], ledger: Ledger) -> Any:
+    """Estimate the working CRS from the study boundary of a manifest without ``crs``."""
+    layers = manifest["layers"]
+    vectors = [k for k in layers if k in _GEOMETRY]
+    order = [k for k in ("admin_kabupaten", "admin_kecamatan", "admin_desa") if k in layers]
+    key = next(iter(order or vectors), None)
+    if key is None:
+        raise DataError(
+            f"{manifest['_path']}: no 'crs' and no vector layer to estimate it from. "
+            'Add "crs": "EPSG:...", the metric CRS of the study area.'
+        )
+    spec = layers[key]
+    boundary = read_vector(spec["path"], layer=spec.get("layer"), assume_crs=spec.get("assume_crs"),
+                           metric=False, encoding=spec.get("encoding"), name=key)
+    crs = estimate_working_crs(boundary)
+    step = ledger.step("working CRS", source=key, n_in=len(boundary))
+    step.note(f"the manifest gives no 'crs': estimated {describe_crs(crs)} from {key} "
+              "(the UTM zone of its bounding box); set \"crs\" in the manifest to choose another")
+    return crs
+
+
 def read_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read every layer a manifest names and build a :class:`~kotacerdas_gis.scenario.Scenario`.
 
@@ -131,8 +152,11 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
     Returns
     -------
     Scenario
-        All vector layers in the manifest's ``crs`` (default EPSG:32751), the
-        loading ledger, and provenance per layer.
+        All vector layers in the manifest's ``crs``, or, when the manifest gives
+        none, in the UTM zone of the study boundary (the first of
+        ``admin_kabupaten``, ``admin_kecamatan``, ``admin_desa`` present, else the
+        first vector layer; :func:`kotacerdas_gis.crs.estimate_working_crs`, logged and
+        noted in the ledger); the loading ledger, and provenance per layer.
 
     Raises
     ------
@@ -140,8 +164,9 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
         From the manifest check and the readers, naming file and layer.
     """
     manifest = read_manifest(path)
-    crs = as_crs(manifest.get("crs", "EPSG:32751"))
     ledger = Ledger()
+    crs = (as_crs(manifest["crs"]) if manifest.get("crs") is not None
+           else _estimated_crs(manifest, ledger))
     raw: dict[str, Any] = {}
     provenance: dict[str, dict[str, Any]] = {}
     for key, spec in manifest["layers"].items():

@@ -245,7 +245,7 @@ def read_vector(
             require_metric(gdf, name=src)
         except CRSError as exc:
             raise CRSError(
-                f"{exc} Or call read_vector({str(p)!r}, to_crs='EPSG:32751')."
+                f"{exc} (read_vector({str(p)!r}, to_crs=...) does it on reading.)"
             ) from None
 
     gdf = gdf.reset_index(drop=True)
