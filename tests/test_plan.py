@@ -10,64 +10,26 @@ import pytest
 
 import geopandas as gpd
 import pyogrio
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import box
 
 from kotacerdas_gis.errors import DataError
 from kotacerdas_gis.outputs.bundle import OUTPUT_FILES, write_outputs
 from kotacerdas_gis.outputs.summary import plan_summary
 from kotacerdas_gis.plan import PlanConfig, run_plan
 from kotacerdas_gis.scenario import build_scenario
+from kotacerdas_gis.testing import TINY_X0, TINY_Y0, tiny_scenario
 
-X0, Y0 = 200_000.0, 9_710_000.0
+X0, Y0 = TINY_X0, TINY_Y0
 
 
 @pytest.fixture
 def tiny():
-    desa = gpd.GeoDataFrame(
-        {
-            "admin_code": ["73.22.03.2001", "73.22.03.2002"],
-            "admin_name": ["Bone", "Kappuna"],
-            "admin_level": "desa",
-            "parent_code": "73.22.03",
-        },
-        geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)],
-        crs=32751,
-    )
-    buildings = gpd.GeoDataFrame(
-        {"building_id": ["b1", "b2"], "building": ["house", "school"]},
-        geometry=[box(X0 + 100, Y0 + 100, X0 + 110, Y0 + 110),
-                  box(X0 + 1500, Y0 + 500, X0 + 1520, Y0 + 520)],
-        crs=32751,
-    )
-    roads = gpd.GeoDataFrame(
-        {"road_id": ["r1"], "highway": ["trunk"], "name": ["Jalan Trans Sulawesi"]},
-        geometry=[LineString([(X0, Y0 + 50), (X0 + 2000, Y0 + 50)])],
-        crs=32751,
-    )
-    fac = gpd.GeoDataFrame(
-        {"facility_id": ["f1"], "name": ["Puskesmas Masamba"], "facility_type": ["Puskesmas"]},
-        geometry=[Point(X0 + 1510, Y0 + 510)],
-        crs=32751,
-    )
-    pop = pd.DataFrame({"admin_code": ["73.22.03.2001", "73.22.03.2002"],
-                        "population": [900, 1100]})
-    return build_scenario(
-        name="tiny", admin_desa=desa, buildings=buildings, roads=roads, facilities=fac,
-        population=pop,
-    )
+    return tiny_scenario()
 
 
 def flooded(tiny, flood: gpd.GeoDataFrame, *, population: bool = True):
     """Return the tiny scenario with an observed flood footprint added."""
-    return build_scenario(
-        name="tiny flood",
-        admin_desa=tiny.admin_desa,
-        buildings=tiny.buildings,
-        roads=tiny.roads,
-        facilities=tiny.facilities,
-        population=tiny.population if population else None,
-        observed_flood_2020=flood,
-    )
+    return tiny_scenario(flood=flood, population=population)
 
 
 def test_outputs_contract(tiny, tmp_path: Path) -> None:

@@ -16,14 +16,9 @@ import geopandas as gpd
 from shapely.geometry import LineString
 
 from kotacerdas_gis.errors import CRSError, CRSMismatchError, DataError
-from kotacerdas_gis.hazard.terrain import (
-    derive_terrain,
-    plane_dem,
-    river_agreement,
-    streams_layer,
-    valley_dem,
-)
+from kotacerdas_gis.hazard.terrain import derive_terrain, river_agreement, streams_layer
 from kotacerdas_gis.io.raster import read_raster, write_raster
+from kotacerdas_gis.testing import plane_dem, valley_dem
 
 CELL = 10.0
 T9 = Affine(CELL, 0, 300_000, 0, -CELL, 9_700_090)

@@ -6,13 +6,13 @@ Never downloads playwright's own browsers: it drives the system Chromium.
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import skip_or_fail
 from test_webmap import make_layers  # the same 39 features the unit tests draw
 
 import folium
@@ -47,9 +47,7 @@ def _need_browser() -> None:
     except ImportError:
         missing.append("python playwright")
     if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests need {missing} (CI=true: not skipping)")
-        pytest.skip(f"browser tests need {missing}")
+        skip_or_fail(f"browser tests need {missing}")
 
 
 @pytest.fixture(scope="module")

@@ -33,8 +33,8 @@ from kotacerdas_gis.hazard import (
     observed_zones,
     polygonize_ranks,
 )
-from kotacerdas_gis.hazard.terrain import valley_dem
 from kotacerdas_gis.io.raster import read_raster, write_raster
+from kotacerdas_gis.testing import valley_dem
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 X0, Y0 = 200_000.0, 9_720_000.0  # EPSG:32751, near Masamba

@@ -43,6 +43,7 @@ from .errors import DataError, SchemaError
 from .exposure import line_zone_split, prepare_zones
 from .io.atomic import jsonable
 from .schemas import bridge_flag, require_columns
+from .vocabulary import ROAD_CLASSES
 
 __all__ = [
     "DEFAULT_SPEEDS_KMH",
@@ -57,14 +58,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Default speeds per InaSAFE road class (km/h) for rural Sulawesi in mixed traffic: parameters,
-#: not facts (no survey behind them; calibrate locally).
+#: not facts (no survey behind them; calibrate locally). From the vocabulary's road classes.
 DEFAULT_SPEEDS_KMH: dict[str, float] = {
-    "motorway": 80.0,
-    "primary": 50.0,
-    "secondary": 40.0,
-    "local": 30.0,
-    "path": 5.0,
-    "other": 20.0,
+    c.value: float(c.speed_kmh) for c in ROAD_CLASSES if c.speed_kmh is not None
 }
 _EPS_MIN = 1e-9  # csgraph drops explicit zero weights; tiny positive weights keep the edge
 _SHIFT_MIN = 1.0  # super-source edges carry offset + 1 min, removed after the search

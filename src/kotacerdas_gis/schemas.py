@@ -41,6 +41,8 @@ import geopandas as gpd
 
 from .accounting import StepReport
 from .errors import SchemaError
+from .vocabulary import BUILDING_CLASSES
+from .vocabulary import ROAD_CLASSES as VOCAB_ROADS
 
 __all__ = [
     "ADMIN_COLUMNS",
@@ -62,22 +64,10 @@ __all__ = [
 AdminLevel = Literal["kabupaten", "kecamatan", "desa"]
 ADMIN_COLUMNS = ["admin_code", "admin_name", "admin_level", "parent_code"]
 
-#: InaSAFE's building exposure classes.
-BUILDING_EXPOSURE_CLASSES = (
-    "residential",
-    "education",
-    "health",
-    "transport",
-    "place of worship",
-    "government",
-    "commercial",
-    "recreation",
-    "public facility",
-    "evacuation centre",
-    "other",
-)
-#: InaSAFE's road classes.
-ROAD_CLASSES = ("motorway", "primary", "secondary", "local", "path", "other")
+#: InaSAFE's building exposure classes (the values of the vocabulary's BUILDING_CLASSES).
+BUILDING_EXPOSURE_CLASSES: tuple[str, ...] = BUILDING_CLASSES.values
+#: InaSAFE's road classes (values of :data:`kotacerdas_gis.vocabulary.ROAD_CLASSES`).
+ROAD_CLASSES: tuple[str, ...] = VOCAB_ROADS.values
 
 #: The 15 kecamatan of Luwu Utara with their Kemendagri 2025 codes (DOMAIN.md).
 LUWU_UTARA_KECAMATAN: dict[str, str] = {

@@ -74,7 +74,7 @@ import shapely
 from pyproj import CRS
 
 from ..crs import as_crs, describe_crs, require_same_crs
-from ..errors import CRSError, DataError, SchemaError
+from ..errors import CRSError, DataError
 from ..io.raster import RasterSource
 
 __all__ = [
@@ -82,8 +82,6 @@ __all__ = [
     "derive_terrain",
     "streams_layer",
     "river_agreement",
-    "valley_dem",
-    "plane_dem",
 ]
 
 log = logging.getLogger(__name__)
@@ -602,44 +600,6 @@ def river_agreement(
     ok = np.zeros(len(p), dtype=bool)
     ok[inside] = dist[r[inside], c[inside]] <= tol
     return float(ok.mean())
-
-
-# --- synthetic DEM builders for tests, doctests and benchmarks --------------------------------
-def valley_dem(
-    *, rows: int, cols: int, cell_m: float, side_slope: float, valley_slope: float,
-    base_m: float = 100.0, dtype: Any = np.float32,
-) -> np.ndarray:
-    """Build a V valley draining south, its axis in the middle column (for tests and benches).
-
-    ``z = base + side_slope * |x - x_axis| + valley_slope * (distance from the south edge)``,
-    x and distances in metres. pyflwdir routes each side cell diagonally down to the
-    axis, so a cell ``k`` columns from the axis in row ``r`` (with ``r + k`` at most
-    ``rows - 1``) drains to the axis cell ``k`` rows further south and its HAND is
-    ``k * cell_m * (side_slope + valley_slope)`` once the axis is a stream; its
-    distance to the stream is ``k * cell_m * sqrt(2)``.
-    """
-    if cols % 2 == 0:
-        raise SchemaError(f"valley_dem: cols must be odd so the axis is a column, found {cols}")
-    xc = np.abs(np.arange(cols) - cols // 2) * cell_m
-    yd = (rows - 1 - np.arange(rows)) * cell_m
-    z = base_m + side_slope * xc[None, :] + valley_slope * yd[:, None]
-    return z.astype(dtype)
-
-
-def plane_dem(*, rows: int, cols: int, cell_m: float, slope_east: float = 0.2,
-              slope_south: float = 0.1, base_m: float = 100.0, dtype: Any = np.float32
-              ) -> np.ndarray:
-    """Build a plane dipping E and S (``slope_east > slope_south > 0``), for tests and benches.
-
-    Every interior cell drains south-east (the steepest and first-flooded neighbour),
-    so the upstream area of cell ``(r, c)`` (row 0 = north) with ``r < rows - 1``
-    and ``c < cols - 1`` is ``(min(r, c) + 1) * cell_m²``; the last row and column
-    collect everything and drain to the single outlet in the south-east corner.
-    """
-    yd = (rows - 1 - np.arange(rows)) * cell_m
-    xd = np.arange(cols) * cell_m
-    z = base_m - slope_east * xd[None, :] + slope_south * yd[:, None]
-    return z.astype(dtype)
 
 
 def _frame_summary(t: Terrain) -> pd.Series:  # pragma: no cover - debugging helper

@@ -2,7 +2,7 @@
 
 Every builder returns a :class:`HazardZones`: a GeoDataFrame of non-overlapping
 polygons with the columns of DATA_MODEL.md (``zone_id``, ``hazard_class``,
-``class_rank``, ``label_id``, ``label_en``, ``depth_min_m``, ``depth_max_m``,
+``class_rank``, ``label_id``, ``label_en``, ``colour``, ``depth_min_m``, ``depth_max_m``,
 ``displacement_rate``, ``source``, ``area_m2``), the :class:`ClassSet` used,
 the parameters, and a :class:`~kotacerdas_gis.accounting.StepReport` of what
 was repaired or dropped.
@@ -75,8 +75,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Output columns of every zones layer (DATA_MODEL.md), geometry last.
-ZONE_COLUMNS = ["zone_id", "hazard_class", "class_rank", "label_id", "label_en", "depth_min_m",
-                "depth_max_m", "displacement_rate", "source", "area_m2"]
+ZONE_COLUMNS = ["zone_id", "hazard_class", "class_rank", "label_id", "label_en", "colour",
+                "depth_min_m", "depth_max_m", "displacement_rate", "source", "area_m2"]
 
 DepthRule = Literal["max", "mean", "min"]
 CombineRule = Literal["max", "first"]
@@ -144,6 +144,7 @@ def _zones_frame(
             "class_rank": cols["class_rank"].to_numpy(),
             "label_id": cols["label_id"].to_numpy(),
             "label_en": cols["label_en"].to_numpy(),
+            "colour": cols["colour"].to_numpy(),
             "depth_min_m": np.asarray(depth_min, dtype=float),
             "depth_max_m": np.asarray(depth_max, dtype=float),
             "displacement_rate": cols["displacement_rate"].to_numpy(),
@@ -485,7 +486,7 @@ def dem_zones(
     Examples
     --------
     >>> from affine import Affine
-    >>> from kotacerdas_gis.hazard.terrain import derive_terrain, valley_dem
+    >>> from kotacerdas_gis.hazard.terrain import derive_terrain
     >>> dem = valley_dem(rows=9, cols=9, cell_m=10.0, side_slope=0.1, valley_slope=0.001)
     >>> t = derive_terrain(dem, transform=Affine(10, 0, 0, 0, -10, 90), crs="EPSG:32751",
     ...                    stream_threshold_km2=0.0005)

@@ -20,7 +20,7 @@ from ..io.atomic import write_json_atomic
 from ..io.gpkg import write_geopackage
 from .qgis import qml_styles
 from .report import write_report
-from .summary import plan_layers, plan_summary, plan_tables
+from .summary import class_colours, plan_layers, plan_summary, plan_tables
 from .webmap import web_map, write_web_map
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,10 +80,11 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
     tables: dict[str, pd.DataFrame] = plan_tables(result)
 
     spatial = {k: v for k, v in layers.items() if isinstance(v, gpd.GeoDataFrame)}
+    colours = class_colours(result)
     gpkg = write_geopackage(
         {**spatial, **tables},
         out / "plan.gpkg",
-        styles=qml_styles(spatial, lang=lang),  # type: ignore[arg-type]
+        styles=qml_styles(spatial, lang=lang, class_colours=colours),  # type: ignore[arg-type]
     )
 
     title = (
@@ -106,6 +107,7 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
         visible=[k for k in mlayers if k not in MAP_HIDDEN],
         note=note,
         focus=[next((n for n in MAP_FOCUS if n in mlayers), "admin_desa")],
+        class_colours=colours,
     )
     html = write_web_map(m, out / "map.html")
 

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.atomic import check_data_path, write_text_atomic
-from .styles import Lang, check_lang, layer_style, normalise_key
+from .styles import ClassStyle, Lang, check_lang, layer_style, normalise_key
 
 __all__ = ["write_report", "render_report", "format_value", "KNOWN_SECTIONS", "KEY_LABELS"]
 
@@ -247,7 +247,8 @@ def _inline(value: Any, lang: Lang) -> str:
     return format_value(value, lang)
 
 
-def _table(records: Sequence[Mapping[str, Any]], lang: Lang) -> dict[str, Any]:
+def _table(records: Sequence[Mapping[str, Any]], lang: Lang,
+           palette: Mapping[str, ClassStyle] | None = None) -> dict[str, Any]:
     columns: list[str] = []
     for r in records:
         for k in r:
@@ -263,7 +264,7 @@ def _table(records: Sequence[Mapping[str, Any]], lang: Lang) -> dict[str, Any]:
                 v = v.item()
             colour = None
             if c == "hazard_class" and not _is_missing(v):
-                cs = hazard.class_style(v)
+                cs = (palette or {}).get(normalise_key(v)) or hazard.class_style(v)
                 colour = cs.colour if cs else None
                 text = cs.label(lang) if cs else str(v)
             elif _is_scalar(v):
@@ -288,13 +289,14 @@ def _table(records: Sequence[Mapping[str, Any]], lang: Lang) -> dict[str, Any]:
     }
 
 
-def _block(value: Any, lang: Lang, depth: int = 0) -> dict[str, Any]:
+def _block(value: Any, lang: Lang, depth: int = 0,
+           palette: Mapping[str, ClassStyle] | None = None) -> dict[str, Any]:
     """Turn any summary value into a render block (text, list, kv, table)."""
     if isinstance(value, pd.DataFrame):
         frame = value.drop(
             columns=[c for c in value.columns if str(value[c].dtype) == "geometry"], errors="ignore"
         )
-        return _table(frame.to_dict(orient="records"), lang)
+        return _table(frame.to_dict(orient="records"), lang, palette)
     if isinstance(value, pd.Series):
         value = value.to_dict()
     if isinstance(value, np.ndarray):
@@ -304,12 +306,13 @@ def _block(value: Any, lang: Lang, depth: int = 0) -> dict[str, Any]:
             return {"kind": "text", "text": _inline(value, lang), "cls": ""}
         return {
             "kind": "kv",
-            "rows": [(_label(k, lang), _block(v, lang, depth + 1)) for k, v in value.items()],
+            "rows": [(_label(k, lang), _block(v, lang, depth + 1, palette))
+                     for k, v in value.items()],
         }
     if isinstance(value, (list, tuple, set)):
         items = list(value)
         if items and all(isinstance(x, Mapping) for x in items):
-            return _table(items, lang)
+            return _table(items, lang, palette)
         if all(_is_scalar(x) for x in items):
             texts = [_text(x, lang) for x in items]
             return {
@@ -319,10 +322,23 @@ def _block(value: Any, lang: Lang, depth: int = 0) -> dict[str, Any]:
             }
         return {
             "kind": "list",
-            "items": [_block(x, lang, depth + 1) for x in items],
+            "items": [_block(x, lang, depth + 1, palette) for x in items],
             "inline": False,
         }
     return _text(value, lang)
+
+
+def _class_palette(summary: Mapping[str, Any]) -> dict[str, ClassStyle]:
+    """Swatches of the run's own hazard classes (``summary["hazard"]["classes"]``), by key."""
+    hazard = summary.get("hazard")
+    rows = hazard.get("classes") if isinstance(hazard, Mapping) else None
+    out: dict[str, ClassStyle] = {}
+    for r in rows or []:
+        if isinstance(r, Mapping) and r.get("key") and r.get("colour"):
+            out[normalise_key(r["key"])] = ClassStyle(
+                normalise_key(r["key"]), str(r.get("label_id", r["key"])),
+                str(r.get("label_en", r["key"])), str(r["colour"]))
+    return out
 
 
 def _demonstration(summary: Mapping[str, Any], lang: Lang) -> dict[str, str] | None:
@@ -368,6 +384,7 @@ def render_report(
         raise TypeError(f"summary: expected a mapping of sections, found {type(summary).__name__}.")
     keys = [k for k in KNOWN_SECTIONS if k in summary]
     keys += [k for k in summary if k not in KNOWN_SECTIONS]
+    palette = _class_palette(summary)
     sections = []
     for key in keys:
         known = KNOWN_SECTIONS.get(key)
@@ -380,7 +397,7 @@ def render_report(
                 "key": normalise_key(key),
                 "heading": heading,
                 "intro": intro,
-                "block": _block(summary[key], lang),
+                "block": _block(summary[key], lang, 0, palette),
             }
         )
     when = generated_at or _dt.datetime.now(_dt.timezone.utc)

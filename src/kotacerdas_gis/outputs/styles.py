@@ -34,9 +34,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any
 
 import pandas as pd
+
+from ..hazard.classes import NOT_EXPOSED_COLOUR, NOT_HAZARDOUS, PETABENCANA
+from ..vocabulary import (
+    BUILDING_CLASSES,
+    NOT_EXPOSED,
+    NOT_EXPOSED_LABELS,
+    Lang,
+    Vocabulary,
+    check_lang,
+    class_key,
+)
+from ..vocabulary import FLOOD_MATERIAL_CLASSES as VOCAB_MATERIAL
+from ..vocabulary import ROAD_CLASSES as VOCAB_ROADS
 
 __all__ = [
     "Lang",
@@ -60,44 +73,12 @@ __all__ = [
     "hex_to_rgba",
 ]
 
-Lang = Literal["id", "en"]
-_LANGS: tuple[str, ...] = get_args(Lang)
-
 #: Colour of values a palette does not know (and of missing class values).
 UNCLASSIFIED_COLOUR = "#BDBDBD"
 
-
-def check_lang(lang: str) -> Lang:
-    """Return ``lang`` if it is a supported language, else raise ``ValueError``.
-
-    Examples
-    --------
-    >>> check_lang("en")
-    'en'
-    >>> check_lang("fr")
-    Traceback (most recent call last):
-    ...
-    ValueError: lang: expected one of 'id', 'en', found 'fr'. Use lang="id" (Bahasa Indonesia) or lang="en".
-    """  # noqa: E501
-    if lang not in _LANGS:
-        raise ValueError(
-            f"lang: expected one of {', '.join(repr(x) for x in _LANGS)}, found {lang!r}. "
-            'Use lang="id" (Bahasa Indonesia) or lang="en".'
-        )
-    return lang  # type: ignore[return-value]
-
-
-def normalise_key(value: Any) -> str:
-    """Normalise a class value for palette look-up: lower case, spaces and dashes to ``_``.
-
-    Examples
-    --------
-    >>> normalise_key(" Place of Worship ")
-    'place_of_worship'
-    >>> normalise_key("use-caution")
-    'use_caution'
-    """
-    return re.sub(r"[\s\-]+", "_", str(value).strip().lower())
+#: The one normaliser of class values (see :func:`kotacerdas_gis.vocabulary.class_key`):
+#: lower case, spaces and dashes to ``_`` (``" Place of Worship "`` -> ``place_of_worship``).
+normalise_key = class_key
 
 
 def hex_to_rgba(colour: str, alpha: float = 1.0) -> tuple[int, int, int, int]:
@@ -230,47 +211,28 @@ def _c(
     return ClassStyle(key, label_id, label_en, colour, weight_px)
 
 
-#: PetaBencana flood-depth classes (InaSAFE), worst first, plus "not exposed".
+def _from_vocabulary(vocabulary: Vocabulary) -> tuple[ClassStyle, ...]:
+    return tuple(_c(c.key, c.label_id, c.label_en, c.colour, c.weight_px) for c in vocabulary)
+
+
+#: PetaBencana flood-depth classes (InaSAFE), worst first, plus "not exposed": the default
+#: class set's own colours and labels (a zones layer's ``colour`` column overrides them).
 HAZARD_CLASSES: tuple[ClassStyle, ...] = (
-    _c("high", "Tinggi", "High", "#F03B20"),
-    _c("medium", "Sedang", "Medium", "#FEB24C"),
-    _c("low", "Rendah", "Low", "#FFFFB2"),
-    _c("use_caution", "Waspada", "Use caution", "#A6D96A"),
-    _c("not_exposed", "Tidak terdampak", "Not exposed", "#8C8C8C"),
+    *(_c(c.key, c.label_id, c.label_en, c.colour)
+      for c in sorted(PETABENCANA.classes, key=lambda c: -c.rank)),
+    _c(class_key(NOT_EXPOSED), *NOT_EXPOSED_LABELS, NOT_EXPOSED_COLOUR),
     # hazard.classes names the class of values outside every interval "none"
-    _c("none", "Tidak terdampak", "Not exposed", "#8C8C8C"),
+    _c(NOT_HAZARDOUS.key, NOT_HAZARDOUS.label_id, NOT_HAZARDOUS.label_en, NOT_HAZARDOUS.colour),
 )
 
-#: InaSAFE road classes, widest first.
-ROAD_CLASSES: tuple[ClassStyle, ...] = (
-    _c("motorway", "Jalan bebas hambatan", "Motorway", "#B2182B", 4.0),
-    _c("primary", "Jalan primer", "Primary road", "#E34A33", 3.0),
-    _c("secondary", "Jalan sekunder", "Secondary road", "#FC8D59", 2.5),
-    _c("local", "Jalan lokal", "Local road", "#525252", 1.5),
-    _c("path", "Jalan setapak", "Path", "#969696", 1.0),
-    _c("other", "Lainnya", "Other", "#BDBDBD", 1.0),
-)
+#: InaSAFE road classes, widest first (from :data:`kotacerdas_gis.vocabulary.ROAD_CLASSES`).
+ROAD_CLASSES: tuple[ClassStyle, ...] = _from_vocabulary(VOCAB_ROADS)
 
-#: InaSAFE building / facility exposure classes.
-EXPOSURE_CLASSES: tuple[ClassStyle, ...] = (
-    _c("residential", "Permukiman", "Residential", "#E5C494"),
-    _c("education", "Pendidikan", "Education", "#1F78B4"),
-    _c("health", "Kesehatan", "Health", "#E31A1C"),
-    _c("transport", "Transportasi", "Transport", "#6A3D9A"),
-    _c("place_of_worship", "Tempat ibadah", "Place of worship", "#33A02C"),
-    _c("government", "Pemerintahan", "Government", "#FF7F00"),
-    _c("commercial", "Perdagangan", "Commercial", "#FB9A99"),
-    _c("recreation", "Rekreasi", "Recreation", "#B2DF8A"),
-    _c("public_facility", "Fasilitas umum", "Public facility", "#A6CEE3"),
-    _c("evacuation_centre", "Pusat evakuasi", "Evacuation centre", "#B15928"),
-    _c("other", "Lainnya", "Other", "#BDBDBD"),
-)
+#: InaSAFE building / facility exposure classes (from the vocabulary).
+EXPOSURE_CLASSES: tuple[ClassStyle, ...] = _from_vocabulary(BUILDING_CLASSES)
 
-#: Material of the observed 13 July 2020 flood.
-FLOOD_MATERIAL_CLASSES: tuple[ClassStyle, ...] = (
-    _c("mud", "Lumpur", "Mud", "#8C6D31"),
-    _c("water", "Air", "Water", "#4292C6"),
-)
+#: Material of the observed 13 July 2020 flood (from the vocabulary).
+FLOOD_MATERIAL_CLASSES: tuple[ClassStyle, ...] = _from_vocabulary(VOCAB_MATERIAL)
 
 _ADMIN_KEYS = ("admin_name", "admin_code", "admin_level")
 _BUILDING_KEYS = ("name", "asset_id", "exposure_class", "building")

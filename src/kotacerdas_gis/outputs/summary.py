@@ -45,6 +45,7 @@ __all__ = [
     "plan_tables",
     "plan_provenance",
     "plan_summary",
+    "class_colours",
     "key_figures",
     "focus_area",
     "console_lines",
@@ -104,6 +105,24 @@ def plan_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
         if e.aggregation_summary_kecamatan is not None:
             out["aggregation_summary_kecamatan"] = _kecamatan_summary(result)
     return out
+
+
+def class_colours(result: PlanResult) -> dict[str, dict[str, str]]:
+    """Colours of the run's hazard classes for every layer classified by ``hazard_class``.
+
+    Returns
+    -------
+    dict
+        ``{layer name: {hazard class key: "#RRGGBB"}}`` for the ``class_colours=`` of
+        :func:`~kotacerdas_gis.outputs.webmap.web_map` and
+        :func:`~kotacerdas_gis.outputs.qgis.qml_styles`, so that a custom class set
+        is drawn in its own colours everywhere.
+    """
+    if result.hazard is None:
+        return {}
+    colours = {c.key: c.colour for c in result.hazard.class_set.classes}
+    return {name: colours for name, layer in plan_layers(result).items()
+            if "hazard_class" in layer.columns}
 
 
 def _kecamatan_summary(result: PlanResult) -> gpd.GeoDataFrame:
@@ -454,6 +473,11 @@ def _hazard_summary(result: PlanResult) -> dict[str, Any]:
     out: dict[str, Any] = {
         "zones": result.hazard.to_dict(),
         "class_set": result.hazard.class_set.name,
+        # the class set's own labels and colours: the report's swatches use them
+        "classes": [
+            {"key": c.key, "label_id": c.label_id, "label_en": c.label_en, "colour": c.colour}
+            for c in sorted(result.hazard.class_set.classes, key=lambda c: -c.rank)
+        ],
     }
     if result.calibration is not None:
         out["calibration"] = result.calibration.to_dict()
