@@ -37,11 +37,10 @@ from scipy.spatial import cKDTree
 import geopandas as gpd
 import shapely
 
-from .accounting import Ledger, StepReport
+from .accounting import Ledger, StepReport, jsonable
 from .crs import require_metric, require_same_crs
 from .errors import DataError, SchemaError
-from .exposure import line_zone_split, prepare_zones
-from .io.atomic import jsonable
+from .overlay import line_zone_split, prepare_zones
 from .schemas import bridge_flag, require_columns
 
 __all__ = [

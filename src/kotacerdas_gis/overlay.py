@@ -1,0 +1,594 @@
+"""The geometric engine: polygons, lines and points against non-overlapping zones.
+
+Every overlay of the package goes through here: exposure (buildings, roads, facilities, people),
+the flood-aware road network and the coming siting code. It owns
+
+* preparing hazard zones (:func:`prepare_zones`) and admin units (:func:`prepare_admin`): checked,
+  repaired (counted) and made non-overlapping by one rule, :func:`resolve_overlaps` ("the earlier
+  polygon keeps the overlap");
+* :func:`polygonal_part`, the one "keep the polygonal part" of a repaired or cut geometry;
+* :func:`polygon_zone_overlay` (areas of footprints in zones), :func:`line_zone_split` (lines cut
+  at zone edges), :func:`point_zone_index` (the zone holding each point) and
+  :func:`assign_to_first` (the first unit holding each point);
+* :func:`admin_zone_pieces`, InaSAFE's ``aggregate_hazard`` (admin units x zones).
+
+It sits low in the house: it imports accounting, checks, crs, errors and schemas only (never
+hazard, exposure, ``io`` or ``outputs``), so hazard can use it too. All geometries must share one
+metric CRS; nothing is reprojected here. Functions are pure: inputs are never mutated.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> z = prepare_zones(gpd.GeoDataFrame({"hazard_class": ["low", "high"], "class_rank": [1, 3]},
+...     geometry=[box(0, 0, 10, 10), box(5, 0, 15, 10)], crs=32751))
+>>> z[["zone_id", "hazard_class"]].values.tolist(), z.area.tolist()
+([['zone0', 'low'], ['zone1', 'high']], [50.0, 100.0])
+>>> s = polygon_zone_overlay(gpd.GeoSeries([box(0, 0, 10, 2)]), z.geometry, z["class_rank"])
+>>> s.flooded_area_m2.tolist(), s.zone_index.tolist()
+([20.0], [1])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import geopandas as gpd
+import shapely
+from shapely import STRtree
+
+from .accounting import StepReport
+from .crs import require_metric
+from .errors import DataError, SchemaError
+from .schemas import require_columns
+
+__all__ = [
+    "OverlayStats",
+    "prepare_zones",
+    "prepare_admin",
+    "polygonal_part",
+    "lineal_part",
+    "require_polygons",
+    "query_pairs",
+    "polygon_zone_overlay",
+    "line_zone_split",
+    "assign_to_first",
+    "admin_zone_pieces",
+]
+
+
+def require_polygons(gdf: gpd.GeoDataFrame, *, name: str) -> None:
+    """Raise :class:`SchemaError` unless every present geometry is a (Multi)Polygon."""
+    types = set(shapely.get_type_id(gdf.geometry.values[~gdf.geometry.isna().values]).tolist())
+    if not types <= {3, 6}:
+        raise SchemaError(
+            f"{name}: expected Polygon/MultiPolygon geometries, found "
+            f"{sorted(set(gdf.geom_type.dropna()))}. Pass a polygon layer."
+        )
+
+
+def query_pairs(tree_geoms: np.ndarray, geoms: np.ndarray,
+                 predicate: str = "intersects") -> tuple[np.ndarray, np.ndarray]:
+    """(geoms position, tree position) pairs for which ``predicate(tree_geom, geom)`` holds.
+
+    STRtree's own predicate query prepares the *query* geometry, so a small building tested
+    against a 1,000-vertex zone costs O(zone). Here the tree answers bounding boxes only and the
+    predicate runs vectorised with the (large) tree geometries prepared: ~7x faster.
+    """
+    shapely.prepare(tree_geoms)
+    ai, zi = STRtree(tree_geoms).query(geoms)
+    if len(ai) == 0:
+        return ai, zi
+    ok = getattr(shapely, predicate)(tree_geoms[zi], geoms[ai])
+    return ai[ok], zi[ok]
+
+
+def prepare_zones(
+    zones: gpd.GeoDataFrame,
+    *,
+    class_col: str = "hazard_class",
+    rank_col: str = "class_rank",
+    rate_col: str = "displacement_rate",
+    report: StepReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Check hazard zones and return a clean copy with canonical column names.
+
+    Empty or missing geometries are dropped, invalid ones fixed with ``make_valid``, and where
+    zones overlap the higher ``class_rank`` wins (the lower zone loses the overlap); each repair is
+    counted in ``report``.
+
+    Parameters
+    ----------
+    zones : GeoDataFrame
+        Polygons in a metric CRS (EPSG:32751) with a class, an integer rank (larger = worse, 0 =
+        not hazardous) and a displacement rate (0-1). A missing rate column means 0.
+    class_col, rank_col, rate_col : str, keyword-only
+        Column names.
+    report : StepReport, optional
+        Where repairs are counted.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``zone_id``, ``hazard_class``, ``class_rank``, ``displacement_rate`` (and
+        ``label_id``, ``label_en`` when present), geometry; index 0..n-1; non-overlapping.
+
+    Raises
+    ------
+    CRSError
+        If the CRS is missing or not metric.
+    SchemaError
+        If a column is missing, a rank is not an integer or a rate is outside 0-1.
+    DataError
+        If no zone is left.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> z = gpd.GeoDataFrame({"hazard_class": ["low", "high"], "class_rank": [1, 3]},
+    ...     geometry=[box(0, 0, 10, 10), box(5, 0, 15, 10)], crs=32751)
+    >>> out = prepare_zones(z)
+    >>> out.area.round(1).tolist(), out.displacement_rate.tolist()
+    ([50.0, 100.0], [0.0, 0.0])
+    """
+    require_metric(zones, name="zones")
+    require_columns(zones, [class_col, rank_col], name="zones")
+    rep = report if report is not None else StepReport("prepare hazard zones", source="zones")
+    rep.n_in = len(zones)
+    require_polygons(zones, name="zones")
+    ranks = pd.to_numeric(zones[rank_col], errors="coerce")
+    if ranks.isna().any() or not np.all(np.equal(np.mod(ranks.to_numpy(float), 1), 0)):
+        raise SchemaError(
+            f"zones: expected integer values in {rank_col!r} (larger = worse, 0 = not hazardous), "
+            f"found {zones[rank_col].head(5).tolist()}. Fix the classification."
+        )
+    if rate_col in zones.columns:
+        raw = pd.to_numeric(zones[rate_col], errors="coerce")
+        rep.repair(f"missing {rate_col} taken as 0 (nobody displaced)", int(raw.isna().sum()))
+        rates = raw.fillna(0.0).to_numpy(float)
+    else:
+        rep.note(f"no {rate_col!r} column: nobody is counted as displaced")
+        rates = np.zeros(len(zones))
+    if (rates < 0).any() or (rates > 1).any():
+        raise SchemaError(
+            f"zones: expected {rate_col!r} between 0 and 1, found values from {rates.min()} to "
+            f"{rates.max()}. Give rates as fractions (5 % -> 0.05)."
+        )
+    ids = zones["zone_id"].astype(str).to_numpy() if "zone_id" in zones.columns else np.array(
+        [f"zone{i}" for i in range(len(zones))]
+    )
+    dup_id = pd.Series(ids).duplicated().to_numpy()
+    if dup_id.any():  # impact layers refer to zones by zone_id: it must be a key
+        ids = ids.astype(object)
+        ids[dup_id] = [f"{ids[i]}~{i}" for i in np.flatnonzero(dup_id)]
+        rep.repair("duplicate zone_id made unique with a suffix", int(dup_id.sum()))
+    geoms = np.asarray(zones.geometry.values, dtype=object)
+    bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    rep.reject("empty or missing zone geometry", int(bad.sum()))
+    invalid = ~bad & ~shapely.is_valid(geoms)
+    if invalid.any():
+        fixed = shapely.make_valid(geoms[invalid])
+        geoms = geoms.copy()
+        geoms[invalid] = [polygonal_part(g) for g in fixed]
+        rep.repair("invalid zone geometry fixed with make_valid", int(invalid.sum()))
+    out = gpd.GeoDataFrame(
+        {
+            "zone_id": ids,
+            "hazard_class": zones[class_col].astype(str).to_numpy(),
+            "class_rank": ranks.astype(int).to_numpy(),
+            "displacement_rate": rates,
+        },
+        geometry=geoms,
+        crs=zones.crs,
+    )
+    for extra in ("label_id", "label_en"):
+        if extra in zones.columns:
+            out.insert(len(out.columns) - 1, extra, zones[extra].to_numpy(object))
+    out = out[~bad].reset_index(drop=True)
+    if len(out) == 0:
+        raise DataError("zones: expected at least one hazard zone polygon, found none.")
+    # resolve overlaps: higher rank first, later zones lose what earlier ones hold
+    order = np.lexsort((np.arange(len(out)), -out["class_rank"].to_numpy()))
+    g = np.asarray(out.geometry.values, dtype=object)
+    tree = STRtree(g)
+    # "intersects", not "overlaps": a zone nested inside another does not "overlap" it
+    a, b = tree.query(g, predicate="intersects")
+    pos = np.empty(len(out), int)
+    pos[order] = np.arange(len(out))
+    keep = pos[b] < pos[a]  # b is processed before a: a loses the overlap
+    a, b = a[keep], b[keep]
+    if len(a):
+        new = g.copy()
+        n_fixed = 0
+        for i in np.unique(a):
+            cut = shapely.union_all(g[b[a == i]])
+            ov = shapely.area(shapely.intersection(g[i], cut))
+            if ov > 1e-6:
+                new[i] = polygonal_part(shapely.difference(g[i], cut))
+                n_fixed += 1
+        out = out.set_geometry(new)
+        rep.repair("zone overlap given to the higher class", n_fixed)
+        empty = shapely.is_empty(np.asarray(out.geometry.values, dtype=object))
+        rep.reject("zone entirely inside a higher-class zone", int(empty.sum()))
+        out = out[~empty].reset_index(drop=True)
+    return out
+
+
+def polygonal_part(g: Any) -> Any:
+    """Keep the polygonal part of a geometry (after make_valid or difference)."""
+    if g is None or shapely.is_empty(g):
+        return g
+    tid = shapely.get_type_id(g)
+    if tid in (3, 6):
+        return g
+    parts = shapely.get_parts(g)
+    polys = [p for p in parts if shapely.get_type_id(p) in (3, 6)]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def prepare_admin(
+    admin: gpd.GeoDataFrame,
+    *,
+    code_col: str = "admin_code",
+    name_col: str = "admin_name",
+    parent_col: str = "parent_code",
+    overlap_tolerance_m2: float = 1.0,
+    report: StepReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Check admin units and make them non-overlapping (a counted repair).
+
+    Real boundaries overlap by simplification; an asset must still be counted in one unit only.
+    Units are processed in ``admin_code`` order and each loses the parts that earlier units already
+    hold. Duplicated codes raise.
+
+    Parameters
+    ----------
+    admin : GeoDataFrame
+        Polygons in a metric CRS with ``admin_code``, ``admin_name``, ``parent_code``
+        (``parent_code`` may be missing: then it is None).
+    code_col, name_col, parent_col : str, keyword-only
+        Column names.
+    overlap_tolerance_m2 : float, keyword-only
+        Overlaps smaller than this (m2) are ignored.
+    report : StepReport, optional
+        Where repairs are counted.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``admin_code``, ``admin_name``, ``parent_code``, ``area_m2``, geometry.
+
+    Raises
+    ------
+    CRSError, SchemaError, DataError
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> a = gpd.GeoDataFrame({"admin_code": ["1", "2"], "admin_name": ["A", "B"]},
+    ...     geometry=[box(0, 0, 10, 10), box(8, 0, 20, 10)], crs=32751)
+    >>> prepare_admin(a).area_m2.tolist()
+    [100.0, 100.0]
+    """
+    require_metric(admin, name="admin")
+    require_columns(admin, [code_col, name_col], name="admin")
+    require_polygons(admin, name="admin")
+    rep = report if report is not None else StepReport("prepare admin units", source="admin")
+    rep.n_in = len(admin)
+    codes = admin[code_col].astype(str)
+    if codes.duplicated().any():
+        dup = sorted(set(codes[codes.duplicated()]))[:5]
+        raise SchemaError(
+            f"admin: expected unique {code_col!r} values, found duplicates {dup}. "
+            "Dissolve the units by code first (gdf.dissolve(by=...))."
+        )
+    geoms = np.asarray(admin.geometry.values, dtype=object)
+    bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    rep.reject("empty or missing admin geometry", int(bad.sum()))
+    invalid = ~bad & ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = [polygonal_part(g) for g in shapely.make_valid(geoms[invalid])]
+        rep.repair("invalid admin geometry fixed with make_valid", int(invalid.sum()))
+    parent = (
+        admin[parent_col].astype(object).where(admin[parent_col].notna(), None).to_numpy()
+        if parent_col in admin.columns
+        else np.full(len(admin), None, dtype=object)
+    )
+    out = gpd.GeoDataFrame(
+        {"admin_code": codes.to_numpy(), "admin_name": admin[name_col].astype(str).to_numpy(),
+         "parent_code": parent},
+        geometry=geoms, crs=admin.crs,
+    )[~bad]
+    out = out.sort_values("admin_code", kind="stable").reset_index(drop=True)
+    g = np.asarray(out.geometry.values, dtype=object)
+    a, b = STRtree(g).query(g, predicate="intersects")
+    keep = b < a
+    a, b = a[keep], b[keep]
+    if len(a):
+        new = g.copy()
+        n_fixed, area_fixed = 0, 0.0
+        for i in np.unique(a):
+            cut = shapely.union_all(g[b[a == i]])
+            ov = float(shapely.area(shapely.intersection(g[i], cut)))
+            if ov > overlap_tolerance_m2:
+                new[i] = polygonal_part(shapely.difference(g[i], cut))
+                n_fixed += 1
+                area_fixed += ov
+        if n_fixed:
+            out = out.set_geometry(new)
+            rep.repair("overlapping admin unit trimmed (earlier code keeps the overlap)", n_fixed)
+            rep.note(f"admin overlaps removed: {area_fixed:.0f} m2 in {n_fixed} units")
+    out["area_m2"] = out.area.to_numpy()
+    return out[["admin_code", "admin_name", "parent_code", "area_m2", "geometry"]]
+
+
+@dataclass(frozen=True)
+class OverlayStats:
+    """Per-asset result of :func:`polygon_zone_overlay` (arrays aligned with the input order).
+
+    Attributes
+    ----------
+    area_m2 : ndarray
+        Footprint area (m2).
+    flooded_area_m2 : ndarray
+        Area inside any zone (m2).
+    zone_index : ndarray of int
+        Row of the highest-rank zone touched (by positive area), -1 when none.
+    pair_asset, pair_zone, pair_area_m2 : ndarray
+        Every (asset, zone) pair with positive shared area, and that area (m2).
+    """
+
+    area_m2: np.ndarray
+    flooded_area_m2: np.ndarray
+    zone_index: np.ndarray
+    pair_asset: np.ndarray
+    pair_zone: np.ndarray
+    pair_area_m2: np.ndarray
+
+
+def polygon_zone_overlay(
+    geoms: np.ndarray | gpd.GeoSeries,
+    zone_geoms: np.ndarray | gpd.GeoSeries,
+    zone_rank: np.ndarray | Sequence[int],
+) -> OverlayStats:
+    """Areas of polygons inside non-overlapping zones, and the highest zone rank touched.
+
+    Candidate pairs come from a shapely STRtree; pairs where the zone ``contains_properly`` the
+    polygon take the polygon's own area, and only the pairs on a zone boundary are intersected.
+
+    Parameters
+    ----------
+    geoms : array of shapely polygons
+        Asset footprints (metric CRS).
+    zone_geoms : array of shapely polygons
+        Zones, not overlapping each other.
+    zone_rank : array of int
+        Rank of each zone (larger = worse).
+
+    Returns
+    -------
+    OverlayStats
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> import numpy as np
+    >>> s = polygon_zone_overlay(np.array([box(0, 0, 100, 100)]),
+    ...     np.array([box(-10, -10, 50, 200), box(50, -10, 70, 200)]), [3, 1])
+    >>> s.flooded_area_m2.tolist(), s.zone_index.tolist()
+    ([7000.0], [0])
+    """
+    g = np.asarray(getattr(geoms, "values", geoms), dtype=object)
+    z = np.asarray(getattr(zone_geoms, "values", zone_geoms), dtype=object)
+    rank = np.asarray(zone_rank, dtype=np.int64)
+    area = shapely.area(g)
+    n = len(g)
+    if n == 0 or len(z) == 0:
+        return OverlayStats(area, np.zeros(n), np.full(n, -1), *(np.zeros(0, int),) * 2,
+                            np.zeros(0))
+    shapely.prepare(z)
+    # bounding-box candidates; then prepared-zone predicates: interior buildings take their own
+    # area, and only buildings that really cross a zone edge are intersected
+    ai, zi = STRtree(z).query(g)
+    inside = shapely.contains_properly(z[zi], g[ai])
+    rest = np.flatnonzero(~inside)
+    hit = shapely.intersects(z[zi[rest]], g[ai[rest]])
+    drop = rest[~hit]
+    if len(drop):
+        keep = np.ones(len(ai), bool)
+        keep[drop] = False
+        ai, zi, inside = ai[keep], zi[keep], inside[keep]
+    pair_area = np.where(inside, area[ai], 0.0)
+    edge = np.flatnonzero(~inside)
+    if len(edge):
+        pair_area[edge] = shapely.area(shapely.intersection(g[ai[edge]], z[zi[edge]]))
+    pos = pair_area > 0
+    ai, zi, pair_area = ai[pos], zi[pos], pair_area[pos]
+    flooded = np.bincount(ai, weights=pair_area, minlength=n)
+    flooded = np.minimum(flooded, area)
+    zone_index = np.full(n, -1, dtype=np.int64)
+    if len(ai):
+        # highest rank per asset: sort by (asset, rank) and take the last of each asset
+        order = np.lexsort((rank[zi], ai))
+        last = np.r_[ai[order][1:] != ai[order][:-1], True]
+        zone_index[ai[order][last]] = zi[order][last]
+    return OverlayStats(area, flooded, zone_index, ai, zi, pair_area)
+
+
+def line_zone_split(
+    geoms: np.ndarray | gpd.GeoSeries,
+    zone_geoms: np.ndarray | gpd.GeoSeries,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split lines at the edges of non-overlapping polygons.
+
+    Parameters
+    ----------
+    geoms : array of shapely lines
+        Lines (metric CRS).
+    zone_geoms : array of shapely polygons
+        Polygons that do not overlap each other.
+
+    Returns
+    -------
+    (line_index, zone_index, pieces)
+        For every piece: the input line's position, the polygon's position (-1 for the part
+        outside every polygon) and the piece geometry. The pieces of one line add up to its
+        length.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString, box
+    >>> import numpy as np
+    >>> li, zi, parts = line_zone_split(np.array([LineString([(0, 5), (100, 5)])]),
+    ...     np.array([box(10, 0, 30, 10), box(30, 0, 60, 10)]))
+    >>> sorted(zip(zi.tolist(), np.round(shapely.length(parts), 6).tolist()))
+    [(-1, 50.0), (0, 20.0), (1, 30.0)]
+    """
+    g = np.asarray(getattr(geoms, "values", geoms), dtype=object)
+    z = np.asarray(getattr(zone_geoms, "values", zone_geoms), dtype=object)
+    n = len(g)
+    if len(z) == 0 or n == 0:
+        return np.arange(n), np.full(n, -1), g.copy()
+    # GEOS overlays dissolve collinear overlaps of a self-overlapping line (length would be lost):
+    # such lines are split into their two-point segments first and sewn together afterwards.
+    simple = shapely.is_simple(g)
+    if simple.all():
+        return _split_simple(g, z)
+    cx = np.flatnonzero(~simple)
+    # segment k joins coords[k] and coords[k+1] when both belong to the same part
+    parts, pidx = shapely.get_parts(g[cx], return_index=True)
+    pc, ppi = shapely.get_coordinates(parts, return_index=True)
+    same = ppi[1:] == ppi[:-1]
+    segs = shapely.linestrings(np.stack([pc[:-1][same], pc[1:][same]], axis=1))
+    seg_owner = cx[pidx[ppi[:-1][same]]]
+    slen = shapely.length(segs)
+    segs, seg_owner = segs[slen > 0], seg_owner[slen > 0]
+    si = np.flatnonzero(simple)
+    li, zi, pieces = _split_simple(np.concatenate([g[si], segs]), z)
+    owner = np.concatenate([si, seg_owner])[li]
+    from_seg = li >= len(si)
+    keys = pd.DataFrame({"line": owner[from_seg], "zone": zi[from_seg]})
+    grp = keys.groupby(["line", "zone"], sort=True).indices
+    merged_l, merged_z, merged_p = [], [], []
+    seg_pieces = pieces[from_seg]
+    for (line, zone), idx in grp.items():
+        merged_l.append(line)
+        merged_z.append(zone)
+        merged_p.append(shapely.line_merge(shapely.multilinestrings(
+            shapely.get_parts(seg_pieces[idx]))))
+    line_index = np.concatenate([owner[~from_seg], np.asarray(merged_l, dtype=np.int64)])
+    zone_index = np.concatenate([zi[~from_seg], np.asarray(merged_z, dtype=np.int64)])
+    all_pieces = np.concatenate([pieces[~from_seg], np.asarray(merged_p, dtype=object)])
+    order = np.lexsort((zone_index, line_index))
+    return line_index[order], zone_index[order], all_pieces[order]
+
+
+def _split_simple(g: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(g)
+    ai, zi = query_pairs(z, g)
+    inside = shapely.contains_properly(z[zi], g[ai])
+    pieces = g[ai].copy()
+    edge = np.flatnonzero(~inside)
+    if len(edge):
+        pieces[edge] = shapely.intersection(g[ai[edge]], z[zi[edge]])
+        pieces[edge] = [lineal_part(p) for p in pieces[edge]]
+    plen = shapely.length(pieces)
+    pos = plen > 0
+    ai, zi, pieces = ai[pos], zi[pos], pieces[pos]
+    # outside parts: only lines not wholly inside one zone
+    full = np.zeros(n, bool)
+    full[ai[inside[pos]]] = True
+    touched = np.zeros(n, bool)
+    touched[ai] = True
+    rest_idx = np.flatnonzero(~full)
+    rest = g[rest_idx].copy()
+    need = touched[rest_idx]
+    if need.any():
+        sel = rest_idx[need]
+        # union of the zones each of these lines touches
+        unions = []
+        order = np.argsort(ai, kind="stable")
+        ai_s, zi_s = ai[order], zi[order]
+        starts = np.searchsorted(ai_s, sel, side="left")
+        ends = np.searchsorted(ai_s, sel, side="right")
+        for s, e in zip(starts, ends, strict=True):
+            zz = z[zi_s[s:e]]
+            unions.append(zz[0] if len(zz) == 1 else shapely.union_all(zz))
+        diff = shapely.difference(g[sel], np.array(unions, dtype=object))
+        rest[need] = [lineal_part(p) for p in diff]
+    rlen = shapely.length(rest)
+    keep = rlen > 0
+    line_index = np.concatenate([ai, rest_idx[keep]])
+    zone_index = np.concatenate([zi, np.full(int(keep.sum()), -1)])
+    all_pieces = np.concatenate([pieces, rest[keep]])
+    order = np.lexsort((zone_index, line_index))
+    return line_index[order], zone_index[order], all_pieces[order]
+
+
+def lineal_part(g: Any) -> Any:
+    """Keep the lineal part of an intersection result."""
+    if g is None or shapely.is_empty(g):
+        return shapely.LineString()
+    tid = shapely.get_type_id(g)
+    if tid in (1, 5):
+        return shapely.line_merge(g) if tid == 5 else g
+    parts = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) in (1, 5)]
+    if not parts:
+        return shapely.LineString()
+    return shapely.line_merge(shapely.multilinestrings(parts)) if len(parts) > 1 else parts[0]
+
+
+def assign_to_first(points: np.ndarray, admin: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Admin position of each point (-1 = outside every unit); first unit in code order wins."""
+    n = len(points)
+    if admin is None or n == 0:
+        return np.full(n, -1, dtype=np.int64)
+    ag = np.asarray(admin.geometry.values, dtype=object)
+    pi, ui = query_pairs(ag, np.asarray(points, dtype=object))
+    out = np.full(n, -1, dtype=np.int64)
+    # take the smallest unit position per point
+    order = np.lexsort((-ui, pi))
+    out[pi[order]] = ui[order]
+    return out
+
+
+def admin_zone_pieces(
+    zones: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame:
+    """InaSAFE's ``aggregate_hazard``: admin x zones pieces (non-overlapping).
+
+    Columns ``admin_pos`` (-1 outside every unit), ``zone_pos`` (-1 outside every zone),
+    ``area_m2``. Without admin, the zones themselves.
+    """
+    zg = np.asarray(zones.geometry.values, dtype=object)
+    if admin is None:
+        return gpd.GeoDataFrame(
+            {"admin_pos": np.full(len(zg), -1), "zone_pos": np.arange(len(zg)),
+             "area_m2": shapely.area(zg)}, geometry=zg, crs=zones.crs)
+    ag = np.asarray(admin.geometry.values, dtype=object)
+    ui, zi = query_pairs(zg, ag)
+    inter = shapely.intersection(ag[ui], zg[zi])
+    inter = np.array([polygonal_part(p) for p in inter], dtype=object)
+    # admin parts outside all zones
+    outside = ag.copy()
+    for u in np.unique(ui):
+        outside[u] = polygonal_part(shapely.difference(ag[u], shapely.union_all(zg[zi[ui == u]])))
+    # zone parts outside all admin units
+    admin_union = shapely.union_all(ag)
+    zout = np.array([polygonal_part(p) for p in shapely.difference(zg, admin_union)], dtype=object)
+    gg = np.concatenate([inter, outside, zout])
+    apos = np.concatenate([ui, np.arange(len(ag)), np.full(len(zg), -1)])
+    zpos = np.concatenate([zi, np.full(len(ag), -1), np.arange(len(zg))])
+    area = shapely.area(gg)
+    keep = area > 0
+    return gpd.GeoDataFrame(
+        {"admin_pos": apos[keep], "zone_pos": zpos[keep], "area_m2": area[keep]},
+        geometry=gg[keep], crs=zones.crs)
