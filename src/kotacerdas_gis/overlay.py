@@ -43,14 +43,19 @@ import shapely
 from shapely import STRtree
 
 from .accounting import StepReport
+from .checks import check_number
 from .crs import require_metric
-from .errors import DataError, SchemaError
+from .errors import DataError, ParameterError, SchemaError
 from .schemas import require_columns
 
 __all__ = [
     "OverlayStats",
     "prepare_zones",
     "prepare_admin",
+    "OverlapResolution",
+    "resolve_overlaps",
+    "is_prepared_zones",
+    "point_zone_index",
     "polygonal_part",
     "lineal_part",
     "require_polygons",
@@ -88,6 +93,49 @@ def query_pairs(tree_geoms: np.ndarray, geoms: np.ndarray,
     return ai[ok], zi[ok]
 
 
+#: ``GeoDataFrame.attrs`` key of the fingerprint :func:`prepare_zones` leaves on its output.
+_PREPARED = "kotacerdas_gis.prepared_zones"
+_ZONE_KEY_COLS = ("zone_id", "hazard_class", "class_rank", "displacement_rate")
+
+
+def _fingerprint(zones: gpd.GeoDataFrame) -> tuple[int, int]:
+    """Return a cheap identity of a prepared frame: its length and a hash of its contents.
+
+    The hash covers the geometry objects' ids and the zone columns (microseconds for thousands
+    of zones; no geometry is read).
+    """
+    ids = tuple(map(id, np.asarray(zones.geometry.values, dtype=object)))
+    vals = tuple(tuple(zones[c].tolist()) for c in _ZONE_KEY_COLS)
+    return len(zones), hash((ids, vals, isinstance(zones.index, pd.RangeIndex)))
+
+
+def is_prepared_zones(zones: Any) -> bool:
+    """Return True if ``zones`` is an output of :func:`prepare_zones`, unchanged since.
+
+    A prepared frame carries a fingerprint in ``zones.attrs``: its length, the identity of its
+    geometry objects and its zone columns. A copy still counts as prepared (the geometries are
+    the same objects); a filtered, edited or re-indexed frame does not, and is prepared again.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> raw = gpd.GeoDataFrame({"hazard_class": ["low"], "class_rank": [1]},
+    ...     geometry=[box(0, 0, 10, 10)], crs=32751)
+    >>> z = prepare_zones(raw)
+    >>> is_prepared_zones(raw), is_prepared_zones(z), is_prepared_zones(z.copy())
+    (False, True, True)
+    >>> prepare_zones(z) is z  # idempotent, and free on prepared input
+    True
+    """
+    if not isinstance(zones, gpd.GeoDataFrame):
+        return False
+    mark = zones.attrs.get(_PREPARED)
+    if mark is None or not set(_ZONE_KEY_COLS) <= set(zones.columns) or mark[0] != len(zones):
+        return False
+    return bool(mark == _fingerprint(zones))
+
+
 def prepare_zones(
     zones: gpd.GeoDataFrame,
     *,
@@ -99,8 +147,12 @@ def prepare_zones(
     """Check hazard zones and return a clean copy with canonical column names.
 
     Empty or missing geometries are dropped, invalid ones fixed with ``make_valid``, and where
-    zones overlap the higher ``class_rank`` wins (the lower zone loses the overlap); each repair is
-    counted in ``report``.
+    zones overlap the higher ``class_rank`` wins (the lower zone loses the overlap, see
+    :func:`resolve_overlaps`); each repair is counted in ``report``.
+
+    Prepare once per run and pass the result along: every function of exposure and network
+    that takes zones uses a prepared frame as it is (:func:`is_prepared_zones`), and
+    ``prepare_zones`` itself returns a prepared frame unchanged (idempotent, no geometry work).
 
     Parameters
     ----------
@@ -138,8 +190,13 @@ def prepare_zones(
     ([50.0, 100.0], [0.0, 0.0])
     """
     require_metric(zones, name="zones")
-    require_columns(zones, [class_col, rank_col], name="zones")
     rep = report if report is not None else StepReport("prepare hazard zones", source="zones")
+    if is_prepared_zones(zones) and (class_col, rank_col, rate_col) == (
+            "hazard_class", "class_rank", "displacement_rate"):
+        rep.n_in = len(zones)
+        rep.note(f"{len(zones)} zones already prepared: used as they are")
+        return zones
+    require_columns(zones, [class_col, rank_col], name="zones")
     rep.n_in = len(zones)
     require_polygons(zones, name="zones")
     ranks = pd.to_numeric(zones[rank_col], errors="coerce")
@@ -173,10 +230,12 @@ def prepare_zones(
     rep.reject("empty or missing zone geometry", int(bad.sum()))
     invalid = ~bad & ~shapely.is_valid(geoms)
     if invalid.any():
-        fixed = shapely.make_valid(geoms[invalid])
         geoms = geoms.copy()
-        geoms[invalid] = [polygonal_part(g) for g in fixed]
+        geoms[invalid] = polygonal_part(shapely.make_valid(geoms[invalid]))
         rep.repair("invalid zone geometry fixed with make_valid", int(invalid.sum()))
+        lost = invalid & shapely.is_empty(geoms)
+        rep.reject("invalid zone geometry with no polygonal part", int(lost.sum()))
+        bad = bad | lost
     out = gpd.GeoDataFrame(
         {
             "zone_id": ids,
@@ -195,41 +254,168 @@ def prepare_zones(
         raise DataError("zones: expected at least one hazard zone polygon, found none.")
     # resolve overlaps: higher rank first, later zones lose what earlier ones hold
     order = np.lexsort((np.arange(len(out)), -out["class_rank"].to_numpy()))
-    g = np.asarray(out.geometry.values, dtype=object)
-    tree = STRtree(g)
-    # "intersects", not "overlaps": a zone nested inside another does not "overlap" it
-    a, b = tree.query(g, predicate="intersects")
-    pos = np.empty(len(out), int)
-    pos[order] = np.arange(len(out))
-    keep = pos[b] < pos[a]  # b is processed before a: a loses the overlap
-    a, b = a[keep], b[keep]
-    if len(a):
-        new = g.copy()
-        n_fixed = 0
-        for i in np.unique(a):
-            cut = shapely.union_all(g[b[a == i]])
-            ov = shapely.area(shapely.intersection(g[i], cut))
-            if ov > 1e-6:
-                new[i] = polygonal_part(shapely.difference(g[i], cut))
-                n_fixed += 1
-        out = out.set_geometry(new)
-        rep.repair("zone overlap given to the higher class", n_fixed)
-        empty = shapely.is_empty(np.asarray(out.geometry.values, dtype=object))
-        rep.reject("zone entirely inside a higher-class zone", int(empty.sum()))
-        out = out[~empty].reset_index(drop=True)
+    res = resolve_overlaps(out.geometry.values, order, min_overlap_m2=1e-6)
+    if res.trimmed.any():
+        out = out.set_geometry(gpd.GeoSeries(res.geoms, index=out.index, crs=out.crs))
+        rep.repair("zone overlap given to the higher class", int(res.trimmed.sum()))
+        rep.reject("zone entirely inside a higher-class zone", int(res.removed.sum()))
+        out = out[~res.removed].reset_index(drop=True)
+    out.attrs[_PREPARED] = _fingerprint(out)
     return out
 
 
-def polygonal_part(g: Any) -> Any:
-    """Keep the polygonal part of a geometry (after make_valid or difference)."""
-    if g is None or shapely.is_empty(g):
-        return g
-    tid = shapely.get_type_id(g)
-    if tid in (3, 6):
-        return g
-    parts = shapely.get_parts(g)
-    polys = [p for p in parts if shapely.get_type_id(p) in (3, 6)]
-    return shapely.union_all(polys) if polys else shapely.Polygon()
+def polygonal_part(geoms: Any) -> Any:
+    """Keep the polygonal part of geometries (after ``make_valid``, a difference or a cut).
+
+    The one rule of the package: Polygon and MultiPolygon pass unchanged; from a collection the
+    polygon parts are kept (unioned); a geometry with *no* polygonal part (a line, a point, an
+    empty collection) becomes an **empty Polygon** -- never None, so a result keeps its length
+    and ``shapely.is_empty`` finds what was lost. A missing geometry (None) stays None.
+
+    Parameters
+    ----------
+    geoms : shapely geometry or array of them
+
+    Returns
+    -------
+    shapely geometry or ndarray of object
+        Same shape as ``geoms``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import GeometryCollection, LineString, box
+    >>> polygonal_part(GeometryCollection([box(0, 0, 1, 1), LineString([(0, 0), (5, 5)])])).wkt
+    'POLYGON ((1 0, 1 1, 0 1, 0 0, 1 0))'
+    >>> [g.wkt for g in polygonal_part([LineString([(0, 0), (1, 1)]), box(0, 0, 2, 2)])]
+    ['POLYGON EMPTY', 'POLYGON ((2 0, 2 2, 0 2, 0 0, 2 0))']
+    >>> polygonal_part(None) is None
+    True
+    """
+    if geoms is None:
+        return None
+    if isinstance(geoms, shapely.Geometry):
+        return polygonal_part(np.array([geoms], dtype=object))[0]
+    a = np.asarray(geoms, dtype=object)
+    tid = shapely.get_type_id(a)  # -1 for None
+    out = a.copy()
+    for i in np.flatnonzero((tid >= 0) & (tid != 3) & (tid != 6)):
+        parts = shapely.get_parts(a[i])
+        polys = parts[np.isin(shapely.get_type_id(parts), (3, 6))] if len(parts) else parts
+        out[i] = (polys[0] if len(polys) == 1 else shapely.union_all(polys)) if len(polys) \
+            else shapely.Polygon()
+    return out
+
+
+@dataclass(frozen=True)
+class OverlapResolution:
+    """Result of :func:`resolve_overlaps` (arrays aligned with the input).
+
+    Attributes
+    ----------
+    geoms : ndarray of object
+        The non-overlapping polygons; an empty Polygon where nothing is left (``removed``).
+    trimmed : ndarray of bool
+        Lost area to an earlier polygon (more than the tolerance); includes ``removed``.
+    removed : ndarray of bool
+        Nothing (or less than ``min_area_m2``) left.
+    overlap_area_m2 : ndarray of float
+        Area given to earlier polygons (m2; 0 where not trimmed).
+    """
+
+    geoms: np.ndarray
+    trimmed: np.ndarray
+    removed: np.ndarray
+    overlap_area_m2: np.ndarray
+
+
+def resolve_overlaps(
+    geoms: np.ndarray | gpd.GeoSeries | Sequence[Any],
+    order: np.ndarray | Sequence[int] | None = None,
+    *,
+    min_overlap_m2: float = 1e-6,
+    min_overlap_frac: float = 0.0,
+    min_area_m2: float = 0.0,
+) -> OverlapResolution:
+    """Make polygons non-overlapping: **the earlier polygon keeps the overlap**.
+
+    The one overlap rule of the package (hazard zones by rank, admin units by code, combined
+    flood sources by rule). Polygons are taken in ``order``; each loses what earlier polygons
+    hold. An overlap counts when its area exceeds ``max(min_overlap_m2, min_overlap_frac x
+    area)``; smaller ones (numerical slivers, shared edges) leave the polygon unchanged.
+
+    Parameters
+    ----------
+    geoms : array of shapely polygons
+        Metric CRS; None and empty geometries are left as they are.
+    order : array of int, optional
+        Positions in processing order (first = keeps everything); default the input order.
+    min_overlap_m2 : float, keyword-only
+        Overlaps up to this area (m2) are ignored.
+    min_overlap_frac : float, keyword-only
+        Overlaps up to this share of the polygon's area are ignored.
+    min_area_m2 : float, keyword-only
+        A trimmed polygon with less than this area (m2) left is removed.
+
+    Returns
+    -------
+    OverlapResolution
+
+    Raises
+    ------
+    ParameterError
+        For a negative tolerance or an ``order`` that is not a permutation.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> r = resolve_overlaps([box(0, 0, 10, 10), box(5, 0, 15, 10), box(6, 1, 9, 9)], [1, 0, 2])
+    >>> shapely.area(r.geoms).tolist(), r.trimmed.tolist(), r.removed.tolist()
+    ([50.0, 100.0, 0.0], [True, False, True], [False, False, True])
+    >>> r.overlap_area_m2.tolist()
+    [50.0, 0.0, 24.0]
+    """
+    check_number(min_overlap_m2, name="min_overlap_m2", ge=0)
+    check_number(min_overlap_frac, name="min_overlap_frac", ge=0)
+    check_number(min_area_m2, name="min_area_m2", ge=0)
+    g = np.asarray(getattr(geoms, "values", geoms), dtype=object)
+    n = len(g)
+    ordr = np.arange(n) if order is None else np.asarray(order, dtype=np.int64)
+    if len(ordr) != n or not np.array_equal(np.sort(ordr), np.arange(n)):
+        raise ParameterError(
+            f"order: expected a permutation of 0..{n - 1}, found {ordr[:10].tolist()}.")
+    out = g.copy()
+    trimmed = np.zeros(n, bool)
+    removed = np.zeros(n, bool)
+    overlap = np.zeros(n)
+    if n < 2:
+        return OverlapResolution(out, trimmed, removed, overlap)
+    pos = np.empty(n, np.int64)
+    pos[ordr] = np.arange(n)
+    # "intersects", not "overlaps": a polygon nested inside another does not "overlap" it
+    a, b = STRtree(g).query(g, predicate="intersects")
+    keep = pos[b] < pos[a]  # b comes first: a loses the shared area
+    a, b = a[keep], b[keep]
+    if len(a) == 0:
+        return OverlapResolution(out, trimmed, removed, overlap)
+    srt = np.argsort(a, kind="stable")
+    a, b = a[srt], b[srt]
+    cand, starts = np.unique(a, return_index=True)
+    ends = np.r_[starts[1:], len(a)]
+    cuts = np.array([g[b[s]] if e - s == 1 else shapely.union_all(g[b[s:e]])
+                     for s, e in zip(starts, ends, strict=True)], dtype=object)
+    area = shapely.area(g[cand])
+    ov = shapely.area(shapely.intersection(g[cand], cuts))
+    sig = ov > np.maximum(min_overlap_m2, min_overlap_frac * area)
+    idx = cand[sig]
+    if len(idx):
+        new = polygonal_part(shapely.difference(g[idx], cuts[sig]))
+        gone = shapely.is_empty(new) | (shapely.area(new) < min_area_m2)
+        new[gone] = shapely.Polygon()
+        out[idx] = new
+        trimmed[idx] = True
+        removed[idx] = gone
+        overlap[idx] = ov[sig]
+    return OverlapResolution(out, trimmed, removed, overlap)
 
 
 def prepare_admin(
@@ -278,6 +464,7 @@ def prepare_admin(
     [100.0, 100.0]
     """
     require_metric(admin, name="admin")
+    check_number(overlap_tolerance_m2, name="overlap_tolerance_m2", ge=0)
     require_columns(admin, [code_col, name_col], name="admin")
     require_polygons(admin, name="admin")
     rep = report if report is not None else StepReport("prepare admin units", source="admin")
@@ -295,7 +482,7 @@ def prepare_admin(
     invalid = ~bad & ~shapely.is_valid(geoms)
     if invalid.any():
         geoms = geoms.copy()
-        geoms[invalid] = [polygonal_part(g) for g in shapely.make_valid(geoms[invalid])]
+        geoms[invalid] = polygonal_part(shapely.make_valid(geoms[invalid]))
         rep.repair("invalid admin geometry fixed with make_valid", int(invalid.sum()))
     parent = (
         admin[parent_col].astype(object).where(admin[parent_col].notna(), None).to_numpy()
@@ -308,24 +495,13 @@ def prepare_admin(
         geometry=geoms, crs=admin.crs,
     )[~bad]
     out = out.sort_values("admin_code", kind="stable").reset_index(drop=True)
-    g = np.asarray(out.geometry.values, dtype=object)
-    a, b = STRtree(g).query(g, predicate="intersects")
-    keep = b < a
-    a, b = a[keep], b[keep]
-    if len(a):
-        new = g.copy()
-        n_fixed, area_fixed = 0, 0.0
-        for i in np.unique(a):
-            cut = shapely.union_all(g[b[a == i]])
-            ov = float(shapely.area(shapely.intersection(g[i], cut)))
-            if ov > overlap_tolerance_m2:
-                new[i] = polygonal_part(shapely.difference(g[i], cut))
-                n_fixed += 1
-                area_fixed += ov
-        if n_fixed:
-            out = out.set_geometry(new)
-            rep.repair("overlapping admin unit trimmed (earlier code keeps the overlap)", n_fixed)
-            rep.note(f"admin overlaps removed: {area_fixed:.0f} m2 in {n_fixed} units")
+    res = resolve_overlaps(out.geometry.values, min_overlap_m2=overlap_tolerance_m2)
+    if res.trimmed.any():  # units left empty stay (with area 0): their code is still a unit
+        n_fixed = int(res.trimmed.sum())
+        out = out.set_geometry(gpd.GeoSeries(res.geoms, index=out.index, crs=out.crs))
+        rep.repair("overlapping admin unit trimmed (earlier code keeps the overlap)", n_fixed)
+        rep.note(f"admin overlaps removed: {float(res.overlap_area_m2.sum()):.0f} m2 in "
+                 f"{n_fixed} units")
     out["area_m2"] = out.area.to_numpy()
     return out[["admin_code", "admin_name", "parent_code", "area_m2", "geometry"]]
 
@@ -546,17 +722,57 @@ def lineal_part(g: Any) -> Any:
     return shapely.line_merge(shapely.multilinestrings(parts)) if len(parts) > 1 else parts[0]
 
 
-def assign_to_first(points: np.ndarray, admin: gpd.GeoDataFrame | None) -> np.ndarray:
-    """Admin position of each point (-1 = outside every unit); first unit in code order wins."""
-    n = len(points)
-    if admin is None or n == 0:
+def assign_to_first(points: np.ndarray | gpd.GeoSeries,
+                    units: gpd.GeoDataFrame | np.ndarray | None) -> np.ndarray:
+    """Position of the first unit holding each point (-1 = outside every unit).
+
+    "First" is the unit's row order (prepared admin units are in code order); a point on a
+    shared edge goes to the first of the units it touches.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point, box
+    >>> assign_to_first(np.array([Point(5, 5), Point(10, 5), Point(50, 5)]),
+    ...     np.array([box(0, 0, 10, 10), box(10, 0, 20, 10)])).tolist()
+    [0, 0, -1]
+    """
+    p = np.asarray(getattr(points, "values", points), dtype=object)
+    n = len(p)
+    if units is None or n == 0:
         return np.full(n, -1, dtype=np.int64)
-    ag = np.asarray(admin.geometry.values, dtype=object)
-    pi, ui = query_pairs(ag, np.asarray(points, dtype=object))
+    ug = units.geometry.values if isinstance(units, gpd.GeoDataFrame) else units
+    ug = np.asarray(getattr(ug, "values", ug), dtype=object)
+    pi, ui = query_pairs(ug, p)
     out = np.full(n, -1, dtype=np.int64)
-    # take the smallest unit position per point
-    order = np.lexsort((-ui, pi))
+    order = np.lexsort((-ui, pi))  # per point, the smallest unit position written last
     out[pi[order]] = ui[order]
+    return out
+
+
+def point_zone_index(points: np.ndarray | gpd.GeoSeries,
+                     zone_geoms: np.ndarray | gpd.GeoSeries,
+                     zone_rank: np.ndarray | Sequence[int]) -> np.ndarray:
+    """Row of the highest-rank zone holding each point (-1 = in no zone).
+
+    A point on a zone's edge is in the zone (``intersects``); where zones meet, the higher rank
+    wins, then the earlier row.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point, box
+    >>> point_zone_index(np.array([Point(1, 1), Point(10, 5), Point(99, 9)]),
+    ...     np.array([box(0, 0, 10, 10), box(10, 0, 20, 10)]), [1, 3]).tolist()
+    [0, 1, -1]
+    """
+    p = np.asarray(getattr(points, "values", points), dtype=object)
+    z = np.asarray(getattr(zone_geoms, "values", zone_geoms), dtype=object)
+    rank = np.asarray(zone_rank, dtype=np.int64)
+    out = np.full(len(p), -1, dtype=np.int64)
+    if len(p) == 0 or len(z) == 0:
+        return out
+    pi, zi = query_pairs(z, p)
+    order = np.lexsort((-zi, rank[zi], pi))  # per point: highest rank, then first row, last
+    out[pi[order]] = zi[order]
     return out
 
 
@@ -576,14 +792,14 @@ def admin_zone_pieces(
     ag = np.asarray(admin.geometry.values, dtype=object)
     ui, zi = query_pairs(zg, ag)
     inter = shapely.intersection(ag[ui], zg[zi])
-    inter = np.array([polygonal_part(p) for p in inter], dtype=object)
+    inter = polygonal_part(inter)
     # admin parts outside all zones
     outside = ag.copy()
     for u in np.unique(ui):
         outside[u] = polygonal_part(shapely.difference(ag[u], shapely.union_all(zg[zi[ui == u]])))
     # zone parts outside all admin units
     admin_union = shapely.union_all(ag)
-    zout = np.array([polygonal_part(p) for p in shapely.difference(zg, admin_union)], dtype=object)
+    zout = polygonal_part(shapely.difference(zg, admin_union))
     gg = np.concatenate([inter, outside, zout])
     apos = np.concatenate([ui, np.arange(len(ag)), np.full(len(zg), -1)])
     zpos = np.concatenate([zi, np.full(len(ag), -1), np.arange(len(zg))])

@@ -32,10 +32,10 @@ from ..overlay import (
     admin_zone_pieces,
     assign_to_first,
     line_zone_split,
+    point_zone_index,
     polygon_zone_overlay,
     polygonal_part,
     prepare_zones,
-    query_pairs,
     require_polygons,
 )
 from ..schemas import require_columns
@@ -92,9 +92,7 @@ def _start_asset_step(
     require_columns(layer, [id_col], name=name)
     rep = report if report is not None else StepReport(f"{name} x zones", source=name)
     rep.n_in = len(layer)
-    if not {"zone_id", "displacement_rate"} <= set(zones.columns):
-        zones = prepare_zones(zones)
-    return rep, zones
+    return rep, prepare_zones(zones)  # a prepared frame is returned as it is
 
 
 def _zone_cols(zones: gpd.GeoDataFrame, zidx: np.ndarray) -> dict[str, Any]:
@@ -178,7 +176,7 @@ def buildings_exposure(
     invalid = ~shapely.is_valid(g)
     if invalid.any():
         g = g.copy()
-        g[invalid] = [polygonal_part(x) for x in shapely.make_valid(g[invalid])]
+        g[invalid] = polygonal_part(shapely.make_valid(g[invalid]))
         rep.repair("invalid building geometry fixed with make_valid", int(invalid.sum()))
     classes = _asset_classes(buildings, class_col, BUILDING_CLASSES, rep)
     if class_col not in buildings.columns:
@@ -261,12 +259,8 @@ def facilities_exposure(
     pts = np.where(tid == 0, g, shapely.point_on_surface(g))
     rep.repair("non-point facility represented by a point on its surface", int((tid != 0).sum()))
     classes = _asset_classes(facilities, class_col, BUILDING_CLASSES, rep)
-    zg = np.asarray(zones.geometry.values, dtype=object)
-    pi, zi = query_pairs(zg, np.asarray(pts, dtype=object))
-    rank = zones["class_rank"].to_numpy()
-    zidx = np.full(len(pts), -1, dtype=np.int64)
-    order = np.lexsort((rank[zi], pi))
-    zidx[pi[order]] = zi[order]
+    zidx = point_zone_index(np.asarray(pts, dtype=object), zones.geometry.values,
+                            zones["class_rank"].to_numpy())
     out = facilities.copy()
     out["exposure_class"] = classes
     for k, v in _zone_cols(zones, zidx).items():
