@@ -66,9 +66,11 @@ ROAD_CLASSES: tuple[str, ...] = ("motorway", "primary", "secondary", "local", "p
 
 def _normalise_class(values: pd.Series, allowed: Sequence[str], rep: StepReport,
                      what: str) -> np.ndarray:
-    s = values.astype(object).where(values.notna(), None)
-    norm = np.array([str(v).strip().lower().replace("_", " ") if v is not None else ""
-                     for v in s], dtype=object)
+    # normalise each distinct value once (a million buildings have a dozen classes)
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    uniq = np.array([str(v).strip().lower().replace("_", " ") for v in uniques] + [""],
+                    dtype=object)
+    norm = uniq[codes]  # the sentinel -1 (missing) takes the last entry, ""
     known = np.isin(norm, np.array(allowed, dtype=object))
     rep.repair(f"unknown {what} mapped to 'other'", int((~known).sum()))
     norm[~known] = "other"
@@ -193,7 +195,9 @@ def buildings_exposure(
                                                0.0), 0.0, 1.0)
     out["exposed"] = st.zone_index >= 0
     out["affected"] = out["class_rank"].to_numpy() > 0
-    aidx = assign_to_first(shapely.point_on_surface(g), admin)
+    # the representative point is only needed (and paid for) when there are admin units
+    aidx = (assign_to_first(shapely.point_on_surface(g), admin) if admin is not None
+            else np.full(len(g), -1, dtype=np.int64))
     out["admin_code"] = _admin_cols(admin, aidx)["admin_code"]
     if admin is not None:
         rep.note(f"{int((aidx < 0).sum())} buildings outside the admin units (admin_code None)")
