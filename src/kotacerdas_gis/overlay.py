@@ -56,6 +56,7 @@ __all__ = [
     "resolve_overlaps",
     "is_prepared_zones",
     "point_zone_index",
+    "fast_is_valid",
     "polygonal_part",
     "lineal_part",
     "require_polygons",
@@ -580,17 +581,10 @@ def polygon_zone_overlay(
     # area, and only buildings that really cross a part's edge are intersected
     ai, pi = STRtree(parts).query(g)
     inside = shapely.contains_properly(parts[pi], g[ai])
-    rest = np.flatnonzero(~inside)
-    hit = shapely.intersects(parts[pi[rest]], g[ai[rest]])
-    drop = rest[~hit]
-    if len(drop):
-        keep = np.ones(len(ai), bool)
-        keep[drop] = False
-        ai, pi, inside = ai[keep], pi[keep], inside[keep]
     pair_area = np.where(inside, area[ai], 0.0)
     edge = np.flatnonzero(~inside)
     if len(edge):
-        pair_area[edge] = shapely.area(shapely.intersection(g[ai[edge]], parts[pi[edge]]))
+        pair_area[edge] = _edge_pair_areas(g, parts, ai[edge], pi[edge], area)
     pos = pair_area > 0
     ai, zi, pair_area = ai[pos], part_zone[pi[pos]], pair_area[pos]
     # one pair per (asset, zone): an asset may share area with several parts of one zone
@@ -611,6 +605,219 @@ def polygon_zone_overlay(
         last = np.r_[ai[order][1:] != ai[order][:-1], True]
         zone_index[ai[order][last]] = zi[order][last]
     return OverlayStats(area, flooded, zone_index, ai, zi, pair_area)
+
+
+def _edge_pair_areas(g: np.ndarray, parts: np.ndarray, ai: np.ndarray, pi: np.ndarray,
+                     area: np.ndarray) -> np.ndarray:
+    """Shared area (m2) of each (footprint, zone part) candidate pair on a part's boundary.
+
+    Convex footprints (most buildings: rectangles) are clipped exactly by Sutherland-Hodgman in
+    a compiled kernel: the part's rings are clipped by the footprint's edges and the shoelace
+    area of the result is the shared area (holes subtract). Other footprints, and pairs whose
+    clipped area is so small that touching and sharing a sliver are hard to tell apart, go to
+    GEOS ``intersection``: the counts are those of ``geopandas.overlay`` and the areas agree to
+    rounding (about 1e-9 m2).
+    """
+    out = np.zeros(len(ai))
+    ub, bl = np.unique(ai, return_inverse=True)
+    bg = g[ub]
+    # simple footprints: one ring (no holes, one part), convex
+    simple = (shapely.get_type_id(bg) == 3) & (shapely.get_num_interior_rings(bg) == 0)
+    bxy, bidx = shapely.get_coordinates(bg[simple], return_index=True)  # no holes: one ring
+    boff = np.searchsorted(bidx, np.arange(int(simple.sum()) + 1))
+    kern = _kernels()
+    convex = np.zeros(len(ub), bool)
+    convex[np.flatnonzero(simple)] = kern[0](bxy[:, 0], bxy[:, 1], boff)
+    fast = convex[bl]
+    if fast.any():
+        rings, rpart = shapely.get_rings(parts, return_index=True)
+        rxy, ridx = shapely.get_coordinates(rings, return_index=True)
+        roff = np.searchsorted(ridx, np.arange(len(rings) + 1))
+        first = np.r_[True, rpart[1:] != rpart[:-1]]
+        rsign = np.where(first, 1.0, -1.0)  # the exterior ring comes first, then the holes
+        poff = np.searchsorted(rpart, np.arange(len(parts) + 1))
+        # footprint position among the simple ones
+        spos = np.cumsum(simple) - 1
+        fi = np.flatnonzero(fast)
+        a = kern[1](bxy[:, 0], bxy[:, 1], boff, rxy[:, 0], rxy[:, 1], roff, rsign, poff,
+                    spos[bl[fi]], pi[fi])
+        a = np.minimum(np.maximum(a, 0.0), area[ai[fi]])
+        out[fi] = a
+        # a sliver near 0 may be a touch (GEOS: no area) or a real sliver: let GEOS decide
+        unsure = fi[(a > 0) & (a <= 1e-9 * np.maximum(area[ai[fi]], 1.0))]
+        slow = np.r_[np.flatnonzero(~fast), unsure]
+    else:
+        slow = np.flatnonzero(~fast)
+    if len(slow):
+        hit = shapely.intersects(parts[pi[slow]], g[ai[slow]])
+        s2 = slow[hit]
+        out[slow[~hit]] = 0.0
+        if len(s2):
+            out[s2] = shapely.area(shapely.intersection(g[ai[s2]], parts[pi[s2]]))
+    return out
+
+
+_KERNELS: tuple[Any, Any] | None = None
+
+
+def _kernels() -> tuple[Any, Any]:
+    """Return the compiled convexity test and clipping kernel (numba; compiled once, cached)."""
+    global _KERNELS
+    if _KERNELS is None:
+        from numba import njit
+
+        _KERNELS = (njit(cache=True, nogil=True)(_convex_rings),
+                    njit(cache=True, nogil=True)(_clip_areas))
+    return _KERNELS
+
+
+def _convex_rings(x: np.ndarray, y: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Whether each closed ring ``off[i]:off[i+1]`` is a simple convex ring.
+
+    All turns one way (repeated points skipped), no spike (a turn back on itself), finite
+    coordinates, and a total turn of exactly one full circle (a star that winds twice is out).
+    Such a ring, as a polygon without holes, is valid in the GEOS sense.
+    """
+    n = len(off) - 1
+    out = np.zeros(n, np.bool_)
+    for i in range(n):
+        s0 = off[i]
+        m = off[i + 1] - 1 - s0  # distinct positions; the closing point repeats the first
+        if m < 3:
+            continue
+        ok = True
+        pos = False
+        neg = False
+        turn = 0.0
+        # previous non-zero edge: the last one of the ring
+        k = m - 1
+        while k > 0 and x[s0 + k] == x[s0] and y[s0 + k] == y[s0]:
+            k -= 1
+        if k == 0:
+            continue
+        ux = x[s0] - x[s0 + k]
+        uy = y[s0] - y[s0 + k]
+        for j in range(m):
+            a = s0 + j
+            b = s0 + j + 1
+            vx = x[b] - x[a]
+            vy = y[b] - y[a]
+            if not (np.isfinite(vx) and np.isfinite(vy)):
+                ok = False
+                break
+            if vx == 0.0 and vy == 0.0:
+                continue
+            cr = ux * vy - uy * vx
+            dt = ux * vx + uy * vy
+            if cr > 0:
+                pos = True
+            elif cr < 0:
+                neg = True
+            elif dt < 0:  # a spike: the ring turns back on itself
+                ok = False
+                break
+            turn += np.arctan2(cr, dt)
+            ux = vx
+            uy = vy
+        if ok and not (pos and neg) and (pos or neg):
+            out[i] = abs(abs(turn) - 2 * np.pi) < 1e-6
+    return out
+
+
+def fast_is_valid(geoms: np.ndarray | gpd.GeoSeries) -> np.ndarray:
+    """Return ``shapely.is_valid`` of each geometry, fast for simple convex polygons.
+
+    Simple convex polygons (most building footprints) are checked by a compiled kernel instead
+    of GEOS's full topology check (same answer, about 10x faster); the rest go to GEOS.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Polygon, box
+    >>> bow = Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    >>> fast_is_valid(np.array([box(0, 0, 1, 1), bow, None], dtype=object)).tolist()
+    [True, False, False]
+    """
+    g = np.asarray(getattr(geoms, "values", geoms), dtype=object)
+    cand = np.flatnonzero((shapely.get_type_id(g) == 3) & (shapely.get_num_interior_rings(g) == 0))
+    ok = np.zeros(len(g), bool)
+    if len(cand):
+        xy, idx = shapely.get_coordinates(g[cand], return_index=True)
+        off = np.searchsorted(idx, np.arange(len(cand) + 1))
+        ok[cand[_kernels()[0](xy[:, 0], xy[:, 1], off)]] = True
+    rest = np.flatnonzero(~ok)
+    if len(rest):
+        ok[rest] = shapely.is_valid(g[rest])
+    return ok
+
+
+def _clip_areas(bx: np.ndarray, by: np.ndarray, boff: np.ndarray, px: np.ndarray,
+                py: np.ndarray, roff: np.ndarray, rsign: np.ndarray, poff: np.ndarray,
+                pair_b: np.ndarray, pair_p: np.ndarray) -> np.ndarray:
+    """Area of (part ``pair_p[k]``) x (convex ring ``pair_b[k]``), by Sutherland-Hodgman."""
+    out = np.zeros(len(pair_b))
+    for k in range(len(pair_b)):
+        b = pair_b[k]
+        p = pair_p[k]
+        s0 = boff[b]
+        s1 = boff[b + 1] - 1
+        # work relative to the footprint's first vertex: UTM coordinates (~1e7 m) would cancel
+        # catastrophically in the shoelace sums
+        ox = bx[s0]
+        oy = by[s0]
+        orient = 0.0
+        for i in range(s0, s1):
+            orient += (bx[i] - ox) * (by[i + 1] - oy) - (bx[i + 1] - ox) * (by[i] - oy)
+        sg = 1.0 if orient > 0 else -1.0
+        total = 0.0
+        for r in range(poff[p], poff[p + 1]):
+            r0 = roff[r]
+            m = roff[r + 1] - r0 - 1
+            cx = px[r0:r0 + m] - ox
+            cy = py[r0:r0 + m] - oy
+            for e in range(s0, s1):
+                if m == 0:
+                    break
+                ex0 = bx[e] - ox
+                ey0 = by[e] - oy
+                dx = bx[e + 1] - bx[e]
+                dy = by[e + 1] - by[e]
+                nx = np.empty(2 * m)
+                ny = np.empty(2 * m)
+                q = 0
+                ix = cx[m - 1]
+                iy = cy[m - 1]
+                di = sg * (dx * (iy - ey0) - dy * (ix - ex0))
+                for j in range(m):
+                    jx = cx[j]
+                    jy = cy[j]
+                    dj = sg * (dx * (jy - ey0) - dy * (jx - ex0))
+                    if dj >= 0:
+                        if di < 0:
+                            t = di / (di - dj)
+                            nx[q] = ix + t * (jx - ix)
+                            ny[q] = iy + t * (jy - iy)
+                            q += 1
+                        nx[q] = jx
+                        ny[q] = jy
+                        q += 1
+                    elif di >= 0:
+                        t = di / (di - dj)
+                        nx[q] = ix + t * (jx - ix)
+                        ny[q] = iy + t * (jy - iy)
+                        q += 1
+                    ix = jx
+                    iy = jy
+                    di = dj
+                cx = nx[:q]
+                cy = ny[:q]
+                m = q
+            ar = 0.0
+            for j in range(m):
+                jm = j - 1 if j > 0 else m - 1
+                ar += cx[jm] * cy[j] - cx[j] * cy[jm]
+            total += rsign[r] * abs(ar) * 0.5
+        out[k] = total
+    return out
 
 
 def _zone_parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

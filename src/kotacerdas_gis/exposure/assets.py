@@ -31,6 +31,7 @@ from ..errors import SchemaError
 from ..overlay import (
     admin_zone_pieces,
     assign_to_first,
+    fast_is_valid,
     line_zone_split,
     point_zone_index,
     polygon_zone_overlay,
@@ -175,8 +176,8 @@ def buildings_exposure(
             f"buildings: expected a footprint for every building, found {int(missing.sum())} "
             "empty or missing geometries. Drop or fix them (the reader's accounting counts them)."
         )
-    invalid = ~shapely.is_valid(g)
-    if invalid.any():
+    invalid = ~fast_is_valid(g)  # GEOS only for the footprints that are not simple and convex
+    if invalid.any():  # no repair work at all when every footprint is valid
         g = g.copy()
         g[invalid] = polygonal_part(shapely.make_valid(g[invalid]))
         rep.repair("invalid building geometry fixed with make_valid", int(invalid.sum()))
