@@ -26,7 +26,7 @@ import geopandas as gpd
 import pyogrio
 import shapely
 
-from kotacerdas_gis.exposure import polygon_zone_overlay, prepare_zones
+from kotacerdas_gis.overlay import polygon_zone_overlay, prepare_zones
 
 SIDE_M = 40_000.0
 X0, Y0 = 450_000.0, 9_700_000.0

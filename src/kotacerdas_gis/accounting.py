@@ -20,11 +20,13 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["StepReport", "Ledger"]
+__all__ = ["StepReport", "Ledger", "jsonable"]
 
 
 @dataclass
@@ -155,3 +157,39 @@ class Ledger:
 
     def __len__(self) -> int:
         return len(self.steps)
+
+
+def jsonable(value: Any) -> Any:
+    """Return ``value`` ready for :func:`json.dumps`, recursively.
+
+    numpy scalars and arrays become Python numbers and lists, NaN and infinite
+    floats become None (JSON has no NaN), paths become strings, dates ISO text,
+    mappings dicts with string keys, tuples and sets lists. Anything else is
+    returned as it is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jsonable({"a": np.float32(0.5), 1: [np.nan, np.int64(3)], "p": Path("x")})
+    {'a': 0.5, '1': [None, 3], 'p': 'x'}
+    """
+    import datetime as _dt
+    from collections.abc import Mapping
+
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value

@@ -37,11 +37,10 @@ from scipy.spatial import cKDTree
 import geopandas as gpd
 import shapely
 
-from .accounting import Ledger, StepReport
+from .accounting import Ledger, StepReport, jsonable
 from .crs import require_metric, require_same_crs
 from .errors import DataError, SchemaError
-from .exposure import line_zone_split, prepare_zones
-from .io.atomic import jsonable
+from .overlay import line_zone_split, prepare_zones
 from .schemas import bridge_flag, require_columns
 from .vocabulary import ROAD_CLASSES
 
@@ -313,7 +312,8 @@ def flood_road_graph(
     graph : RoadGraph
         From :func:`build_road_graph`.
     zones : GeoDataFrame
-        Hazard zones (``hazard_class``, ``class_rank``), same CRS.
+        Hazard zones (``hazard_class``, ``class_rank``), same CRS; zones prepared with
+        :func:`~kotacerdas_gis.overlay.prepare_zones` are used as they are.
     cut_min_rank : int, keyword-only
         Lowest rank that cuts a road; default the highest rank present (the "high" class).
     bridge_cut_min_rank : int, keyword-only
@@ -691,7 +691,8 @@ def access_to_facilities(
         Points with ``asset_id``, ``name`` and ``exposure_class``; the targets are those with
         ``exposure_class == target_class``.
     zones : GeoDataFrame, optional, keyword-only
-        Hazard zones; without them "after" equals "before".
+        Hazard zones; without them "after" equals "before". Prepared once here; pass the
+        output of :func:`~kotacerdas_gis.overlay.prepare_zones` to skip even that.
     admin : GeoDataFrame, optional, keyword-only
         Desa polygons (``admin_code``, ``admin_name``, ``parent_code``).
     assets : GeoDataFrame, optional, keyword-only
@@ -740,19 +741,18 @@ def access_to_facilities(
         raise SchemaError(f"access_speed_kmh: expected a speed > 0 km/h, found {access_speed_kmh}.")
     ledger = Ledger()
     layers: dict[str, Any] = {"facilities": facilities}
-    if isinstance(roads, RoadGraph):
-        graph = roads
-        layers["roads"] = graph.edges
-    else:
-        layers["roads"] = roads
-        if zones is not None:
-            require_same_crs(roads=roads, zones=zones)
-        graph = build_road_graph(roads, snap_tolerance_m=snap_tolerance_m, speeds_kmh=speeds_kmh,
-                                 split_at=zones)
+    layers["roads"] = roads.edges if isinstance(roads, RoadGraph) else roads
     for nm, lay in (("zones", zones), ("admin", admin), ("assets", assets)):
         if lay is not None:
             layers[nm] = lay
     require_same_crs(**layers)
+    if zones is not None:  # prepared once here (free when the caller prepared them already)
+        zones = prepare_zones(zones)
+    if isinstance(roads, RoadGraph):
+        graph = roads
+    else:
+        graph = build_road_graph(roads, snap_tolerance_m=snap_tolerance_m, speeds_kmh=speeds_kmh,
+                                 split_at=zones)
     ledger.add(graph.report)
     require_columns(facilities, [id_col], name="facilities")
     if class_col not in facilities.columns:
@@ -780,7 +780,7 @@ def access_to_facilities(
     tpts = np.asarray(fpts[tpos], dtype=object)
     closed = np.zeros(len(facilities), bool)
     if zones is not None and close_flooded_facilities:
-        z = prepare_zones(zones)
+        z = zones
         cut_rank = int(z["class_rank"].max()) if cut_min_rank is None else int(cut_min_rank)
         zz = z[z["class_rank"] >= max(cut_rank, 1)]
         if len(zz):

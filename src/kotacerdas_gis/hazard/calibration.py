@@ -38,9 +38,9 @@ import geopandas as gpd
 import rasterio.features
 import shapely
 
+from ..accounting import jsonable
 from ..crs import require_same_crs
 from ..errors import DataError
-from ..io.atomic import jsonable
 from .classes import PETABENCANA, ClassSet, get_class_set
 from .terrain import Terrain
 from .zones import dem_depth_m, observed_zones

@@ -58,6 +58,7 @@ from ..accounting import StepReport
 from ..crs import as_crs, require_metric, require_same_crs
 from ..errors import DataError, RepairWarning, SchemaError
 from ..io.raster import RasterSource
+from ..overlay import OverlapResolution, polygonal_part, resolve_overlaps
 from .classes import PETABENCANA, ClassSet, get_class_set
 from .terrain import Terrain
 
@@ -163,55 +164,14 @@ def _check_option(value: Any, literal: Any, name: str) -> None:
         raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, valid))}")
 
 
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Keep only the polygonal parts of each geometry (None when nothing is left)."""
-    out = np.empty(len(geoms), dtype=object)
-    for i, g in enumerate(geoms):
-        if g is None or g.is_empty:
-            out[i] = None
-            continue
-        if g.geom_type in ("Polygon", "MultiPolygon"):
-            out[i] = g
-            continue
-        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-        out[i] = shapely.union_all(parts) if parts else None
-    return out
+def _resolve(geoms: np.ndarray, order: np.ndarray, *, min_area_m2: float) -> OverlapResolution:
+    """Give the overlap to the earlier polygon in ``order`` (:func:`overlay.resolve_overlaps`).
 
-
-def _resolve_overlaps(
-    geoms: np.ndarray, order: np.ndarray, *, min_area_m2: float
-) -> tuple[np.ndarray, int, int]:
-    """Give shared area to the earlier polygon in ``order``.
-
-    Returns the new geometries (None for those left empty or below
-    ``min_area_m2``), the number trimmed and the number removed.
+    An overlap counts when larger than 1e-6 of the polygon's area (at least 1e-6 m2); pieces
+    left smaller than ``min_area_m2`` are removed.
     """
-    n = len(geoms)
-    out = geoms.copy()
-    if n == 0:
-        return out, 0, 0
-    rank_of = np.empty(n, dtype=np.int64)
-    rank_of[order] = np.arange(n)
-    tree = shapely.STRtree(geoms)
-    inter = tree.query(geoms, predicate="intersects")
-    touch = tree.query(geoms, predicate="touches")
-    pairs = set(zip(inter[0].tolist(), inter[1].tolist(), strict=False)) - set(
-        zip(touch[0].tolist(), touch[1].tolist(), strict=False))
-    higher: dict[int, list[int]] = {}
-    for a, b in pairs:
-        if a != b and rank_of[b] < rank_of[a]:
-            higher.setdefault(a, []).append(b)
-    trimmed = removed = 0
-    for i, js in higher.items():
-        g = shapely.difference(geoms[i], shapely.union_all(geoms[js]))
-        g = _polygonal(np.array([g], dtype=object))[0]
-        if g is None or g.area < min_area_m2:
-            out[i] = None
-            removed += 1
-        elif g.area < geoms[i].area - 1e-6 * max(geoms[i].area, 1.0):
-            out[i] = g
-            trimmed += 1
-    return out, trimmed, removed
+    return resolve_overlaps(geoms, order, min_overlap_m2=1e-6, min_overlap_frac=1e-6,
+                            min_area_m2=min_area_m2)
 
 
 def observed_zones(
@@ -284,8 +244,8 @@ def observed_zones(
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid])
         report.repair("invalid geometry fixed with make_valid", int(invalid.sum()))
-    geoms = _polygonal(geoms)
-    nonpoly = ~null & np.array([g is None for g in geoms])
+    geoms = polygonal_part(geoms)
+    nonpoly = ~null & shapely.is_empty(geoms)
     report.reject("not a polygon", int(nonpoly.sum()))
     keep = ~null & ~nonpoly
 
@@ -319,11 +279,11 @@ def observed_zones(
     idx = np.flatnonzero(keep)
     g = geoms[idx]
     order = np.lexsort((-np.nan_to_num(value[idx], nan=-1.0), -ranks[idx]))
-    g2, trimmed, removed = _resolve_overlaps(g, order, min_area_m2=min_area_m2)
-    report.repair("overlap given to the higher class", trimmed)
-    report.reject("covered by a higher-class polygon", removed)
-    alive = np.array([x is not None for x in g2], dtype=bool)
-    idx, g2 = idx[alive], g2[alive]
+    res = _resolve(g, order, min_area_m2=min_area_m2)
+    report.repair("overlap given to the higher class", int((res.trimmed & ~res.removed).sum()))
+    report.reject("covered by a higher-class polygon", int(res.removed.sum()))
+    alive = ~res.removed
+    idx, g2 = idx[alive], res.geoms[alive]
     if len(idx) == 0:
         raise DataError(
             f"flood footprint: no polygon is left after checking ({report.summary()}). "
@@ -671,10 +631,11 @@ def combine_zones(
     pos = allz["_pos"].to_numpy()
     rank = allz["class_rank"].to_numpy()
     order = (np.lexsort((pos, -rank)) if rule == "max" else np.lexsort((-rank, pos)))
-    g2, trimmed, removed = _resolve_overlaps(geoms, order, min_area_m2=min_area_m2)
-    report.repair("overlap resolved by the rule", trimmed)
-    report.reject("covered by a zone that wins by the rule", removed)
-    alive = np.array([g is not None for g in g2], dtype=bool)
+    res = _resolve(geoms, order, min_area_m2=min_area_m2)
+    report.repair("overlap resolved by the rule", int((res.trimmed & ~res.removed).sum()))
+    report.reject("covered by a zone that wins by the rule", int(res.removed.sum()))
+    alive = ~res.removed
+    g2 = res.geoms
     out = allz.loc[alive].copy()
     out = out.set_geometry(gpd.GeoSeries(g2[alive], index=out.index, crs=crs))
     out = out.sort_values(["class_rank", "_pos"], ascending=[False, True], kind="stable")

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from ..accounting import jsonable  # moved below analysis; re-exported here
 
 __all__ = ["atomic_path", "write_text_atomic", "write_json_atomic", "jsonable"]
 
@@ -93,42 +94,6 @@ def write_json_atomic(data: Any, path: str | os.PathLike[str], *, indent: int = 
     check_data_path(data, path)
     text = json.dumps(data, indent=indent, ensure_ascii=False, sort_keys=True, default=_jsonable)
     return write_text_atomic(text + "\n", path)
-
-
-def jsonable(value: Any) -> Any:
-    """Return ``value`` ready for :func:`json.dumps`, recursively.
-
-    numpy scalars and arrays become Python numbers and lists, NaN and infinite
-    floats become None (JSON has no NaN), paths become strings, dates ISO text,
-    mappings dicts with string keys, tuples and sets lists. Anything else is
-    returned as it is.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> jsonable({"a": np.float32(0.5), 1: [np.nan, np.int64(3)], "p": Path("x")})
-    {'a': 0.5, '1': [None, 3], 'p': 'x'}
-    """
-    import datetime as _dt
-    from collections.abc import Mapping
-
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    return value
 
 
 def _jsonable(obj: Any) -> Any:
