@@ -909,6 +909,8 @@ def _assign_first(m: _Merged, selected: np.ndarray) -> np.ndarray:
     """Per original row: the first site of ``selected`` (in order) that covers it, else -1."""
     n_g = m.cov.shape[0]
     ag = np.full(n_g, -1, dtype=np.int64)
+    if n_g == 0:
+        return np.full(len(m.group), -1, dtype=np.int64)
     for j in selected:
         rows = m.csc.indices[m.csc.indptr[j]:m.csc.indptr[j + 1]]
         rows = rows[ag[rows] < 0]
@@ -979,6 +981,8 @@ def mclp(
 
     Raises
     ------
+    InfeasibleProblemError
+        No candidate covers any demand row.
     ParameterError
         p <= 0 or > candidates, p and budget both or neither given, budget
         <= 0, budget without costs, bad time limit, NaN/negative weights, zero
@@ -1026,6 +1030,11 @@ def mclp(
         if costs is not None:
             cst = _check_per_candidate(costs, n_c, "costs")
     caps = None if capacities is None else _check_per_candidate(capacities, n_c, "capacities")
+    if cov.nnz == 0:
+        raise InfeasibleProblemError(
+            f"no candidate covers any of the {n} demand rows: nothing can be covered. "
+            "Check the limit (too short?), the candidates (all excluded?) and the road network."
+        )
 
     m = _merge_rows(cov, w)
     n_pick = None if pp is None else pp - len(fx)
@@ -1287,7 +1296,7 @@ def _pmed_value(cost: sparse.csr_matrix, w: np.ndarray, is_open: np.ndarray,
 
 def _pmed_milp(cost: sparse.csr_matrix, w: np.ndarray, fixed: np.ndarray, p: int,
                caps: np.ndarray | None, pen: float | None, time_limit_s: float,
-               mip_rel_gap: float) -> MilpOutcome:
+               mip_rel_gap: float, split: bool = True) -> MilpOutcome:
     n, n_c = cost.shape
     nnz = cost.nnz
     rid = np.repeat(np.arange(n), np.diff(cost.indptr))
@@ -1323,7 +1332,7 @@ def _pmed_milp(cost: sparse.csr_matrix, w: np.ndarray, fixed: np.ndarray, p: int
                         w * pen if pen is not None else np.zeros(0)])
     lb = np.zeros(nv)
     lb[fixed] = 1.0
-    integ = np.concatenate([np.ones(n_c), np.zeros(nnz + n_u)])
+    integ = np.concatenate([np.ones(n_c), np.zeros(nnz + n_u) if split else np.ones(nnz + n_u)])
     return solve_milp(c, constraints=cons, integrality=integ, bounds=Bounds(lb, np.ones(nv)),
                       sense="min", time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
 
@@ -1473,6 +1482,7 @@ def p_median(
     mip_rel_gap: float = 1e-4,
     method: Literal["auto", "lagrangian", "milp"] = "auto",
     unassigned_cost: float | None = None,
+    split_demand: bool = True,
 ) -> SolverResult:
     """p-median: ``p`` sites minimising the weighted travel cost, on the allowed pairs only.
 
@@ -1502,6 +1512,9 @@ def p_median(
         If given, a demand row may stay unassigned at this cost per unit of
         weight (for example the time limit): the problem is then always
         feasible. Without it every positive-weight row must be assigned.
+    split_demand : bool
+        With capacities: True lets a demand row be split between sites; False
+        sends each row to one site (single sourcing, as spopt does; harder).
 
     Returns
     -------
@@ -1569,7 +1582,7 @@ def p_median(
     params = {"p": pp, "n_fixed": len(fx), "capacitated": caps is not None, "method": method,
               "time_limit_s": tl, "mip_rel_gap": tol, "n_demand": n, "n_candidates": n_c,
               "n_pairs": int(c.nnz), "weight_total": float(w.sum()),
-              "unassigned_cost": pen}
+              "unassigned_cost": pen, "split_demand": bool(split_demand)}
     deadline = t0 + tl
     sel_open: np.ndarray | None = None
     value = float("inf")
@@ -1591,7 +1604,8 @@ def p_median(
     gap = _gap(value, bound, "min") if np.isfinite(value) else 1.0
     if caps is not None or method == "milp" or (gap > tol and c.nnz <= MILP_MAX_PAIRS):
         remaining = max(deadline - time.perf_counter(), 0.05)
-        out = _pmed_milp(c, w, fx, pp, caps, pen, remaining, tol)
+        out = _pmed_milp(c, w, fx, pp, caps, pen, remaining, tol,
+                         split=bool(split_demand) or caps is None)
         if out.status == "infeasible":
             raise InfeasibleProblemError(
                 f"no assignment of every demand row to {pp} open sites exists on the allowed "
