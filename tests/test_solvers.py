@@ -603,5 +603,6 @@ class TestBadInput:
             mclp(sparse.csr_matrix((2, 3), dtype=bool), [1, 1], p=1)
 
     def test_errors_are_the_family(self):
-        assert issubclass(ParameterError, KotaCerdasError) and issubclass(ParameterError, ValueError)
+        assert issubclass(ParameterError, KotaCerdasError)
+        assert issubclass(ParameterError, ValueError)
         assert issubclass(InfeasibleProblemError, KotaCerdasError)
