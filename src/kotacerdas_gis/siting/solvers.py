@@ -83,6 +83,9 @@ MILP_MAX_PAIRS = 400_000
 #: Largest problem for which an LP-relaxation bound is computed when the
 #: greedy bound is not tight enough and the MILP is too large.
 LP_MAX_PAIRS = 1_500_000
+#: Largest uncapacitated p-median (stored pairs) that "auto" hands to the MILP after the
+#: Lagrangian; HiGHS stalls on larger ones (90,000 pairs: no bound in 150 s).
+PMEDIAN_MILP_MAX_PAIRS = 20_000
 _TIE_RTOL = 1e-9
 _GREEDY_FACTOR = 1.0 - 1.0 / math.e
 
@@ -1405,8 +1408,64 @@ def _locate_allocate(cost: sparse.csr_matrix, wc: np.ndarray, w: np.ndarray, is_
     return is_open, val
 
 
+def _savings_greedy(cost: sparse.csr_matrix, w: np.ndarray, fixed: np.ndarray, k: int,
+                    pen: float) -> tuple[np.ndarray, float]:
+    """Greedy on the savings ``pen - cost`` (a monotone submodular facility-location function).
+
+    Returns the open mask and an upper bound on the optimal total saving (online bound).
+    """
+    n, n_c = cost.shape
+    sv = np.maximum(pen - cost.data, 0.0)
+    rid = np.repeat(np.arange(n), np.diff(cost.indptr))
+    csc = sparse.csc_matrix((sv, (rid, cost.indices)), shape=cost.shape)
+    csc.sort_indices()
+    csr_s = sparse.csr_matrix((sv, cost.indices, cost.indptr), shape=cost.shape)
+    best = np.zeros(n)
+    gains = np.bincount(cost.indices, weights=w[rid] * sv, minlength=n_c)
+    is_open = np.zeros(n_c, dtype=bool)
+    value = 0.0
+
+    def add(j: int) -> None:
+        nonlocal value
+        a, b = csc.indptr[j], csc.indptr[j + 1]
+        rows, sj = csc.indices[a:b], csc.data[a:b]
+        imp = sj > best[rows]
+        rows, sj = rows[imp], sj[imp]
+        if len(rows):
+            offs, pos = _row_entries(csr_s.indptr, csr_s.indices, rows)
+            s_ik = csr_s.data[offs]
+            old = np.maximum(s_ik - best[rows][pos], 0.0)
+            new = np.maximum(s_ik - sj[pos], 0.0)
+            gains[:] -= np.bincount(csr_s.indices[offs], weights=w[rows][pos] * (old - new),
+                                    minlength=n_c)
+            np.maximum(gains, 0.0, out=gains)
+            value += float((w[rows] * (sj - best[rows])).sum())
+            best[rows] = sj
+        gains[j] = 0.0
+        is_open[j] = True
+
+    for j in fixed:
+        add(int(j))
+
+    def online() -> float:
+        if k <= 0:
+            return value
+        g = gains[~is_open]
+        if k >= len(g):
+            return value + float(g.sum())
+        return value + float(np.partition(g, len(g) - k)[len(g) - k:].sum())
+
+    ub = online()
+    for _ in range(k):
+        j = int(np.argmax(np.where(is_open, -np.inf, gains)))
+        add(j)
+        ub = min(ub, online())
+    return is_open, max(ub, value)
+
+
 def _lagrangian_pmedian(cost: sparse.csr_matrix, w: np.ndarray, fixed: np.ndarray, p: int,
-                        pen: float | None, deadline: float, tol: float, max_iter: int = 600
+                        pen: float | None, deadline: float, tol: float, max_iter: int = 600,
+                        start: tuple[np.ndarray, float] | None = None
                         ) -> tuple[np.ndarray, float, float, int]:
     """Subgradient optimisation of the Lagrangian relaxation of the assignment constraints.
 
@@ -1426,6 +1485,8 @@ def _lagrangian_pmedian(cost: sparse.csr_matrix, w: np.ndarray, fixed: np.ndarra
     best_lb = -np.inf
     best_ub = np.inf
     best_open = _choose_open(np.zeros(n_c), fixed, k)
+    if start is not None and np.isfinite(start[1]):
+        best_open, best_ub = start
     theta = 2.0
     stall = 0
     seen: set[bytes] = set()
@@ -1438,7 +1499,7 @@ def _lagrangian_pmedian(cost: sparse.csr_matrix, w: np.ndarray, fixed: np.ndarra
         lb = float(lam.sum() + rho[is_open].sum())
         if wpen is not None:
             lb += float(np.minimum(wpen - lam, 0.0).sum())
-        if lb > best_lb + 1e-12 * max(1.0, abs(best_lb)):
+        if not math.isfinite(best_lb) or lb > best_lb + 1e-12 * max(1.0, abs(best_lb)):
             best_lb = lb
             stall = 0
         else:
@@ -1594,15 +1655,25 @@ def p_median(
         rid = np.repeat(np.arange(n), np.diff(c.indptr))
         wc = w[rid] * c.data
         lag_deadline = t0 + (0.5 * tl if method == "auto" else tl)
-        is_open, ub, lb, iters = _lagrangian_pmedian(c, w, fx, pp, pen, lag_deadline, tol)
+        # savings greedy (with the penalty, or a big-M one) for a first primal and bound
+        big = pen if pen is not None else float(c.data.max() if c.nnz else 0.0) + 1.0
+        g_open, s_ub = _savings_greedy(c, w, fx, pp - len(fx), big)
+        g_val, _, _ = _pmed_value(c, w, g_open, pen)
+        s_lb = float((w * big).sum()) - s_ub  # valid: the penalised problem relaxes the other
+        g_val2 = g_val
+        if np.isfinite(g_val):
+            g_open, g_val2 = _locate_allocate(c, wc, w, g_open, fx, pen, lag_deadline)
+        is_open, ub, lb, iters = _lagrangian_pmedian(c, w, fx, pp, pen, lag_deadline, tol,
+                                                     start=(g_open, g_val2))
         params["lagrangian_iterations"] = iters
-        if np.isfinite(ub):
+        if np.isfinite(ub) and ub < g_val2:
             is_open, ub = _locate_allocate(c, wc, w, is_open, fx, pen, deadline)
-        sel_open, value, bound = is_open, ub, max(lb, 0.0)
-        solver = "lagrangian"
+        sel_open, value, bound = is_open, ub, max(lb, s_lb, 0.0)
+        solver = "greedy+lagrangian"
         hit_time = time.perf_counter() > lag_deadline
     gap = _gap(value, bound, "min") if np.isfinite(value) else 1.0
-    if caps is not None or method == "milp" or (gap > tol and c.nnz <= MILP_MAX_PAIRS):
+    if caps is not None or method == "milp" or (
+            method == "auto" and gap > tol and c.nnz <= PMEDIAN_MILP_MAX_PAIRS):
         remaining = max(deadline - time.perf_counter(), 0.05)
         out = _pmed_milp(c, w, fx, pp, caps, pen, remaining, tol,
                          split=bool(split_demand) or caps is None)
