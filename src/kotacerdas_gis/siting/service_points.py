@@ -765,9 +765,19 @@ def site_service_points(
                    capacities=caps if use_caps else None, method=method, mip_rel_gap=mip_rel_gap,
                    **kw)
     elif model == "p_median":
-        res = p_median(cost, weight, p=int(p) if p is not None else 0, fixed=fixed,
-                       capacities=caps if use_caps else None, unassigned_cost=max_time_min,
-                       mip_rel_gap=mip_rel_gap, **kw)
+        # rows without any pair within the limit cannot be helped by the choice: left out
+        # (listed as unreachable or beyond the limit in the report)
+        rows = np.flatnonzero(has_pair)
+        r = p_median(cost[rows], weight[rows], p=int(p) if p is not None else 0, fixed=fixed,
+                     capacities=caps if use_caps else None, unassigned_cost=max_time_min,
+                     mip_rel_gap=mip_rel_gap, **kw)
+        full = np.full(n_d, -1, dtype=np.int64)
+        full[rows] = r.assignment if r.assignment is not None else -1
+        flow_full = None
+        if r.flow is not None:
+            fc = r.flow.tocoo()
+            flow_full = sparse.csr_matrix((fc.data, (rows[fc.row], fc.col)), shape=cost.shape)
+        res = dataclasses.replace(r, assignment=full, flow=flow_full)
     else:
         rows = np.flatnonzero(has_pair & (weight > 0))
         if model == "lscp":
