@@ -1,0 +1,1 @@
+"""Siting: where to put service points, sensors and rebuilt assets."""
