@@ -83,8 +83,15 @@ the top of the stream. A gauge warns it at 3 m/s when it is at least
 ...                           scenario_min_area_km2=0.2, n_rain=0)
 >>> res = site_sensors(t, town, params=params)
 >>> site = res.sites.iloc[0]
->>> site["kind"], int(site["people_warned"]), round(float(site["lead_time_min_min"]), 1)
-('water_level', 500, 20.0)
+>>> row = int(site["cell"]) // t.shape[1]
+>>> site["kind"], int(site["people_warned"]), row
+('water_level', 500, 13)
+
+The gauge sits at the outlet of a source sub-basin 56 cells (5,600 m) above the town
+(row 69): 5,600 m / 3 m/s = 31.1 min, less 15 min of delays:
+
+>>> round(float(site["lead_time_min_min"]), 2), round(5600 / 3 / 60 - 15, 2)
+(16.11, 16.11)
 """
 
 from __future__ import annotations
@@ -257,9 +264,10 @@ class SensorParameters:
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))
                                   or v < 0):
                 raise bad(name, "None or a whole number >= 0")
-        if self.n_water_level is None and self.budget_idr is None:
-            raise bad("n_water_level", "a number of gauges, or budget_idr set",
-                      "Give n_water_level=3 or budget_idr=....")
+        if (self.n_water_level is None) == (self.budget_idr is None):
+            raise bad("n_water_level", "a number of gauges, or None with budget_idr set (one "
+                      f"of the two; budget_idr={self.budget_idr!r})",
+                      "Give n_water_level=3, or n_water_level=None and budget_idr=....")
         if self.objective not in ("coverage", "impact"):
             raise bad("objective", "one of 'coverage', 'impact'")
         if self.scenario_weight not in ("area", "equal"):
@@ -1126,12 +1134,16 @@ def _marginal(cov: sp.csr_matrix, w: np.ndarray, order: Sequence[int]) -> np.nda
 
 def _solve(cov: sp.csr_matrix, w: np.ndarray, *, p: int | None, budget: float | None,
            cost: float, fixed: np.ndarray, method: str, time_limit_s: float) -> SolverResult:
+    """The core's MCLP: ``p`` new sites (the core counts the fixed ones in its ``p``) or a budget."""
     fx = [int(f) for f in fixed]
-    costs = np.full(cov.shape[1], float(cost))
-    costs[fixed] = 0.0
-    return mclp(cov, w, p=None if p is None else p + len(fx), budget=budget,
-                costs=costs if budget is not None else None, fixed=fx or None,
-                method=method, time_limit_s=time_limit_s)  # type: ignore[arg-type]
+    if budget is not None:
+        costs = np.full(cov.shape[1], float(cost))
+        costs[fixed] = 0.0
+        return mclp(cov, w, budget=budget, costs=costs, fixed=fx or None,
+                    method=method, time_limit_s=time_limit_s)  # type: ignore[arg-type]
+    assert p is not None
+    return mclp(cov, w, p=p + len(fx), fixed=fx or None, method=method,  # type: ignore[arg-type]
+                time_limit_s=time_limit_s)
 
 
 def _crossing_swaps(problem: GaugeProblem, selected: list[int], ledger: Ledger) -> list[int]:
