@@ -243,7 +243,8 @@ class SensorParameters:
             v = getattr(self, name)
             if not finite(v) or v <= 0:
                 fix = {"wave_speed_m_s": "Flash-flood waves travel a few m/s (DOMAIN.md).",
-                       "min_lead_time_min": "A warning must leave some time: e.g. 15."}.get(name, "")
+                       "min_lead_time_min": "A warning must leave some time: e.g. 15."
+                       }.get(name, "")
                 raise bad(name, "a number > 0", fix)
         for name in ("detection_delay_min", "dissemination_delay_min", "crossing_snap_m",
                      "existing_snap_m"):
@@ -322,7 +323,7 @@ class _Net:
         return int(self.cells.size)
 
     def at_or_below(self, a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
-        """True where cell ``a`` is at or downstream of cell ``b`` (broadcasting)."""
+        """Return True where cell ``a`` is at or downstream of cell ``b`` (broadcasting)."""
         pa, pb = self.pre[a], self.pre[b]
         return (pa <= pb) & (pb < pa + self.size[a])  # type: ignore[no-any-return]
 
@@ -406,8 +407,9 @@ def _cell_of(terrain: Terrain, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray
 def _points(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     g = gdf.geometry.values
     empty = shapely.is_empty(g) | pd.isna(g)
-    pts = np.where(shapely.get_type_id(g) == 0, g, None)
-    other = ~empty & (shapely.get_type_id(g) != 0)
+    tid = np.asarray(shapely.get_type_id(g))
+    pts = np.asarray(np.where(tid == 0, g, None), dtype=object)
+    other = np.asarray(~empty & (tid != 0), dtype=bool)
     if other.any():
         pts[other] = shapely.point_on_surface(g[other])
     x = np.full(len(g), np.nan)
@@ -520,7 +522,7 @@ class GaugeProblem:
         return int(self.counts["candidates"])
 
     def covered_weight(self, columns: Sequence[int] | np.ndarray) -> float:
-        """Expected people warned in time by gauges at these columns (matrix view)."""
+        """Return the expected people warned in time by gauges at these columns (matrix view)."""
         cols = np.asarray(columns, dtype=np.int64)
         if cols.size == 0:
             return 0.0
@@ -627,6 +629,7 @@ def _scenarios(terrain: Terrain, net: _Net, place_nodes: np.ndarray, params: Sen
     marks[place_nodes] = 1
     above = net.fill_up(marks) == 1
     rel = above[outlets]
+    raw: np.ndarray
     if weight_grid is not None:
         g = np.asarray(weight_grid, dtype=np.float64)
         if g.shape != terrain.shape:
@@ -641,7 +644,7 @@ def _scenarios(terrain: Terrain, net: _Net, place_nodes: np.ndarray, params: Sen
             raise SchemaError("scenario_weight_grid: expected weights >= 0, found negatives.")
         raw = np.bincount(full, weights=gv, minlength=k + 1)[1:]
     elif params.scenario_weight == "equal":
-        raw = np.ones(k)
+        raw = np.ones(k, dtype=np.float64)
     else:
         raw = np.maximum(area, 0.0)
     x, y = _xy(terrain, net.cells[outlets])
@@ -666,8 +669,8 @@ def _undominated(net: _Net, mask: np.ndarray, nsc: np.ndarray) -> np.ndarray:
     return mask & ~dom
 
 
-def _snap_existing(terrain: Terrain, net: _Net, existing: gpd.GeoDataFrame, params: SensorParameters,
-                   ledger: Ledger) -> np.ndarray:
+def _snap_existing(terrain: Terrain, net: _Net, existing: gpd.GeoDataFrame,
+                   params: SensorParameters, ledger: Ledger) -> np.ndarray:
     rep = ledger.step("snap existing water-level gauges to the streams", source="existing",
                       n_in=len(existing))
     x, y = _points(existing)
@@ -681,10 +684,12 @@ def _snap_existing(terrain: Terrain, net: _Net, existing: gpd.GeoDataFrame, para
     far = d > params.existing_snap_m
     if far.any():
         labels = [str(v) for v in existing.index[far][:5]]
+        nearest = ", ".join(f"{lab}: {dd:.0f} m"
+                            for lab, dd in zip(labels, d[far][:5], strict=False))
         raise DataError(
             f"existing gauges: {int(far.sum())} of {len(existing)} lie more than "
             f"{params.existing_snap_m:g} m from a stream cell (nearest: "
-            f"{', '.join(f'{lab}: {dd:.0f} m' for lab, dd in zip(labels, d[far][:5], strict=False))}"
+            f"{nearest}"
             "). Check their coordinates and CRS, lower the terrain's stream_threshold_km2, "
             "or raise SensorParameters.existing_snap_m."
         )
@@ -897,20 +902,22 @@ def build_gauge_problem(
         m[h] = (cdist[pr[h]] >= thr[h, None]).sum(axis=1)
     ok = m > 0
     if not ok.any():
-        cand_nodes = np.flatnonzero(cand)
+        # the longest river length between a place and a candidate that detects a flood
+        cand_nodes = np.flatnonzero(useful)
         best = 0.0
-        if cand_nodes.size:
-            below = net.at_or_below(pnodes[:, None], cand_nodes[None, :]) if (
-                pnodes.size * cand_nodes.size <= 20_000_000) else None
-            if below is not None and below.any():
+        if cand_nodes.size and pnodes.size * cand_nodes.size <= 20_000_000:
+            below = net.at_or_below(pnodes[:, None], cand_nodes[None, :])
+            if below.any():
                 rr, cc = np.nonzero(below)
                 best = float((net.dist_m[cand_nodes[cc]] - net.dist_m[pnodes[rr]]).max())
         raise InfeasibleProblemError(
             f"no exposed place lies far enough downstream of a candidate gauge: a warning of "
             f"{params.min_lead_time_min:g} min after {params.delays_min:g} min of delays at "
             f"{params.wave_speed_m_s:g} m/s needs {params.required_flow_length_m:.0f} m of "
-            f"river between gauge and place; the longest found is {best:.0f} m. Lower "
-            "min_lead_time_min or min_upstream_area_km2, or use a DEM reaching further upstream."
+            f"river between gauge and place; the longest found from a candidate that a "
+            f"flood passes (at or below a source sub-basin's outlet) is {best:.0f} m. Lower "
+            "min_lead_time_min, min_upstream_area_km2 or scenario_min_area_km2 (smaller "
+            "source sub-basins reach further up), or use a DEM reaching further upstream."
         )
     key = pr[ok] * (depth + 1) + m[ok]
     ukey, inv = np.unique(key, return_inverse=True)
@@ -1030,7 +1037,7 @@ def evaluate_gauges(problem: GaugeProblem, gauge_cells: Sequence[int] | np.ndarr
                                problem.people_exposed))
 
 
-# --- the result ------------------------------------------------------------------------------------
+# --- the result ---------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class SensorResult:
     """Recommended water-level and rain gauges with their reasons.
@@ -1134,7 +1141,7 @@ def _marginal(cov: sp.csr_matrix, w: np.ndarray, order: Sequence[int]) -> np.nda
 
 def _solve(cov: sp.csr_matrix, w: np.ndarray, *, p: int | None, budget: float | None,
            cost: float, fixed: np.ndarray, method: str, time_limit_s: float) -> SolverResult:
-    """The core's MCLP: ``p`` new sites (the core counts the fixed ones in its ``p``) or a budget."""
+    """Solve with the core's MCLP: ``p`` new sites (its ``p`` counts the fixed ones) or a budget."""
     fx = [int(f) for f in fixed]
     if budget is not None:
         costs = np.full(cov.shape[1], float(cost))
@@ -1215,7 +1222,7 @@ def _water_sites(problem: GaugeProblem, selected: list[int], gains: np.ndarray
         pair_ok = det[problem._pair_k] & np.isin(problem._pair_c, warned_nodes)
         x, y = _xy(t, np.array([net.cells[s]]))
         site_id = f"WL-{rank:02d}"
-        rec = {
+        rec: dict[str, Any] = {
             "site_id": site_id, "kind": "water_level", "existing": j in fixed, "rank": rank,
             "x": float(x[0]), "y": float(y[0]), "cell": int(net.cells[s]),
             "upstream_area_km2": float(net.upa_km2[s]), "stream_order": int(net.order[s]),
