@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ CELL = 100.0
 CRS = 32751
 
 
-@lru_cache(maxsize=None)
+@cache
 def straight() -> Terrain:
     dem = valley_dem(rows=80, cols=5, cell_m=CELL, side_slope=0.2, valley_slope=0.01)
     return derive_terrain(dem, transform=Affine(CELL, 0, 0, 0, -CELL, 80 * CELL), crs=CRS,
@@ -68,7 +68,7 @@ def _y_dem(rows: int = 60, cols: int = 41, jr: int = 30, slope: float = 0.01,
     return (z[ir, ic] + side * d * CELL).astype(np.float32)
 
 
-@lru_cache(maxsize=None)
+@cache
 def y_valley() -> Terrain:
     return derive_terrain(_y_dem(), transform=Affine(CELL, 0, 0, 0, -CELL, 60 * CELL), crs=CRS,
                           stream_threshold_km2=0.5)
@@ -423,3 +423,59 @@ def test_results_do_not_depend_on_the_row_order_of_places(data: st.DataObject) -
     assert a.sites["cell"].tolist() == b.sites["cell"].tolist()
     assert a.figures["people_warned_expected"] == b.figures["people_warned_expected"]
     pd.testing.assert_frame_equal(a.lead_time_bands, b.lead_time_bands)
+
+
+def test_budget_limits_the_number_of_new_gauges() -> None:
+    y = y_valley()
+    p = SensorParameters(**{**P_Y.__dict__, "n_water_level": None,
+                            "budget_idr": 2.5 * P_Y.cost_per_gauge_idr})
+    res = site_sensors(y, places(y, [(50, 20), (52, 20)]), params=p, method="milp")
+    assert (res.sites["kind"] == "water_level").sum() == 2  # 2.5 gauges' money buys 2
+
+
+def test_existing_rain_gauge_meets_the_density_target_alone() -> None:
+    t = straight()
+    ex = gpd.GeoDataFrame(geometry=[centre(t, 40, 2)], crs=CRS)
+    p = SensorParameters(n_water_level=1, min_upstream_area_km2=0.05, scenario_min_area_km2=0.2)
+    res = site_sensors(t, places(t, [(69, 2)]), params=p, existing_rain=ex)
+    rain = res.sites[res.sites["kind"] == "rain"]
+    # ceil(3.5 km² / 250 km²) = 1 gauge wanted, 1 exists: nothing new, the existing one kept
+    assert len(rain) == 1 and bool(rain["existing"].iloc[0])
+    assert res.figures["rain_gauges_new"] == 0
+    assert rain["area_covered_km2"].iloc[0] == pytest.approx(res.figures["catchment_km2"])
+
+
+def test_scenario_weights_and_weight_columns() -> None:
+    t = straight()
+    town = places(t, [(69, 2)])
+    town["vulnerable"] = [100.0]
+    p = SensorParameters(**{**P_STRAIGHT.__dict__, "scenario_weight": "equal"})
+    prob = build_gauge_problem(t, town, params=p, weight_col={"people": 1.0, "vulnerable": 2.0})
+    k = len(prob.scenarios)
+    assert np.allclose(prob.scenarios["weight"], 1 / k)
+    assert prob.people_exposed == pytest.approx(500 + 2 * 100)
+    grid = np.zeros(t.shape)
+    grid[5, 2] = 3.0  # floods form only at one axis cell: only its sub-basin is a scenario
+    prob2 = build_gauge_problem(t, town, params=P_STRAIGHT, scenario_weight_grid=grid)
+    first_below = prob.scenarios["outlet_cell"][prob.scenarios["outlet_cell"] // 5 >= 5].min()
+    assert prob2.scenarios["outlet_cell"].tolist() == [first_below]
+    assert prob2.scenarios["weight"].tolist() == [1.0]
+
+
+def test_impact_objective_reports_the_same_optimum() -> None:
+    y = y_valley()
+    pl = places(y, [(50, 20), (52, 20)])
+    a = site_sensors(y, pl, params=P_Y, method="milp")
+    b = site_sensors(y, pl, params=SensorParameters(**{**P_Y.__dict__, "objective": "impact"}),
+                     method="milp")
+    assert a.sites["cell"].tolist() == b.sites["cell"].tolist()
+    assert b.figures["impact_objective"] == pytest.approx(
+        a.figures["people_exposed_expected"] - a.figures["people_warned_expected"])
+    assert b.to_dict()["water_level"]["objective_sense"] == "impact"
+
+
+def test_zero_gauges_and_none_existing_is_refused() -> None:
+    t = straight()
+    p = SensorParameters(**{**P_STRAIGHT.__dict__, "n_water_level": 0})
+    with pytest.raises(ParameterError, match="nothing to site"):
+        site_sensors(t, places(t, [(69, 2)]), params=p)

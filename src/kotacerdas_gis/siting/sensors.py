@@ -1475,6 +1475,10 @@ def site_sensors(
         allow_places_outside_dem=allow_places_outside_dem, ledger=ledger)
     n_free = prob.coverage.shape[1] - len(prob.fixed)
     p_new = params.n_water_level
+    if p_new == 0 and len(prob.fixed) == 0:
+        raise ParameterError(
+            "n_water_level=0 and no existing water-level gauge: there is nothing to site or "
+            "evaluate. Ask for at least one gauge or pass existing_water_level=...")
     if p_new is not None and p_new > n_free:
         ledger.step("water-level gauges wanted", source="parameters", n_in=p_new).note(
             f"{p_new} new gauges asked, but only {n_free} distinct candidate sites warn anyone "
