@@ -137,8 +137,8 @@ def _check_against_paths(prob, cols: np.ndarray) -> dict:
 
 def run(n: int, n_places: int, sample: int, milp: bool, scen_km2: float = 10.0) -> dict:
     from affine import Affine
-
     from bench_terrain import synthetic_dem
+
     from kotacerdas_gis.hazard import derive_terrain
     from kotacerdas_gis.siting.sensors import SensorParameters, build_gauge_problem, site_sensors
     from kotacerdas_gis.siting.solvers import mclp
