@@ -1,4 +1,4 @@
-"""Benchmark: the early-warning sensor problem on a large synthetic DEM with all its stream candidates.
+"""Benchmark: the early-warning sensor problem on a large synthetic DEM, all stream candidates.
 
 For each DEM size a child process (peak memory = its max RSS from ``os.wait4``) runs:
 
