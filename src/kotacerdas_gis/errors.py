@@ -24,6 +24,7 @@ __all__ = [
     "SchemaError",
     "DataError",
     "InfeasibleProblemError",
+    "ParameterError",
     "KotaCerdasWarning",
     "RepairWarning",
 ]
@@ -58,6 +59,10 @@ class DataError(KotaCerdasError, ValueError):
 
 class InfeasibleProblemError(KotaCerdasError, RuntimeError):
     """An optimisation problem has no feasible solution with the given parameters."""
+
+
+class ParameterError(KotaCerdasError, ValueError):
+    """An option has a value outside its valid range or choices."""
 
 
 class KotaCerdasWarning(UserWarning):
