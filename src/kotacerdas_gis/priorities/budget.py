@@ -14,7 +14,6 @@ Examples
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint
 
 from ..errors import InfeasibleProblemError, ParameterError, SchemaError
+from ..siting.solvers import solve_milp
 
 __all__ = ["BudgetResult", "select_budget"]
 
@@ -74,7 +74,7 @@ class BudgetResult:
     marginal: dict[str, Any] | None
     precedence: tuple[tuple[Any, Any], ...] = ()
     runtime_s: float = 0.0
-    solver: str = "highs"
+    solver: str = "highs (siting.solvers.solve_milp)"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self, *, max_ids: int = 200) -> dict[str, Any]:
@@ -92,33 +92,16 @@ class BudgetResult:
 
 
 def _solve(c: np.ndarray, constraints: list[LinearConstraint], n: int, *, time_limit_s: float,
-           mip_rel_gap: float) -> tuple[np.ndarray, float, float, float, str, float, str]:
-    """Solve through the solver core; scipy's HiGHS directly until the core is merged."""
-    try:
-        from ..siting.solvers import solve_milp  # type: ignore[import-not-found]
-    except ImportError:
-        solve_milp = None
-    if solve_milp is not None:
-        o = solve_milp(c, constraints=constraints, integrality=np.ones(n),
-                       bounds=Bounds(0, 1), sense="max", time_limit_s=time_limit_s,
-                       mip_rel_gap=mip_rel_gap)
-        return (np.asarray(o.x), float(o.objective), float(o.bound), float(o.gap),
-                str(o.status), float(o.runtime_s), "highs (siting.solvers)")
-    from scipy.optimize import milp
-
-    t0 = time.perf_counter()
-    r = milp(-c, constraints=constraints, integrality=np.ones(n), bounds=Bounds(0, 1),
-             options={"time_limit": time_limit_s, "mip_rel_gap": mip_rel_gap})
-    rt = time.perf_counter() - t0
-    if r.x is None:
-        raise InfeasibleProblemError(f"budget selection: the solver found no solution "
-                                     f"({r.message}).")
-    obj = float(c @ np.round(r.x))
-    bound = float(-r.mip_dual_bound) if getattr(r, "mip_dual_bound", None) is not None else obj
-    bound = max(bound, obj)
-    gap = (bound - obj) / abs(bound) if bound > 0 else 0.0
-    return np.asarray(r.x), obj, bound, gap, "optimal" if r.status == 0 else str(r.message), \
-        rt, "highs (scipy.optimize.milp)"
+           mip_rel_gap: float) -> tuple[np.ndarray, float, float, float, str, float]:
+    """Solve the 0/1 programme through the solver core (HiGHS)."""
+    o = solve_milp(c, constraints=constraints, integrality=np.ones(n), bounds=Bounds(0, 1),
+                   sense="max", time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    if o.x is None:
+        raise InfeasibleProblemError(
+            f"budget selection: the solver returned no solution (status {o.status}: "
+            f"{o.message}). Raise time_limit_s.")
+    return (np.asarray(o.x), float(o.objective), float(o.bound), float(o.gap), str(o.status),
+            float(o.runtime_s))
 
 
 def select_budget(
@@ -191,7 +174,7 @@ def select_budget(
         m = sparse.csr_matrix((np.r_[np.ones(k), -np.ones(k)], (np.r_[np.arange(k),
                                np.arange(k)], np.r_[ia, ib])), shape=(k, n))
         cons.append(LinearConstraint(m, -np.inf, 0.0))
-    x, obj, bound, gap, status, rt, solver = _solve(b, cons, n, time_limit_s=time_limit_s,
+    x, obj, bound, gap, status, rt = _solve(b, cons, n, time_limit_s=time_limit_s,
                                                     mip_rel_gap=mip_rel_gap)
     sel = np.round(x).astype(bool)
     cost = float(c[sel].sum())
@@ -224,5 +207,4 @@ def select_budget(
         budget_idr=float(budget_idr), selected=tuple(ids[sel]), cost_idr=cost,
         benefit=float(b[sel].sum()), bound=max(bound, float(b[sel].sum())),
         gap=max(gap, 0.0), status=status, leftover_idr=leftover,
-        not_selected=tuple(ids[~sel]), marginal=best, precedence=tuple(pairs), runtime_s=rt,
-        solver=solver)
+        not_selected=tuple(ids[~sel]), marginal=best, precedence=tuple(pairs), runtime_s=rt)
