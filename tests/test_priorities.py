@@ -146,6 +146,24 @@ def test_restoring_the_bridge_by_hand(detour):
     assert c40.loc["br", "people_regain_access"] == 0
 
 
+def test_a_road_cut_in_two_places_is_restored_whole():
+    # r1 (1000 m, 2 min) then "long" 1000 -> 1500 -> 2000 m, both segments cut; 'far' at 2000 m
+    roads = roads_frame([
+        ("r1", "local", False, LineString([(0, 0), (1000, 0)])),
+        ("long", "local", False, LineString([(1000, 0), (1500, 0), (2000, 0)])),
+    ])
+    zones = gpd.GeoDataFrame({"hazard_class": ["high"], "class_rank": [3]},
+                             geometry=[box(1010, -50, 1990, 50)], crs=CRS)
+    g = flood_road_graph(build_road_graph(roads), zones)
+    assert g.edges.cut.sum() == 2
+    places = gpd.GeoDataFrame({"admin_code": ["far"], "population": [500]},
+                              geometry=[Point(2000, 0)], crs=CRS)
+    c = restoration_criticality(g, hf_at((0, 0)), places, asset_ids=["long"])
+    # restored at dry speed: 2 + 2 = 4 min <= 30: 500 people, one village reconnected
+    assert c.loc["long", ["people_regain_access", "places_reconnected", "nodes_improved"]
+                 ].tolist() == [500, 1, 2]
+
+
 def _naive(g: RoadGraph, na, asset) -> dict[str, float]:
     """Per-asset recomputation: uncut the asset's segments at dry speed and rerun Dijkstra."""
     e = g.edges.copy()

@@ -21,6 +21,7 @@ import geopandas as gpd
 from shapely.geometry import LineString, Point, box
 
 from ..network import RoadGraph, build_road_graph, flood_road_graph
+from .assets import priority_assets
 from .budget import BudgetResult, select_budget
 from .criticality import (
     CRITICALITY_COLUMNS,
@@ -79,7 +80,8 @@ __all__ = [
     "InconsistentJudgementWarning", "NetworkAccess", "PriorityResult", "Sensitivity",
     "ahp_weights", "bridge_prerequisites", "check_weights", "criticality_table",
     "damage_fraction", "damaged_network_assets", "demo_inputs", "improved_distances",
-    "normalise_criteria", "prepare_network_access", "priority_types", "rank_rebuild_priorities",
+    "normalise_criteria", "prepare_network_access", "priority_assets", "priority_types",
+    "rank_rebuild_priorities",
     "rank_scores", "reason_sentences", "restoration_criticality", "restoration_gains",
     "score_matrix", "select_budget", "weight_sensitivity",
 ]

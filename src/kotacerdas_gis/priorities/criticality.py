@@ -340,7 +340,7 @@ def restoration_gains(
     t0 = na.place_times(d0)
     T = na.threshold_min + TOL_MIN
     out = np.zeros((len(groups), 7))
-    # an edge can help only if it shortens the way to one of its ends
+    # a group can help only if one of its edges shortens the way to one of its ends
     gain_possible = (np.minimum(d0[eu] + ew, d0[ev] + ew) < np.maximum(d0[eu], d0[ev]) - TOL_MIN)
     it: Any = range(len(groups))
     if progress:
@@ -351,8 +351,9 @@ def restoration_gains(
             pass
     for gi in it:
         rows = np.asarray(groups[gi], dtype=np.int64)
-        rows = rows[gain_possible[rows]]
-        if len(rows) == 0:
+        # the first restored edge on any improved path improves one of its ends over d0; the
+        # edges behind it (both ends cut off) are needed too, so keep the whole group
+        if len(rows) == 0 or not gain_possible[rows].any():
             continue
         nodes, dist = improved_distances(ip, ix, dt, d0l, eu[rows].tolist(), ev[rows].tolist(),
                                          ew[rows].tolist())
@@ -541,16 +542,68 @@ def damaged_network_assets(graph: RoadGraph) -> np.ndarray:
     e = graph.edges
     dmg = np.zeros(len(e), bool)
     if "cut" in e.columns:
-        dmg |= e["cut"].to_numpy(bool)
+        dmg = dmg | e["cut"].to_numpy(bool)
     if "class_rank" in e.columns:
-        dmg |= e["class_rank"].to_numpy() > 0
+        dmg = dmg | (e["class_rank"].to_numpy() > 0)
     return pd.unique(e["asset_id"].to_numpy(object)[dmg])
 
 
+def _route_packages(na: NetworkAccess, ids: Sequence[Any], groups: list[np.ndarray]
+                    ) -> list[list[int]]:
+    """Per asset: the other damaged assets (positions in ``ids``) on its dry way to health care."""
+    e = na.graph.edges
+    _, parent, dist = _people_on_dry_tree(na)
+    eu, ev = e["u"].to_numpy(np.int64), e["v"].to_numpy(np.int64)
+    pos_of = {a: i for i, a in enumerate(ids)}
+    aid = e["asset_id"].to_numpy(object)
+    edge_pos = np.array([pos_of.get(a, -1) for a in aid], dtype=np.int64)
+    up: dict[int, int] = {}
+    pl = parent.tolist()
+    for i, (a, b) in enumerate(zip(eu.tolist(), ev.tolist(), strict=True)):
+        if pl[b] == a:
+            up[b] = i
+        elif pl[a] == b:
+            up[a] = i
+    out: list[list[int]] = []
+    memo: dict[int, tuple[int, ...]] = {}
+    for gi, rows in enumerate(groups):
+        if len(rows) == 0:
+            out.append([])
+            continue
+        ends = np.r_[eu[rows], ev[rows]]
+        if not np.isfinite(dist[ends]).any():
+            out.append([])
+            continue
+        node = int(ends[np.argmin(dist[ends])])
+        # walk to the root, memoising the damaged assets above each node
+        path = []
+        while node >= 0 and node not in memo:
+            path.append(node)
+            node = pl[node]
+        above: tuple[int, ...] = memo.get(node, ()) if node >= 0 else ()
+        for nd in reversed(path):
+            ei = up.get(nd, -1)
+            if ei >= 0 and edge_pos[ei] >= 0 and edge_pos[ei] not in above:
+                above = (*above, int(edge_pos[ei]))
+            memo[nd] = above
+        out.append([k for k in memo[path[0]] if k != gi] if path else
+                   [k for k in above if k != gi])
+    return out
+
+
 def criticality_table(
-    na: NetworkAccess, *, asset_ids: Sequence[Any] | None = None, progress: bool = False,
+    na: NetworkAccess, *, asset_ids: Sequence[Any] | None = None, with_route: bool = False,
+    progress: bool = False,
 ) -> pd.DataFrame:
-    """:func:`restoration_criticality` on a prepared :class:`NetworkAccess`."""
+    """:func:`restoration_criticality` on a prepared :class:`NetworkAccess`.
+
+    With ``with_route``, also the assets restored together with the other damaged assets on
+    their dry way to health care (a corridor cut in several places gives nothing back one
+    asset at a time): ``route_assets`` (how many others), ``route_people_regain_access``,
+    ``route_places_reconnected``, and ``access_people``: the larger of the asset's own gain
+    and its share of any route it lies on (a route's gain split equally among its assets,
+    the Shapley value of assets all needed in series).
+    """
     e = na.graph.edges
     ids = damaged_network_assets(na.graph) if asset_ids is None else pd.unique(
         np.asarray(list(asset_ids), dtype=object))
@@ -573,4 +626,18 @@ def criticality_table(
     out["places_regain_access"] = out["places_regain_access"].astype(int)
     out["places_reconnected"] = out["places_reconnected"].astype(int)
     out["people_served"] = served
+    if with_route:
+        pk = _route_packages(na, list(ids), groups)
+        rgroups = [np.concatenate([groups[gi]] + [groups[k] for k in others]) if others
+                   else groups[gi] for gi, others in enumerate(pk)]
+        rg = restoration_gains(na, rgroups, progress=progress)
+        share = out["people_regain_access"].to_numpy(float).copy()
+        for gi, others in enumerate(pk):
+            v = rg[gi, 0] / (len(others) + 1)
+            for k in (gi, *others):
+                share[k] = max(share[k], v)
+        out["route_assets"] = [len(o) for o in pk]
+        out["route_people_regain_access"] = rg[:, 0]
+        out["route_places_reconnected"] = rg[:, 2].astype(int)
+        out["access_people"] = share
     return out

@@ -125,7 +125,11 @@ class PriorityResult:
         ``asset_id``, ``asset_type``, ``name``, ``rank``, ``score``, ``contrib_<criterion>``
         (they add up to ``score``), ``damage_frac``, ``damage_source``, ``hazard_class``,
         ``class_rank``, ``cost_idr``, ``people_served``, ``people_regain_access``,
-        ``places_reconnected``, ``people_reconnected``, ``time_saved_person_min``,
+        ``places_reconnected``, ``people_reconnected``, ``time_saved_person_min`` (the asset
+        restored alone), ``route_assets``, ``route_people_regain_access``,
+        ``route_places_reconnected`` (restored with the other damaged assets on its way to
+        health care), ``access_people`` (the access criterion: the larger of its own gain and
+        its equal share of a route's),
         ``requires`` (ids of the bridges it needs, ";"-joined), ``stability_top_share``,
         ``rank_p05``, ``rank_p95``, ``robust``, ``in_budget``, ``advice``, ``reason_id``,
         ``reason_en``, geometry (the input's, same CRS).
@@ -162,8 +166,8 @@ class PriorityResult:
     def to_dict(self, *, top: int = 20) -> dict[str, Any]:
         """JSON-ready ``priorities`` section of summary.json: top ``top``, budget, weights."""
         cols = ["rank", "asset_id", "asset_type", "name", "score", "damage_frac", "cost_idr",
-                "people_regain_access", "stability_top_share", "rank_p05", "rank_p95",
-                "in_budget", "advice", "reason_id", "reason_en"]
+                "people_regain_access", "access_people", "stability_top_share", "rank_p05",
+                "rank_p95", "in_budget", "advice", "reason_id", "reason_en"]
         p = self.priorities
         rows = pd.DataFrame(p[cols].head(top)).to_dict("records")
         return jsonable({
@@ -440,7 +444,7 @@ def rank_rebuild_priorities(
         max_snap_m=max_snap_m)
     ledger.add(na.report)
     net_ids = ids[on_net]
-    crit = criticality_table(na, asset_ids=net_ids, progress=progress)
+    crit = criticality_table(na, asset_ids=net_ids, with_route=True, progress=progress)
     cr = crit.reindex(ids)
     # quantities and costs
     ew = e["length_m"].to_numpy(float)
@@ -488,7 +492,7 @@ def rank_rebuild_priorities(
     served = np.where(np.isfinite(served), served, 0.0)
     raw = pd.DataFrame({
         "asset_type": tarr, "damage_frac": dfrac, "people_served": served,
-        "people_regain_access": cr["people_regain_access"].fillna(0).to_numpy(float),
+        "people_regain_access": cr["access_people"].fillna(0).to_numpy(float),
         "class_rank": rank, "cost_idr": cost}, index=a.index)
     # weights
     cr_ratio = None
@@ -541,7 +545,8 @@ def rank_rebuild_priorities(
     out["cost_idr"] = cost
     out["people_served"] = served
     for c in ("people_regain_access", "places_reconnected", "people_reconnected",
-              "time_saved_person_min"):
+              "time_saved_person_min", "route_assets", "route_people_regain_access",
+              "route_places_reconnected", "access_people"):
         out[c] = cr[c].fillna(0).to_numpy(float)
     out["requires"] = [";".join(req_of.get(x, [])) or None for x in ids]
     out["stability_top_share"] = sens.top_share

@@ -94,6 +94,22 @@ def _fragment(k: str, row: Mapping[str, Any], threshold_min: float,
     t = fmt_int_en(threshold_min)
     if k == "access":
         n, p = int(row.get("places_reconnected", 0) or 0), float(row["people_regain_access"])
+        k_route = int(row.get("route_assets", 0) or 0)
+        rp = float(row.get("route_people_regain_access", 0) or 0)
+        if rp > p and k_route > 0:
+            rn = int(row.get("route_places_reconnected", 0) or 0)
+            what_id = (f"{fmt_int_id(rn)} desa ({fmt_int_id(rp)} jiwa)" if rn else
+                       f"akses {fmt_int_id(rp)} jiwa")
+            what_en = (f"{fmt_int_en(rn)} {'village' if rn == 1 else 'villages'} "
+                       f"({fmt_int_en(rp)} people)" if rn else
+                       f"access for {fmt_int_en(rp)} people")
+            return (f"bersama {fmt_int_id(k_route)} aset rusak lain di jalurnya, "
+                    f"{'menghubungkan kembali' if rn else 'memulihkan'} {what_id} ke "
+                    f"{facility[0]} dalam {t} menit",
+                    f"with {fmt_int_en(k_route)} other damaged "
+                    f"{'asset' if k_route == 1 else 'assets'} on its route, "
+                    f"{'reconnects' if rn else 'restores'} {what_en} to {facility[1]} within "
+                    f"{t} minutes")
         if n > 0:
             return (f"menghubungkan kembali {fmt_int_id(n)} desa ({fmt_int_id(p)} jiwa) ke "
                     f"{facility[0]} dalam {t} menit",
