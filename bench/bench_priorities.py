@@ -38,6 +38,7 @@ T_MIN = 30.0
 
 
 def make_roads(side: int, seed: int = 3, spacing_m: float = 150.0) -> gpd.GeoDataFrame:
+    """Build a jittered grid of two-point roads, each its own asset."""
     rng = np.random.default_rng(seed)
     xy = np.stack(np.meshgrid(np.arange(side), np.arange(side), indexing="ij"), -1).astype(float)
     xy = xy * spacing_m + rng.normal(0, spacing_m * 0.2, xy.shape) + [450_000.0, 9_700_000.0]
@@ -56,6 +57,7 @@ def make_roads(side: int, seed: int = 3, spacing_m: float = 150.0) -> gpd.GeoDat
 
 
 def make_flood(side: int, seed: int = 4, spacing_m: float = 150.0) -> gpd.GeoDataFrame:
+    """Build random round high and medium zones."""
     rng = np.random.default_rng(seed)
     n = max(side * side // 150, 4)
     c = rng.uniform(0, side * spacing_m, (n, 2)) + [450_000.0, 9_700_000.0]
@@ -102,6 +104,7 @@ def nx_criticality(G, na, edges, rows, super_src):  # type: ignore[no-untyped-de
 
 
 def main() -> None:
+    """Run the benchmark and write the table."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--side", type=int, default=224, help="grid side (224 -> ~100k edges)")
     ap.add_argument("--sample", type=int, default=30, help="edges recomputed with networkx")

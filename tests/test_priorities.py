@@ -35,6 +35,7 @@ from kotacerdas_gis.priorities import (
     damage_fraction,
     demo_inputs,
     prepare_network_access,
+    priority_assets,
     rank_rebuild_priorities,
     reason_sentences,
     restoration_criticality,
@@ -497,3 +498,29 @@ def test_inputs_not_mutated():
     pd.testing.assert_frame_equal(graph.edges, e0)
     pd.testing.assert_frame_equal(desa, d0)
 
+
+
+def test_priority_assets_from_impact_layers_and_graph():
+    assets, graph, hf, desa = demo_inputs()
+    zones = gpd.GeoDataFrame({"zone_id": ["z1"], "depth_min_m": [1.0], "depth_max_m": [3.0]},
+                             geometry=[box(1020, -50, 1080, 50)], crs=CRS)
+    bld = gpd.GeoDataFrame({"asset_id": ["B1", "B2"], "exposure_class": ["health", "residential"],
+                            "hazard_class": ["low", "high"], "class_rank": [2, 4],
+                            "zone_id": [None, "z1"]},
+                           geometry=[box(-5, -5, 5, 5), box(1030, 10, 1040, 20)], crs=CRS)
+    fac = gpd.GeoDataFrame({"asset_id": ["F1"], "exposure_class": ["health"],
+                            "facility_type": ["puskesmas"], "name": ["Puskesmas"],
+                            "hazard_class": ["not exposed"], "class_rank": [0],
+                            "zone_id": [None]}, geometry=[Point(0, 0)], crs=CRS)
+    out, rep = priority_assets(graph, buildings=bld, facilities=fac, zones=zones)
+    o = out.set_index("asset_id")
+    # the Puskesmas point inside B1 replaces it, with B1's footprint and its worse class
+    assert sorted(o.index) == ["B2", "F1", "bridge"]
+    assert o.loc["F1", "class_rank"] == 2 and o.loc["F1", "geometry"].area == 100
+    assert rep.reasons_repaired[
+        "building footprint holding a facility ranked once, as the facility"] == 1
+    # depth: the zone's mean 2 m; the cut bridge is a bridge asset of the worst class
+    assert o.loc["B2", "depth_m"] == 2.0 and o.loc["bridge", "depth_m"] == 2.0
+    assert o.loc["bridge", "asset_type"] == "bridge" and o.loc["bridge", "class_rank"] == 3
+    with pytest.raises(ParameterError, match="depth_rule"):
+        priority_assets(graph, depth_rule="median")
