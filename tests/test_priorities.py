@@ -33,7 +33,6 @@ from kotacerdas_gis.priorities import (
     check_weights,
     criticality_table,
     damage_fraction,
-    demo_inputs,
     prepare_network_access,
     priority_assets,
     rank_rebuild_priorities,
@@ -42,6 +41,7 @@ from kotacerdas_gis.priorities import (
     select_budget,
 )
 from kotacerdas_gis.priorities.reasons import fmt_idr_id, fmt_int_en, fmt_int_id
+from kotacerdas_gis.testing import bridge_scenario
 
 CRS = 32751
 
@@ -264,7 +264,7 @@ def test_bridge_precedence_and_the_budget(detour):
 
 # ------------------------------------------------------------------------- ranking
 def test_bridge_that_isolates_a_village_outranks_a_house_without_access_role():
-    assets, graph, hf, desa = demo_inputs()
+    assets, graph, hf, desa = bridge_scenario()
     assets = assets.copy()
     assets["depth_m"] = [0.5, 6.0]  # the house is the more damaged one
     assets["class_rank"] = [4, 1]
@@ -337,7 +337,7 @@ def test_ranking_does_not_depend_on_row_order_and_contributions_add_up(seed, per
 
 
 def test_ties_broken_by_asset_id():
-    assets, graph, hf, desa = demo_inputs()
+    assets, graph, hf, desa = bridge_scenario()
     two = gpd.GeoDataFrame({"asset_id": ["z", "a"], "asset_type": ["housing"] * 2,
                             "class_rank": [2, 2], "depth_m": [1.0, 1.0]},
                            geometry=[box(300, 50, 310, 60), box(400, 50, 410, 60)], crs=CRS)
@@ -354,7 +354,7 @@ def test_ahp_weights_and_rank():
     assert [r.weights[k] for k in crit] == pytest.approx([4 / 7, 2 / 7, 1 / 7])
     assert r.consistency_ratio == pytest.approx(0.0, abs=1e-9)
     assert r.lambda_max == pytest.approx(3.0)
-    assets, graph, hf, desa = demo_inputs()
+    assets, graph, hf, desa = bridge_scenario()
     res = rank_rebuild_priorities(assets, graph, health_facilities=hf, places=desa, ahp=m,
                                   n_draws=20)
     assert res.weights_method == "ahp" and res.weights["cost"] == 0.0
@@ -403,7 +403,7 @@ def test_budget_equals_brute_force_and_respects_budget_and_precedence(seed, frac
 
 
 def test_budget_in_the_ranking_and_the_marginal_project():
-    assets, graph, hf, desa = demo_inputs()
+    assets, graph, hf, desa = bridge_scenario()
     # bridge Rp 7.5 miliar (1.0 x 75 juta x 100 m), house Rp 222.3 juta (0.494 x 4.5 juta x 100)
     res = rank_rebuild_priorities(assets, graph, health_facilities=hf, places=desa,
                                   budget_idr=1e9, n_draws=20)
@@ -427,7 +427,7 @@ def test_bad_weights():
         check_weights({"damage": 0, "access": 0})
     with pytest.raises(ParameterError, match="unknown criteria \\['beauty'\\]"):
         check_weights({"beauty": 1})
-    assets, graph, hf, desa = demo_inputs()
+    assets, graph, hf, desa = bridge_scenario()
     with pytest.raises(ParameterError, match="not both"):
         rank_rebuild_priorities(assets, graph, health_facilities=hf, places=desa,
                                 weights={"damage": 1},
@@ -452,7 +452,7 @@ def test_bad_ahp():
 
 
 def test_bad_budget_and_costs():
-    assets, graph, hf, desa = demo_inputs()
+    assets, graph, hf, desa = bridge_scenario()
     kw = {"health_facilities": hf, "places": desa, "n_draws": 10}
     with pytest.raises(ParameterError, match="budget_idr"):
         rank_rebuild_priorities(assets, graph, budget_idr=0, **kw)
@@ -490,7 +490,7 @@ def test_indonesian_and_english_number_formats():
 
 
 def test_inputs_not_mutated():
-    assets, graph, hf, desa = demo_inputs()
+    assets, graph, hf, desa = bridge_scenario()
     a0, e0, d0 = assets.copy(), graph.edges.copy(), desa.copy()
     rank_rebuild_priorities(assets, graph, health_facilities=hf, places=desa, n_draws=10,
                             budget_idr=1e10)
@@ -501,7 +501,7 @@ def test_inputs_not_mutated():
 
 
 def test_priority_assets_from_impact_layers_and_graph():
-    assets, graph, hf, desa = demo_inputs()
+    assets, graph, hf, desa = bridge_scenario()
     zones = gpd.GeoDataFrame({"zone_id": ["z1"], "depth_min_m": [1.0], "depth_max_m": [3.0]},
                              geometry=[box(1020, -50, 1080, 50)], crs=CRS)
     bld = gpd.GeoDataFrame({"asset_id": ["B1", "B2"], "exposure_class": ["health", "residential"],

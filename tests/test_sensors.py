@@ -34,7 +34,7 @@ from kotacerdas_gis.errors import (
     ParameterError,
     SchemaError,
 )
-from kotacerdas_gis.hazard.terrain import Terrain, derive_terrain, valley_dem
+from kotacerdas_gis.hazard.terrain import Terrain, derive_terrain
 from kotacerdas_gis.siting.sensors import (
     SensorParameters,
     build_gauge_problem,
@@ -42,6 +42,7 @@ from kotacerdas_gis.siting.sensors import (
     site_sensors,
 )
 from kotacerdas_gis.siting.solvers import mclp
+from kotacerdas_gis.testing import valley_dem
 
 CELL = 100.0
 CRS = 32751

@@ -25,7 +25,6 @@ __all__ = [
     "ParameterError",
     "DataError",
     "InfeasibleProblemError",
-    "ParameterError",
     "KotaCerdasWarning",
     "RepairWarning",
 ]
@@ -69,10 +68,6 @@ class DataError(KotaCerdasError, ValueError):
 
 class InfeasibleProblemError(KotaCerdasError, RuntimeError):
     """An optimisation problem has no feasible solution with the given parameters."""
-
-
-class ParameterError(KotaCerdasError, ValueError):
-    """An option has a value outside its valid range or choices."""
 
 
 class KotaCerdasWarning(UserWarning):

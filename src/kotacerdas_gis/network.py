@@ -42,7 +42,7 @@ from .crs import require_metric, require_same_crs
 from .errors import DataError, SchemaError
 from .overlay import line_zone_split, prepare_zones
 from .schemas import bridge_flag, require_columns
-from .vocabulary import ROAD_CLASSES
+from .vocabulary import NOT_EXPOSED, ROAD_CLASSES
 
 __all__ = [
     "DEFAULT_SPEEDS_KMH",
@@ -377,7 +377,7 @@ def flood_road_graph(
     flooded = np.bincount(li, weights=np.where(zi >= 0, plen, 0.0), minlength=n)
     worst = np.zeros(n, dtype=np.int64)
     np.maximum.at(worst, li, zr)
-    wc = np.full(n, "not exposed", dtype=object)
+    wc = np.full(n, NOT_EXPOSED, dtype=object)
     order = np.lexsort((zr, li))
     last = np.r_[li[order][1:] != li[order][:-1], True]
     sel = order[last]

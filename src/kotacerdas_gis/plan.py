@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import geopandas as gpd
 
-from .checks import check_choice, check_number
+from .checks import check_choice, check_int, check_number
 from .errors import ParameterError
 from .exposure import ExposureResult, analyse_exposure
 from .hazard import (
@@ -56,6 +56,25 @@ log = logging.getLogger(__name__)
 Lang = Literal["id", "en"]
 CombineRule = Literal["max", "first"]
 PopulationMethod = Literal["auto", "area", "buildings"]
+SitingModel = Literal["mclp", "p_median", "lscp", "p_center"]
+
+
+def _sensor_parameters(value: Any) -> Any:
+    """Build :class:`SensorParameters` from a mapping (a config file's object), checked."""
+    from .siting.sensors import SensorParameters
+
+    if not isinstance(value, Mapping):
+        raise ParameterError(
+            "PlanConfig.sensors: expected SensorParameters, a mapping of its fields, or None; "
+            f"found {type(value).__name__}."
+        )
+    known = [f.name for f in fields(SensorParameters)]
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ParameterError(
+            f"PlanConfig.sensors: unknown key(s) {unknown}. Known keys: {', '.join(known)}."
+        )
+    return SensorParameters(**dict(value))
 
 
 @dataclass(frozen=True)
@@ -97,6 +116,28 @@ class PlanConfig:
         are cut or closed.
     max_snap_m : float
         Places further than this from any road have no road access, m.
+    service_points : bool
+        Recommend shelters and health posts (on the flooded road network).
+    shelter_model, health_post_model : {"mclp", "p_median", "lscp", "p_center"}
+        Siting model: most people within the time limit (MCLP), least mean travel time
+        (p-median), fewest sites covering everyone reachable (LSCP), smallest worst time
+        (p-center).
+    n_shelters, n_health_posts : int
+        New sites to choose (the open health facilities are kept as health posts besides).
+    shelter_max_time_min, health_post_max_time_min : float
+        Travel-time limit, minutes: to a shelter on foot, to a health post by vehicle.
+    walk_speed_kmh : float
+        Walking speed of evacuees, km/h (an assumption: 4 km/h on flooded ground).
+    shelter_m2_per_person : float
+        Covered floor space per sheltered person, m² (Sphere: 3.5).
+    sensors : SensorParameters or mapping, optional
+        Water-level and rain-gauge siting parameters
+        (:class:`~kotacerdas_gis.siting.sensors.SensorParameters`; a JSON object of its
+        fields in a config file); None: no sensor siting.
+    priorities : bool
+        Rank the damaged assets for rebuilding.
+    rebuild_budget_idr : float, optional
+        A rebuild budget in rupiah to select projects within; None: ranking only.
     focus_area : str, optional
         The kecamatan or desa (admin code or name) whose figures the command line,
         ``summary.json`` and the report lead with; None (default): the whole study
@@ -120,6 +161,18 @@ class PlanConfig:
     flooded_speed_factor: float = 0.5
     max_snap_m: float = 5000.0
     speeds_kmh: Mapping[str, float] | None = None
+    service_points: bool = True
+    shelter_model: SitingModel = "mclp"
+    n_shelters: int = 10
+    shelter_max_time_min: float = 30.0
+    health_post_model: SitingModel = "mclp"
+    n_health_posts: int = 8
+    health_post_max_time_min: float = 30.0
+    walk_speed_kmh: float = 4.0
+    shelter_m2_per_person: float = 3.5
+    sensors: Any = field(default_factory=lambda: _sensor_parameters({}))
+    priorities: bool = True
+    rebuild_budget_idr: float | None = None
     focus_area: str | None = None
 
     def __post_init__(self) -> None:
@@ -139,6 +192,21 @@ class PlanConfig:
                      "multiplier)", ge=0, le=1)
         for road_class, speed in (self.speeds_kmh or {}).items():
             check_number(speed, name=f"PlanConfig.speeds_kmh[{road_class!r}]", gt=0)
+        for name in ("shelter_model", "health_post_model"):
+            check_choice(getattr(self, name), SitingModel, name=f"PlanConfig.{name}")
+        for name in ("n_shelters", "n_health_posts"):
+            check_int(getattr(self, name), name=f"PlanConfig.{name}", ge=1)
+        for name in ("shelter_max_time_min", "health_post_max_time_min", "walk_speed_kmh",
+                     "shelter_m2_per_person"):
+            check_number(getattr(self, name), name=f"PlanConfig.{name}", gt=0)
+        check_number(self.rebuild_budget_idr, name="PlanConfig.rebuild_budget_idr", gt=0,
+                     allow_none=True)
+        for name in ("service_points", "priorities"):
+            if not isinstance(getattr(self, name), bool):
+                raise ParameterError(
+                    f"PlanConfig.{name}: expected true or false, found {getattr(self, name)!r}.")
+        if self.sensors is not None and not hasattr(self.sensors, "to_dict"):
+            object.__setattr__(self, "sensors", _sensor_parameters(self.sensors))
         if self.focus_area is not None and not str(self.focus_area).strip():
             raise ParameterError("PlanConfig.focus_area: expected an admin code or name, found ''.")
         if isinstance(self.class_set, str):
@@ -173,6 +241,8 @@ class PlanConfig:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         if not isinstance(self.class_set, str):
             out["class_set"] = self.class_set.name
+        if self.sensors is not None:
+            out["sensors"] = self.sensors.to_dict()
         return out
 
 
@@ -192,6 +262,14 @@ class PlanResult:
         Seconds per step (informative; not asserted anywhere).
     skipped : dict
         Steps not run, with the reason.
+    demand : GeoDataFrame or None
+        People per residential building (:func:`~kotacerdas_gis.siting.demand.people_at_buildings`).
+    shelters, health_posts : ServicePointsResult or None
+        Recommended shelters and health posts.
+    sensors : SensorResult or None
+        Recommended water-level and rain gauges.
+    priorities : PriorityResult or None
+        Rebuild priorities (and the budget set).
     """
 
     scenario: Scenario
@@ -205,6 +283,11 @@ class PlanResult:
     hazard: HazardZones | None = None
     exposure: ExposureResult | None = None
     access: AccessResult | None = None
+    demand: gpd.GeoDataFrame | None = None
+    shelters: Any = None
+    health_posts: Any = None
+    sensors: Any = None
+    priorities: Any = None
     timings_s: dict[str, float] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
 
@@ -244,6 +327,7 @@ def run_plan(scenario: Scenario, config: PlanConfig | None = None) -> PlanResult
     hazard = _hazard_step(scenario, config, timings, skipped)
     zones = hazard["hazard"].zones if "hazard" in hazard else None
     impact = _impact_step(scenario, config, zones, timings, skipped)
+    recs = _recommend_step(scenario, config, hazard, impact, timings, skipped)
     return PlanResult(
         scenario=scenario,
         config=config,
@@ -252,6 +336,145 @@ def run_plan(scenario: Scenario, config: PlanConfig | None = None) -> PlanResult
         skipped=skipped,
         **hazard,
         **impact,
+        **recs,
+    )
+
+
+def _recommend_step(
+    scenario: Scenario,
+    config: PlanConfig,
+    hazard: dict[str, Any],
+    impact: dict[str, Any],
+    timings: dict[str, float],
+    skipped: dict[str, str],
+) -> dict[str, Any]:
+    """Service points, sensors and rebuild priorities, from the steps before.
+
+    A recommendation whose problem has no solution (``InfeasibleProblemError``, e.g.
+    every candidate in the high class) is listed in ``skipped`` with the solver's
+    reason; the other outputs are still written.
+    """
+    from .errors import InfeasibleProblemError
+    from .siting.demand import people_at_buildings
+
+    out: dict[str, Any] = {}
+    exposure, access = impact.get("exposure"), impact.get("access")
+    zones = hazard["hazard"].zones if "hazard" in hazard else None
+    if exposure is None or access is None or exposure.impact_buildings is None \
+            or exposure.aggregation_summary is None:
+        for name in ("service_points", "sensors", "priorities"):
+            skipped[name] = "needs the exposure and access steps (buildings, roads, facilities)"
+        return out
+    demand, _ = _timed(timings, "demand", people_at_buildings, exposure.impact_buildings,
+                       exposure.aggregation_summary, admin=scenario.admin_desa)
+    out["demand"] = demand
+
+    def attempt(name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return _timed(timings, name, fn, *args, **kwargs)
+        except InfeasibleProblemError as exc:
+            skipped[name] = f"no solution: {exc}"
+            log.warning("%s: %s", name, exc)
+            return None
+
+    if config.service_points:
+        out["shelters"] = attempt("shelters", _shelters, scenario, config, exposure, access,
+                                  zones, demand)
+        out["health_posts"] = attempt("health posts", _health_posts, scenario, config,
+                                      exposure, access, zones, demand)
+    else:
+        skipped["service_points"] = "PlanConfig.service_points is false"
+    terrain = hazard.get("terrain")
+    if config.sensors is None:
+        skipped["sensors"] = "PlanConfig.sensors is None"
+    elif terrain is None:
+        skipped["sensors"] = "needs a DEM"
+    else:
+        from .siting.sensors import site_sensors
+
+        places = demand[demand["exposed"].to_numpy(bool)]
+        out["sensors"] = attempt("sensors", site_sensors, terrain, places,
+                                 params=config.sensors, weight_col="population",
+                                 roads=scenario.roads, allow_places_outside_dem=True)
+    if config.priorities:
+        out["priorities"] = attempt("priorities", _priorities, scenario, config, exposure,
+                                    access, zones)
+    else:
+        skipped["priorities"] = "PlanConfig.priorities is false"
+    return out
+
+
+def _shelters(scenario: Scenario, config: PlanConfig, exposure: ExposureResult,
+              access: AccessResult, zones: gpd.GeoDataFrame | None,
+              demand: gpd.GeoDataFrame) -> Any:
+    """Shelters for the displaced, on foot, in dry public buildings and open land."""
+    from .siting.service_points import candidate_sites, site_service_points
+
+    cands = candidate_sites(exposure.impact_buildings, zones=zones, graph=access.graph,
+                            kind="shelter", m2_per_person=config.shelter_m2_per_person)
+    need = demand[demand["displaced"].to_numpy(float) > 0]
+    return site_service_points(
+        access.graph, need, cands, kind="shelter", model=config.shelter_model,
+        p=None if config.shelter_model == "lscp" else config.n_shelters,
+        max_time_min=config.shelter_max_time_min, weight_col="displaced",
+        id_col="demand_id", walk_speed_kmh=config.walk_speed_kmh,
+        max_snap_m=config.max_snap_m,
+    )
+
+
+def _health_posts(scenario: Scenario, config: PlanConfig, exposure: ExposureResult,
+                  access: AccessResult, zones: gpd.GeoDataFrame | None,
+                  demand: gpd.GeoDataFrame) -> Any:
+    """Health posts for everybody, by vehicle; the open health facilities count as sites."""
+    import pandas as pd
+
+    from .siting.service_points import candidate_sites, site_service_points
+
+    buildings = exposure.impact_buildings
+    facilities = exposure.impact_facilities
+    layers = [b for b in (buildings, facilities) if b is not None and len(b)]
+    pool = gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), geometry="geometry",
+                            crs=layers[0].crs)
+    cands = candidate_sites(pool, zones=zones, graph=access.graph, kind="health_post",
+                            public_classes=("health", "government", "education",
+                                            "public facility", "place of worship"))
+    fac = access.facilities
+    is_open = ~fac["closed"].astype(bool) if "closed" in fac else pd.Series(True, fac.index)
+    health = set(fac.loc[is_open, "asset_id"].astype(str)) if "asset_id" in fac else set()
+    existing = [c for c in cands["candidate_id"].astype(str) if c in health]
+    p = len(existing) + config.n_health_posts  # the open facilities plus the new posts
+    return site_service_points(
+        access.graph, demand[demand["population"].to_numpy(float) > 0], cands,
+        kind="health_post", model=config.health_post_model,
+        p=None if config.health_post_model == "lscp" else p,
+        max_time_min=config.health_post_max_time_min, weight_col="population",
+        id_col="demand_id", existing=existing, capacitated=False,
+        max_snap_m=config.max_snap_m,
+    )
+
+
+def _priorities(scenario: Scenario, config: PlanConfig, exposure: ExposureResult,
+                access: AccessResult, zones: gpd.GeoDataFrame | None) -> Any:
+    """Damaged assets ranked for rebuilding, with the budget set."""
+    import pandas as pd
+
+    from .priorities import priority_assets, rank_rebuild_priorities
+
+    roads = scenario.roads
+    names = (roads.set_index("asset_id")["name"]
+             if roads is not None and {"asset_id", "name"} <= set(roads.columns) else None)
+    assets, _ = priority_assets(access.graph, buildings=exposure.impact_buildings,
+                                facilities=exposure.impact_facilities, zones=zones,
+                                road_names=names)
+    places = scenario.admin_desa
+    if places is not None and isinstance(scenario.population, pd.DataFrame) \
+            and "population" in scenario.population:
+        pop = scenario.population[["admin_code", "population"]]
+        places = places.merge(pop, on="admin_code", how="left")
+    return rank_rebuild_priorities(
+        assets, access.graph, health_facilities=access.facilities, places=places,
+        class_set=config.class_set, budget_idr=config.rebuild_budget_idr,
+        default_material="mud" if scenario.observed_flood_2020 is not None else None,
     )
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "tiny_scenario",
     "tiny_flood",
     "assert_accounted",
+    "bridge_scenario",
 ]
 
 #: South-west corner of the tiny scenario (EPSG:32751, near Masamba).
@@ -172,3 +173,39 @@ def assert_accounted(report: Any, *, n_out: int | None = None) -> None:
     if n_out is not None:
         assert rec["n_in"] == n_out + rec["n_rejected"], (
             f"{name}: {rec['n_in']} in, {n_out} out, {rec['n_rejected']} rejected")
+
+
+def bridge_scenario() -> tuple[gpd.GeoDataFrame, Any, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Build a tiny hand-computable scenario for examples (EPSG:32751).
+
+    West (x 0-1000 m, the Puskesmas at x 0, 500 people) and East (x 1100-2000 m, 2,140 people)
+    are joined only by the 100 m Radda bridge; the river under it floods in the high class and
+    cuts it, and a house in the West stands in 1 m of water.
+
+    Returns
+    -------
+    (assets, flooded graph, health facilities, desa)
+    """
+    from .network import build_road_graph, flood_road_graph
+
+    crs = 32751
+    roads = gpd.GeoDataFrame(
+        {"asset_id": ["w", "bridge", "e"], "road_class": ["local"] * 3,
+         "bridge": [False, True, False]},
+        geometry=[LineString([(0, 0), (1000, 0)]), LineString([(1000, 0), (1100, 0)]),
+                  LineString([(1100, 0), (2000, 0)])], crs=crs)
+    zones = gpd.GeoDataFrame({"hazard_class": ["high"], "class_rank": [3]},
+                             geometry=[box(1020, -50, 1080, 50)], crs=crs)
+    graph = flood_road_graph(build_road_graph(roads), zones)
+    hf = gpd.GeoDataFrame({"asset_id": ["pkm"], "name": ["Puskesmas Masamba"],
+                           "exposure_class": ["health"]}, geometry=[Point(0, 0)], crs=crs)
+    desa = gpd.GeoDataFrame({"admin_code": ["west", "east"], "admin_name": ["West", "East"],
+                             "population": [500, 2140]},
+                            geometry=[box(0, -400, 1000, 400), box(1100, -400, 2000, 400)],
+                            crs=crs)
+    assets = gpd.GeoDataFrame(
+        {"asset_id": ["bridge", "house"], "asset_type": ["bridge", "housing"],
+         "name": ["Jembatan Radda", "Rumah Pak Amir"], "hazard_class": ["high", "low"],
+         "class_rank": [4, 2], "depth_m": [4.0, 1.0]},
+        geometry=[LineString([(1000, 0), (1100, 0)]), box(300, 50, 310, 60)], crs=crs)
+    return assets, graph, hf, desa

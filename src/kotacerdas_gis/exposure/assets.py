@@ -40,6 +40,9 @@ from ..overlay import (
     require_polygons,
 )
 from ..schemas import require_columns
+from ..vocabulary import BUILDING_CLASSES as VOCAB_BUILDINGS
+from ..vocabulary import NOT_EXPOSED, class_key
+from ..vocabulary import ROAD_CLASSES as VOCAB_ROADS
 
 __all__ = [
     "NOT_EXPOSED",
@@ -50,29 +53,22 @@ __all__ = [
     "roads_exposure",
 ]
 
-#: ``hazard_class`` of an asset outside every zone.
-NOT_EXPOSED = "not exposed"
+#: InaSAFE building (and point facility) exposure classes (the vocabulary's values).
+BUILDING_CLASSES: tuple[str, ...] = VOCAB_BUILDINGS.values
 
-
-#: InaSAFE building (and point facility) exposure classes.
-BUILDING_CLASSES: tuple[str, ...] = (
-    "residential", "education", "health", "transport", "place of worship", "government",
-    "commercial", "recreation", "public facility", "evacuation centre", "other",
-)
-
-
-#: InaSAFE road exposure classes.
-ROAD_CLASSES: tuple[str, ...] = ("motorway", "primary", "secondary", "local", "path", "other")
+#: InaSAFE road exposure classes (the vocabulary's values).
+ROAD_CLASSES: tuple[str, ...] = VOCAB_ROADS.values
 
 
 def _normalise_class(values: pd.Series, allowed: Sequence[str], rep: StepReport,
                      what: str) -> np.ndarray:
+    """Map each value to the allowed class with the same key (any spelling); unknown -> other."""
     # normalise each distinct value once (a million buildings have a dozen classes)
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    uniq = np.array([str(v).strip().lower().replace("_", " ") for v in uniques] + [""],
-                    dtype=object)
+    by_key = {class_key(a): a for a in allowed}
+    uniq = np.array([by_key.get(class_key(v), "") for v in uniques] + [""], dtype=object)
     norm = uniq[codes]  # the sentinel -1 (missing) takes the last entry, ""
-    known = np.isin(norm, np.array(allowed, dtype=object))
+    known = norm != ""
     rep.repair(f"unknown {what} mapped to 'other'", int((~known).sum()))
     norm[~known] = "other"
     return norm

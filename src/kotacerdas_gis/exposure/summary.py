@@ -7,14 +7,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .assets import NOT_EXPOSED
+from ..vocabulary import NOT_EXPOSED, class_key
 from .population import _VULNERABLE
 
 __all__: list[str] = []
 
 
-def _class_key(name: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in str(name).strip().lower()).strip("_")
+_class_key = class_key  # the vocabulary's one normaliser of class values
 
 
 def _summary_table(

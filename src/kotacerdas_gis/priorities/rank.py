@@ -14,11 +14,10 @@ import pandas as pd
 import geopandas as gpd
 import shapely
 
-from ..accounting import Ledger
+from ..accounting import Ledger, jsonable
 from ..crs import require_metric, require_same_crs
 from ..errors import KotaCerdasWarning, ParameterError, SchemaError
 from ..hazard.classes import ClassSet, get_class_set
-from ..io.atomic import jsonable
 from ..network import RoadGraph
 from ..schemas import require_columns
 from .budget import BudgetResult, select_budget
@@ -307,7 +306,9 @@ def rank_rebuild_priorities(
     threshold_min : float, keyword-only
         Access threshold to a health facility (minutes).
     budget_idr : float, keyword-only
-        A budget (rupiah) to select projects within.
+        A budget (rupiah) to select projects within: the set maximising the sum of
+        ``score x people who benefit`` (people served or regaining access to health care,
+        at least one per project) within the budget, with the precedence pairs.
     requires : iterable of (asset_id, required_id), keyword-only
         Extra precedence pairs for the budget.
     bridge_precedence : bool, keyword-only
@@ -359,8 +360,8 @@ def rank_rebuild_priorities(
 
     Examples
     --------
-    >>> from kotacerdas_gis.priorities import demo_inputs
-    >>> assets, graph, hf, desa = demo_inputs()
+    >>> from kotacerdas_gis.testing import bridge_scenario
+    >>> assets, graph, hf, desa = bridge_scenario()
     >>> res = rank_rebuild_priorities(assets, graph, health_facilities=hf, places=desa,
     ...     budget_idr=8e9, n_draws=200)
     >>> res.priorities[["asset_id", "rank", "in_budget"]].values.tolist()
@@ -525,9 +526,15 @@ def rank_rebuild_priorities(
     in_budget = np.zeros(len(a), bool)
     if budget_idr is not None:
         order = np.argsort(rk)
-        budget = select_budget(pd.Series(sc["score"].to_numpy()[order], index=ids[order]),
+        # benefit of a project: its priority score x the people who benefit from it (served,
+        # or regaining access to health care; at least one), so that a bridge that
+        # reconnects a village is not outweighed by a handful of cheap houses
+        people = np.maximum(1.0, np.maximum(raw["people_served"].to_numpy(float),
+                                            raw["people_regain_access"].to_numpy(float)))
+        benefit = sc["score"].to_numpy() * people
+        budget = select_budget(pd.Series(benefit[order], index=ids[order]),
                                pd.Series(cost[order], index=ids[order]), float(budget_idr),
-                               requires=pairs, time_limit_s=time_limit_s)
+                               requires=pairs, time_limit_s=time_limit_s, mip_rel_gap=1e-4)
         chosen = set(budget.selected)
         in_budget = np.array([x in chosen for x in ids], dtype=bool)
     top_class = rank >= max_rank

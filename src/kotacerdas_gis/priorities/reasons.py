@@ -110,6 +110,12 @@ def _fragment(k: str, row: Mapping[str, Any], threshold_min: float,
                     f"{'asset' if k_route == 1 else 'assets'} on its route, "
                     f"{'reconnects' if rn else 'restores'} {what_en} to {facility[1]} within "
                     f"{t} minutes")
+        ap = float(row.get("access_people", p) or 0)
+        if ap > p and ap > rp:
+            return (f"bagian dari jalur rusak yang menghubungkan warga ke {facility[0]} dalam "
+                    f"{t} menit (bagiannya: {fmt_int_id(ap)} jiwa)",
+                    f"part of a damaged route that reconnects people to {facility[1]} within "
+                    f"{t} minutes (its share: {fmt_int_en(ap)} people)")
         if n > 0:
             return (f"menghubungkan kembali {fmt_int_id(n)} desa ({fmt_int_id(p)} jiwa) ke "
                     f"{facility[0]} dalam {t} menit",

@@ -74,7 +74,8 @@ the top of the stream. A gauge warns it at 3 m/s when it is at least
 >>> import geopandas as gpd
 >>> from affine import Affine
 >>> from shapely.geometry import Point
->>> from kotacerdas_gis.hazard.terrain import derive_terrain, valley_dem
+>>> from kotacerdas_gis.hazard.terrain import derive_terrain
+>>> from kotacerdas_gis.testing import valley_dem
 >>> dem = valley_dem(rows=80, cols=5, cell_m=100.0, side_slope=0.2, valley_slope=0.01)
 >>> t = derive_terrain(dem, transform=Affine(100, 0, 0, 0, -100, 8000), crs="EPSG:32751",
 ...                    stream_threshold_km2=0.05)

@@ -64,6 +64,7 @@ from kotacerdas_gis.siting.solvers import (
     p_center,
     p_median,
 )
+from kotacerdas_gis.vocabulary import NOT_EXPOSED
 
 __all__ = [
     "PUBLIC_BUILDING_CLASSES",
@@ -106,7 +107,7 @@ def _zone_rank(geoms: np.ndarray, zones: gpd.GeoDataFrame | None
     """Return the worst ``class_rank`` and ``hazard_class`` each geometry touches."""
     n = len(geoms)
     rank = np.zeros(n, dtype=np.int64)
-    cls = np.full(n, "not exposed", dtype=object)
+    cls = np.full(n, NOT_EXPOSED, dtype=object)
     if zones is None or len(zones) == 0 or n == 0:
         return rank, cls
     zr = zones["class_rank"].to_numpy(np.int64)
