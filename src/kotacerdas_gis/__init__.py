@@ -12,11 +12,14 @@ Examples
 --------
 >>> import warnings
 >>> import kotacerdas_gis as kc
+>>> from kotacerdas_gis.testing import tiny_flood, tiny_scenario
 >>> with warnings.catch_warnings():
 ...     warnings.simplefilter("ignore")
-...     result = kc.run_plan(kc.load_demo(), kc.PlanConfig(lang="en"))
+...     result = kc.run_plan(tiny_scenario(flood=tiny_flood()), kc.PlanConfig(lang="en"))
 >>> kc.plan_summary(result)["key_figures"]["area"]["level"]
 'study_area'
+
+On the bundled Masamba scenario: ``kc.run_plan(kc.load_demo(), kc.PlanConfig())``.
 """
 
 from __future__ import annotations

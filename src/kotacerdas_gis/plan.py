@@ -223,7 +223,7 @@ class PlanConfig:
         >>> PlanConfig.from_dict({"stage": 2.5})
         Traceback (most recent call last):
         ...
-        kotacerdas_gis.errors.ParameterError: plan configuration: unknown key(s) ['stage']. Known keys: lang, class_set, stream_threshold_km2, calibrate, stage_m, min_drain_area_km2, combine_rule, population_method, snap_tolerance_m, flooded_speed_factor, max_snap_m, speeds_kmh, focus_area.
+        kotacerdas_gis.errors.ParameterError: plan configuration: unknown key(s) ['stage']. Known keys: lang, class_set, stream_threshold_km2, calibrate, stage_m, min_drain_area_km2, combine_rule, population_method, snap_tolerance_m, flooded_speed_factor, max_snap_m, speeds_kmh, service_points, shelter_model, n_shelters, shelter_max_time_min, health_post_model, n_health_posts, health_post_max_time_min, walk_speed_kmh, shelter_m2_per_person, sensors, priorities, rebuild_budget_idr, focus_area.
         """  # noqa: E501
         known = [f.name for f in fields(cls)]
         unknown = sorted(set(data) - set(known))
@@ -415,7 +415,8 @@ def _shelters(scenario: Scenario, config: PlanConfig, exposure: ExposureResult,
     need = demand[demand["displaced"].to_numpy(float) > 0]
     return site_service_points(
         access.graph, need, cands, kind="shelter", model=config.shelter_model,
-        p=None if config.shelter_model == "lscp" else config.n_shelters,
+        p=None if config.shelter_model == "lscp" else _at_most(config.n_shelters, len(cands),
+                                                                "shelters"),
         max_time_min=config.shelter_max_time_min, weight_col="displaced",
         id_col="demand_id", walk_speed_kmh=config.walk_speed_kmh,
         max_snap_m=config.max_snap_m,
@@ -446,11 +447,26 @@ def _health_posts(scenario: Scenario, config: PlanConfig, exposure: ExposureResu
     return site_service_points(
         access.graph, demand[demand["population"].to_numpy(float) > 0], cands,
         kind="health_post", model=config.health_post_model,
-        p=None if config.health_post_model == "lscp" else p,
+        p=None if config.health_post_model == "lscp" else _at_most(p, len(cands),
+                                                                    "health posts"),
         max_time_min=config.health_post_max_time_min, weight_col="population",
         id_col="demand_id", existing=existing, capacitated=False,
         max_snap_m=config.max_snap_m,
     )
+
+
+def _at_most(p: int, n_candidates: int, what: str) -> int:
+    """Ask for no more sites than there are candidates (a small area), and say so."""
+    if p > n_candidates > 0:
+        import warnings
+
+        from .errors import KotaCerdasWarning
+
+        warnings.warn(f"{what}: {p} sites asked but only {n_candidates} candidates; all "
+                      f"{n_candidates} are used (PlanConfig.n_{what.replace(' ', '_')}).",
+                      KotaCerdasWarning, stacklevel=3)
+        return n_candidates
+    return p
 
 
 def _priorities(scenario: Scenario, config: PlanConfig, exposure: ExposureResult,

@@ -38,7 +38,10 @@ MAP_HIDDEN = (
     "impact_facilities",
     "streams",
     "aggregation_summary",
+    "service_assignment",
 )
+#: Rebuild priorities drawn on the map (the GeoPackage holds every ranked asset).
+MAP_TOP_PRIORITIES = 20
 #: Layers whose extent the map opens on: the first one present.
 MAP_FOCUS = ("hazard_zones", "observed_flood_2020", "admin_desa")
 #: Layers left off the web map (the GeoPackage has them): their content is drawn by another layer.
@@ -52,6 +55,8 @@ def _map_layers(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFra
             continue
         if name == "buildings" and "impact_buildings" in layers:
             continue  # impact_buildings is the same footprints, coloured by hazard
+        if name == "rebuild_priorities":
+            layer = layer.nsmallest(MAP_TOP_PRIORITIES, "rank")
         out[name] = layer
     return out
 
