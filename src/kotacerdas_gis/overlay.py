@@ -630,17 +630,18 @@ def _edge_pair_areas(g: np.ndarray, parts: np.ndarray, ai: np.ndarray, pi: np.nd
     convex[np.flatnonzero(simple)] = kern[0](bxy[:, 0], bxy[:, 1], boff)
     fast = convex[bl]
     if fast.any():
-        rings, rpart = shapely.get_rings(parts, return_index=True)
+        fi = np.flatnonzero(fast)
+        # only the parts that meet a convex footprint's boundary are unpacked into rings
+        up, pl = np.unique(pi[fi], return_inverse=True)
+        rings, rpart = shapely.get_rings(parts[up], return_index=True)
         rxy, ridx = shapely.get_coordinates(rings, return_index=True)
         roff = np.searchsorted(ridx, np.arange(len(rings) + 1))
         first = np.r_[True, rpart[1:] != rpart[:-1]]
         rsign = np.where(first, 1.0, -1.0)  # the exterior ring comes first, then the holes
-        poff = np.searchsorted(rpart, np.arange(len(parts) + 1))
-        # footprint position among the simple ones
-        spos = np.cumsum(simple) - 1
-        fi = np.flatnonzero(fast)
+        poff = np.searchsorted(rpart, np.arange(len(up) + 1))
+        spos = np.cumsum(simple) - 1  # footprint position among the simple ones
         a = kern[1](bxy[:, 0], bxy[:, 1], boff, rxy[:, 0], rxy[:, 1], roff, rsign, poff,
-                    spos[bl[fi]], pi[fi])
+                    spos[bl[fi]], pl)
         a = np.minimum(np.maximum(a, 0.0), area[ai[fi]])
         out[fi] = a
         # a sliver near 0 may be a touch (GEOS: no area) or a real sliver: let GEOS decide
