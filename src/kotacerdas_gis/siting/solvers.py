@@ -79,7 +79,7 @@ log = logging.getLogger(__name__)
 #: Largest MILP (number of stored pairs of the merged problem) that the "auto"
 #: method attempts after the heuristic; larger instances keep the heuristic and
 #: its bound.
-MILP_MAX_PAIRS = 400_000
+MILP_MAX_PAIRS = 150_000
 #: Largest problem for which an LP-relaxation bound is computed when the
 #: greedy bound is not tight enough and the MILP is too large.
 LP_MAX_PAIRS = 1_500_000
@@ -671,6 +671,67 @@ def _greedy_cover(m: _Merged, *, n_pick: int | None, fixed: np.ndarray,
                       bound=max(bound, value), covered=covered)
 
 
+def _lagrangian_mclp_bound(m: _Merged, fixed: np.ndarray, n_pick: int, lower: float,
+                           deadline: float, tol: float, max_iter: int = 400
+                           ) -> tuple[float, np.ndarray | None, float, int]:
+    """Lagrangian (= LP) upper bound of the uncapacitated cardinality MCLP by subgradient.
+
+    Relaxing ``z_i <= sum_j a_ij y_j`` with ``0 <= mu_i <= w_i`` gives
+    ``L(mu) = sum_i (w_i - mu_i) + sum_j y_j (A^T mu)_j`` with the fixed sites and the
+    ``n_pick`` largest other ``(A^T mu)_j``. Returns the best bound, the best primal selection
+    seen (or None), its value and the iterations.
+    """
+    n_g, n_c = m.cov.shape
+    w = m.w
+    is_fixed = np.zeros(n_c, dtype=bool)
+    is_fixed[fixed] = True
+    mu = w.copy()
+    best = np.inf
+    best_sel: np.ndarray | None = None
+    best_val = lower
+    theta = 1.0
+    stall = 0
+    rid = np.repeat(np.arange(n_g), m.nnz_row)
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007
+        col = np.bincount(m.cov.indices, weights=mu[rid], minlength=n_c)
+        free = np.where(is_fixed, -np.inf, col)
+        if n_pick > 0:
+            top = np.argpartition(-free, n_pick - 1)[:n_pick] if n_pick < n_c else \
+                np.flatnonzero(~is_fixed)
+        else:
+            top = np.zeros(0, dtype=np.int64)
+        y = is_fixed.copy()
+        y[top] = True
+        lag = float((w - mu).sum() + col[y].sum())
+        if not math.isfinite(best) or lag < best - 1e-12 * max(1.0, abs(best)):
+            best = lag
+            stall = 0
+        else:
+            stall += 1
+            if stall >= 10:
+                theta /= 2.0
+                stall = 0
+        if it % 5 == 1:
+            sel = np.flatnonzero(y)
+            val, _ = _covered_value(m, sel)
+            if val > best_val:
+                best_val, best_sel = val, sel
+        if _gap(best_val, best, "max") <= tol or theta < 1e-4 or time.perf_counter() > deadline:
+            break
+        ay = np.bincount(rid, weights=y[m.cov.indices].astype(float), minlength=n_g)
+        z = (w - mu) > 0
+        g = ay - z  # dL/dmu
+        # projection onto the box: components that would leave it do not count in the norm
+        g = np.where(((mu <= 0) & (g > 0)) | ((mu >= w) & (g < 0)), 0.0, g)
+        nrm = float(g @ g)
+        if nrm == 0:
+            break
+        step = theta * (lag - best_val) / nrm
+        mu = np.clip(mu - step * g, 0.0, w)
+    return best, best_sel, best_val, it
+
+
 # --------------------------------------------------------------------------- MILP
 
 
@@ -1082,6 +1143,22 @@ def mclp(
         solver = "capacitated_greedy"
 
     gap = _gap(value, bound, "max")
+    if method == "auto" and gap > tol and n_pick is not None and (
+            m.cov.nnz > MILP_MAX_PAIRS or caps is None):
+        # the Lagrangian (LP) bound of the uncapacitated problem: cheap, and valid for the
+        # capacitated one too
+        lag_deadline = t0 + (0.5 * tl if m.cov.nnz <= MILP_MAX_PAIRS else tl)
+        lb_u, lsel, lval, lit = _lagrangian_mclp_bound(m, fx, n_pick, g.value, lag_deadline,
+                                                        tol)
+        params["lagrangian_iterations"] = lit
+        if lb_u < bound:
+            bound = lb_u
+            solver = solver + "+lagrangian_bound"
+        if caps is None and lsel is not None and lval > value:
+            sel, value, gains = lsel, lval, None
+            solver = "lagrangian"
+        hit_time = time.perf_counter() > lag_deadline
+        gap = _gap(value, bound, "max")
     if method != "greedy" and gap > tol:
         fits = m.cov.nnz <= MILP_MAX_PAIRS or method == "milp"
         remaining = max(tl - (time.perf_counter() - t0), 0.05)
@@ -1109,7 +1186,7 @@ def mclp(
                     solver = solver + "+highs_bound"
             elif math.isfinite(out.bound):
                 bound = min(bound, out.bound)
-        elif m.cov.nnz <= LP_MAX_PAIRS:
+        elif m.cov.nnz <= LP_MAX_PAIRS and remaining > 1.0 and False:
             out = _mclp_milp(m, fx, p=pp, costs=cst, budget=bud, capacities=caps,
                              time_limit_s=remaining, mip_rel_gap=tol, lp_only=True)
             if out.status in ("optimal", "gap_limit"):
