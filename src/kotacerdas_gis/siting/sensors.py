@@ -98,6 +98,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -515,6 +516,9 @@ class GaugeProblem:
     _scen_node: np.ndarray = field(repr=False)  # compressed outlet node per scenario
     _place_node: np.ndarray = field(repr=False)  # compressed node per kept place (-1: left out)
     _cand_mask: np.ndarray = field(repr=False)  # candidate stream nodes (before pruning)
+    # per column: the nearest column downstream (-1: none): the column tree of the exact DP
+    _col_parent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64),
+                                    repr=False)
 
     @property
     def n_candidates(self) -> int:
@@ -937,6 +941,12 @@ def build_gauge_problem(
     keep_cols = np.flatnonzero(used)
     cov = sp.csr_matrix(cov[:, keep_cols])
     col_node = col_node[keep_cols]
+    # the column tree: each column's nearest kept column downstream (rows are its paths)
+    kmark = np.full(net.n, -1, dtype=np.int32)
+    kmark[col_node] = np.arange(col_node.size, dtype=np.int32)
+    knear = net.fill_up(kmark)
+    croot = net.ds[col_node] == col_node
+    col_parent = np.where(croot, -1, knear[net.ds[col_node]]).astype(np.int64)
     rep2 = ledger.step("water-level gauge columns", source="candidates", n_in=n_cand)
     rep2.reject("detects no flood from the scenarios", int((cand & ~useful).sum()))
     rep2.reject("dominated by a candidate upstream detecting the same floods", n_dominated)
@@ -957,7 +967,7 @@ def build_gauge_problem(
         scenarios=sc.drop(columns="outlet_node"), places=pl_out, counts=counts, params=params,
         accounting=ledger, terrain=terrain, _net=net, _col_node=col_node, _pair_k=pair_k,
         _pair_c=pair_c, _pair_w=pair_w, _scen_node=o, _place_node=node_all,
-        _cand_mask=cand,
+        _cand_mask=cand, _col_parent=col_parent,
     )
 
 
@@ -1151,6 +1161,315 @@ def _solve(cov: sp.csr_matrix, w: np.ndarray, *, p: int | None, budget: float | 
     assert p is not None
     return mclp(cov, w, p=p + len(fx), fixed=fx or None, method=method,  # type: ignore[arg-type]
                 time_limit_s=time_limit_s)
+
+
+# --- exact solution on the column tree ----------------------------------------------------------
+#: Largest DP table (cells of (node, ancestor distance, gauges) summed over the tree) that the
+#: exact tree DP builds; larger problems fall back to the solver core (greedy + bound / MILP).
+TREE_DP_MAX_CELLS = 60_000_000
+
+
+@dataclass(frozen=True)
+class _TreeRows:
+    """The rows of a coverage matrix as vertical paths of a column tree."""
+
+    parent: np.ndarray  # int64 per column, -1 at a root
+    children: list[list[int]]
+    post: np.ndarray  # columns, every child before its parent
+    entry: np.ndarray  # per non-empty row: its deepest column
+    length: np.ndarray  # per non-empty row: its number of columns (m >= 1)
+    weight: np.ndarray  # per non-empty row
+
+
+def _tree_rows(cov: sp.csr_matrix, w: np.ndarray, parent: np.ndarray) -> _TreeRows | None:
+    """Check that every row of ``cov`` is a vertical path of the tree ``parent``; None if not.
+
+    A row is a vertical path when its columns are ``e, parent(e), ..., parent^(m-1)(e)``
+    for its deepest column ``e``: all of them ancestors-or-self of ``e`` (Euler-tour
+    test) with ``m`` distinct depths spanning ``depth(e) - m + 1 .. depth(e)``.
+    """
+    n_c = cov.shape[1]
+    parent = np.asarray(parent, dtype=np.int64)
+    if parent.shape != (n_c,) or ((parent < -1) | (parent >= n_c)).any():
+        return None
+    children: list[list[int]] = [[] for _ in range(n_c)]
+    for j in np.flatnonzero(parent >= 0):
+        children[int(parent[j])].append(int(j))
+    roots = np.flatnonzero(parent < 0)
+    depth = np.full(n_c, -1, dtype=np.int64)
+    tin = np.zeros(n_c, dtype=np.int64)
+    tout = np.zeros(n_c, dtype=np.int64)
+    pre: list[int] = []
+    clock = 0
+    for r in roots:  # iterative DFS: pre-order numbers and subtree ends
+        depth[r] = 0
+        stack: list[tuple[int, int]] = [(int(r), 0)]
+        while stack:
+            v, i = stack.pop()
+            if i == 0:
+                tin[v] = clock
+                clock += 1
+                pre.append(v)
+            if i < len(children[v]):
+                stack.append((v, i + 1))
+                c = children[v][i]
+                depth[c] = depth[v] + 1
+                stack.append((c, 0))
+            else:
+                tout[v] = clock
+    if (depth < 0).any():  # a cycle: not a tree
+        return None
+    c = sp.csr_matrix(cov, copy=True)
+    c.sum_duplicates()
+    c.eliminate_zeros()
+    m = np.diff(c.indptr)
+    nonempty = np.flatnonzero(m > 0)
+    if nonempty.size == 0:
+        return _TreeRows(parent, children, np.asarray(pre[::-1], dtype=np.int64),
+                         np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    d = depth[c.indices]
+    starts = c.indptr[:-1][nonempty]
+    dmax = np.maximum.reduceat(d, starts)
+    dmin = np.minimum.reduceat(d, starts)
+    row_of = np.repeat(np.arange(nonempty.size), m[nonempty])
+    is_max = d == dmax[row_of]
+    if np.bincount(row_of[is_max], minlength=nonempty.size).max() != 1:
+        return None
+    entry = np.empty(nonempty.size, dtype=np.int64)
+    entry[row_of[is_max]] = c.indices[is_max]
+    te = tin[entry[row_of]]
+    anc = (tin[c.indices] <= te) & (te < tout[c.indices])
+    if not anc.all() or not np.array_equal(dmax - dmin + 1, m[nonempty]):
+        return None
+    return _TreeRows(parent, children, np.asarray(pre[::-1], dtype=np.int64), entry,
+                     m[nonempty].astype(np.int64), np.asarray(w, dtype=np.float64)[nonempty])
+
+
+def _tree_dp(rows: _TreeRows, *, p: int, fixed: np.ndarray
+             ) -> tuple[np.ndarray, float] | None:
+    """Exact maximum coverage by vertical paths of a tree: ``p`` new columns plus ``fixed``.
+
+    The model, and why the dynamic programme is exact
+    ------------------------------------------------
+    Columns form a forest T (``parent`` = the nearest column downstream; the root side
+    is downstream). Each demand row r with weight w_r is a vertical path
+    ``P(e_r, m_r) = {e_r, parent(e_r), ..., parent^(m_r - 1)(e_r)}`` (the gauges between
+    the flood's source and the point the required flow length above the place); r is
+    covered by a set S of columns iff ``S ∩ P(e_r, m_r)`` is not empty.
+
+    *Lemma.* Let ``c_S(e)`` be the nearest column of S at or below e (an ancestor-or-self
+    of e in T) and ``k_S(e)`` its distance (edges) from e (infinite if none). Then r is
+    covered iff ``k_S(e_r) <= m_r - 1``. Proof: if s is in S ∩ P(e_r, m_r), s is an
+    ancestor-or-self of e_r at distance <= m_r - 1, and the nearest one, c_S(e_r), is no
+    farther; conversely the ancestor of e_r at distance <= m_r - 1 lies in P(e_r, m_r).
+
+    So the covered weight is ``sum_e g_e(k_S(e))`` with ``g_e(k) = sum of w_r over rows
+    entering at e with m_r > k`` (non-increasing, ``g_e(inf) = 0``): each entry is served
+    by its nearest chosen ancestor-or-self, as in p-median on a tree.
+
+    *Optimal substructure.* For a column v, every entry u in subtree(v) has ``c_S(u)``
+    either on the path u..v (decided by S ∩ subtree(v)) or, if there is none, equal to
+    the nearest chosen proper ancestor of v, at some distance a above v (a = 0 for none).
+    The part of the objective from subtree(v) thus depends on the choices outside
+    subtree(v) only through a. Let ``F_v(a, j)`` be its maximum over at most j new
+    columns in subtree(v). With ``⊕`` the max-plus convolution of the children's budgets
+    (``(f ⊕ h)(j) = max_{i <= j} f(i) + h(j - i)``)::
+
+        F_v(a, j) = max( g_v(a) + (⊕_w F_w(a + 1, .))(j),        v not chosen
+                         g_v(0) + (⊕_w F_w(1, .))(j - 1) )      v chosen (a new gauge)
+
+    with ``g_v(a)`` read as distance a from v (0 for none), ``F_w(a + 1)`` as none when
+    a = 0; a fixed (existing) v takes the second branch with j (it costs no gauge).
+    Distances a > L_v, the farthest any row entering subtree(v) reaches above v, act
+    as none, so each table has ``L_v + 1`` rows. The optimum is the roots' tables
+    convolved at a = none with j = p; the choices are recovered by backtracking the
+    recorded decisions and splits. Work ``O(sum_v (L_v + 1) p^2)``, memory of the same
+    order in small integers (splits). Returns None when the tables would exceed
+    :data:`TREE_DP_MAX_CELLS`.
+
+    Returns
+    -------
+    (selected columns (fixed included, sorted), optimum) or None.
+    """
+    parent, children, post = rows.parent, rows.children, rows.post
+    n_c = parent.size
+    P = int(max(p, 0))
+    is_fixed = np.zeros(n_c, dtype=bool)
+    is_fixed[np.asarray(fixed, dtype=np.int64)] = True
+    # rows entering at each column: g_v(k) for k = 0..(max m - 1)
+    reach_self = np.full(n_c, -1, dtype=np.int64)  # max m - 1 of rows entering at v
+    if rows.entry.size:
+        np.maximum.at(reach_self, rows.entry, rows.length - 1)
+    order_r = np.lexsort((rows.length, rows.entry))
+    ent_s, len_s, w_s = rows.entry[order_r], rows.length[order_r], rows.weight[order_r]
+    bounds_r = np.searchsorted(ent_s, np.arange(n_c + 1))
+    reach = reach_self.copy()  # L_v: the farthest a row in subtree(v) reaches above v
+    for v in post:
+        for c in children[v]:
+            reach[v] = max(reach[v], reach[c] - 1)
+    reach = np.maximum(reach, 0)
+    n_child = np.array([len(ch) for ch in children], dtype=np.int64)
+    cells = int(((reach + 2) * (P + 1) * (n_child + 1)).sum())
+    if cells > TREE_DP_MAX_CELLS:
+        return None
+    itype = np.int16 if P < 32_000 else np.int32
+    tables: dict[int, np.ndarray] = {}
+    choose: dict[int, np.ndarray] = {}
+    splits: dict[int, list[np.ndarray]] = {}
+
+    def child_rows(v_len: int, c: int, virtual: bool) -> np.ndarray:
+        """Row of the child's table for each parent row (0..v_len-1 = a, v_len = v chosen)."""
+        if virtual:  # the roots see no ancestor
+            return np.zeros(v_len + 1, dtype=np.int64)
+        lc = int(reach[c])
+        a = np.arange(v_len + 1)
+        idx = np.where((a >= 1) & (a + 1 <= lc), a + 1, 0)
+        idx[-1] = 1 if lc >= 1 else 0
+        return idx
+
+    def solve_node(v: int, k: int, ch: Sequence[int], can_choose: bool, fixed_v: bool
+                   ) -> None:
+        # base: rows 0..k-1 = not chosen with the ancestor at distance a (0: none), row k =
+        # chosen; g_v(a) = weight of v's rows with m > a
+        base = np.zeros(k + 1)
+        lo, hi = (int(bounds_r[v]), int(bounds_r[v + 1])) if v >= 0 else (0, 0)
+        if hi > lo:
+            lens, ws = len_s[lo:hi], w_s[lo:hi]
+            a = np.arange(1, k)
+            # sum of ws with lens > a  (lens sorted ascending)
+            csum = np.r_[0.0, np.cumsum(ws[::-1])][::-1]  # csum[i] = sum ws[i:]
+            base[1:k] = csum[np.searchsorted(lens, a, side="right")]
+            base[k] = float(ws.sum())
+        acc = np.repeat(base[:, None], P + 1, axis=1)
+        spl: list[np.ndarray] = []
+        for c in ch:
+            h = tables.pop(c)[child_rows(k, c, v < 0)]
+            new = np.full_like(acc, -np.inf)
+            arg = np.zeros(acc.shape, dtype=itype)
+            for j1 in range(P + 1):
+                cand = acc[:, j1:j1 + 1] + h[:, :P + 1 - j1]
+                better = cand > new[:, j1:]
+                new[:, j1:][better] = cand[better]
+                arg[:, j1:][better] = j1
+            acc = new
+            spl.append(arg)
+        f = acc[:k].copy()
+        dec = np.zeros((k, P + 1), dtype=bool)
+        if fixed_v:
+            f[:] = acc[k][None, :]
+            dec[:] = True
+        elif can_choose and P >= 1:
+            chosen = np.r_[-np.inf, acc[k][:-1]]
+            dec = chosen[None, :] > f + 1e-12 * np.maximum(1.0, np.abs(f))
+            f = np.where(dec, chosen[None, :], f)
+        tables[v] = f
+        choose[v] = dec
+        splits[v] = spl
+
+    for v in post:
+        solve_node(int(v), int(reach[v]) + 1, children[v], True, bool(is_fixed[v]))
+    roots = [int(r) for r in np.flatnonzero(parent < 0)]
+    solve_node(-1, 1, roots, False, False)  # a virtual root above the roots
+    best = float(tables[-1][0, P])
+    sel: list[int] = []
+    stack = [(-1, 0, P)]
+    while stack:
+        v, a, j = stack.pop()
+        ch = roots if v == -1 else children[v]
+        k = 1 if v == -1 else int(reach[v]) + 1
+        if v >= 0 and choose[v][a, j]:
+            sel.append(v)
+            r, jj = k, (j if is_fixed[v] else j - 1)
+        else:
+            r, jj = a, j
+        for c, arg in zip(ch[::-1], splits[v][::-1], strict=True):
+            j1 = int(arg[r, jj])
+            row = int(child_rows(k, c, v < 0)[r])
+            stack.append((c, row, jj - j1))
+            jj = j1
+    return np.sort(np.asarray(sel, dtype=np.int64)), best
+
+
+def _greedy_order(cov: sp.csr_matrix, w: np.ndarray, cols: Sequence[int],
+                  first: Sequence[int] = ()) -> list[int]:
+    """Order ``cols`` as the greedy would add them (``first`` kept in front, ties: lowest)."""
+    csc = sp.csc_matrix(cov)
+    covered = np.zeros(cov.shape[0], dtype=bool)
+    out: list[int] = []
+    for j in first:
+        covered[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]] = True
+        out.append(int(j))
+    rest = sorted(int(j) for j in cols if int(j) not in set(out))
+    while rest:
+        gains = [float(w[r[~covered[r]]].sum()) for r in
+                 (csc.indices[csc.indptr[j]:csc.indptr[j + 1]] for j in rest)]
+        j = rest.pop(int(np.argmax(gains)))
+        covered[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]] = True
+        out.append(j)
+    return out
+
+
+def _solve_water_level(prob: GaugeProblem, *, p_new: int | None, method: str,
+                       time_limit_s: float, ledger: Ledger) -> SolverResult:
+    """Water-level gauges: the exact tree DP (``auto``/``tree_dp``), else the solver core.
+
+    The DP applies when every gauge costs the same (always here: one
+    ``cost_per_gauge_idr``; a budget buys ``floor(budget / cost)`` gauges) and every
+    demand row is a vertical path of the column tree (checked on the matrix). Its
+    answer is proven optimal: bound = objective, gap 0, ``solver="tree_dp"``.
+    """
+    params = prob.params
+    n_c = prob.coverage.shape[1]
+    if method in ("auto", "tree_dp"):
+        tic = time.perf_counter()
+        n_free = n_c - len(prob.fixed)
+        if p_new is not None:
+            p_dp = int(p_new)
+        else:
+            assert params.budget_idr is not None
+            p_dp = int(math.floor(params.budget_idr / params.cost_per_gauge_idr + 1e-9))
+        p_dp = min(p_dp, n_free)
+        rows = (_tree_rows(prob.coverage, prob.weights, prob._col_parent)
+                if prob._col_parent.size == n_c else None)
+        out = _tree_dp(rows, p=p_dp, fixed=prob.fixed) if rows is not None else None
+        if out is not None:
+            sel, best = out
+            fixed = [int(f) for f in prob.fixed]
+            order = _greedy_order(prob.coverage, prob.weights, sel, first=fixed)
+            gains = _marginal(prob.coverage, prob.weights, order)
+            value = float(prob.covered_weight(order))
+            bound = max(best, value)
+            if bound - value <= 1e-9 * max(1.0, abs(value)):
+                bound = value
+            gap = (bound - value) / bound if bound > 0 else 0.0
+            n_new = len(order) - len(fixed)
+            if n_new < p_dp:
+                ledger.step("water-level gauges wanted", source="exact tree DP",
+                            n_in=p_dp).note(
+                    f"{n_new} new gauges reach the optimum; a further gauge would warn no one "
+                    "more in time, so no more are placed")
+            return SolverResult(
+                model="mclp", sense="max", selected=np.asarray(order, dtype=np.int64),
+                objective=value, bound=float(bound), gap=float(gap), solver="tree_dp",
+                status="optimal" if gap <= 1e-12 else "gap_limit",
+                runtime_s=time.perf_counter() - tic,
+                parameters={"p": p_dp + len(fixed), "p_new": p_dp,
+                            "budget": params.budget_idr, "n_fixed": len(fixed),
+                            "method": method, "n_demand": int(prob.coverage.shape[0]),
+                            "n_candidates": int(n_c), "n_pairs": int(prob.coverage.nnz),
+                            "weight_total": float(prob.weights.sum()),
+                            "dp_optimum": float(best)},
+                marginal_gain=gains)
+        why = ("a demand row is not a path of the column tree" if rows is None else
+               f"the DP tables exceed TREE_DP_MAX_CELLS={TREE_DP_MAX_CELLS:,}")
+        if method == "tree_dp":
+            raise ParameterError(f"method='tree_dp': the exact tree DP does not apply ({why}). "
+                                 "Use method='auto' (falls back to greedy + bound / MILP).")
+        ledger.step("water-level solver", source="exact tree DP", n_in=1).note(
+            f"tree DP not used ({why}): greedy + bound, MILP where it fits")
+    return _solve(prob.coverage, prob.weights, p=p_new, budget=params.budget_idr,
+                  cost=params.cost_per_gauge_idr, fixed=prob.fixed,
+                  method="auto" if method == "tree_dp" else method, time_limit_s=time_limit_s)
 
 
 def _crossing_swaps(problem: GaugeProblem, selected: list[int], ledger: Ledger) -> list[int]:
@@ -1484,9 +1803,8 @@ def site_sensors(
             f"{p_new} new gauges asked, but only {n_free} distinct candidate sites warn anyone "
             "more: placing those.")
         p_new = n_free
-    res = _solve(prob.coverage, prob.weights, p=p_new, budget=params.budget_idr,
-                 cost=params.cost_per_gauge_idr, fixed=prob.fixed, method=method,
-                 time_limit_s=time_limit_s)
+    res = _solve_water_level(prob, p_new=p_new, method=method, time_limit_s=time_limit_s,
+                             ledger=ledger)
     selected = [int(j) for j in res.selected]
     fixed_set = set(int(f) for f in prob.fixed)
     selected = [j for j in selected if j in fixed_set] + [j for j in selected
