@@ -100,7 +100,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -1390,7 +1390,7 @@ def _tree_dp(rows: _TreeRows, *, p: int, fixed: np.ndarray
     return np.sort(np.asarray(sel, dtype=np.int64)), best
 
 
-def _greedy_order(cov: sp.csr_matrix, w: np.ndarray, cols: Sequence[int],
+def _greedy_order(cov: sp.csr_matrix, w: np.ndarray, cols: Sequence[int] | np.ndarray,
                   first: Sequence[int] = ()) -> list[int]:
     """Order ``cols`` as the greedy would add them (``first`` kept in front, ties: lowest)."""
     csc = sp.csc_matrix(cov)
@@ -1470,6 +1470,96 @@ def _solve_water_level(prob: GaugeProblem, *, p_new: int | None, method: str,
     return _solve(prob.coverage, prob.weights, p=p_new, budget=params.budget_idr,
                   cost=params.cost_per_gauge_idr, fixed=prob.fixed,
                   method="auto" if method == "tree_dp" else method, time_limit_s=time_limit_s)
+
+
+#: Rain gauges, ``method="auto"``: the exact MILP is tried only up to this many stored
+#: (block, candidate) pairs, for at most :data:`RAIN_MILP_TIME_S`; larger problems keep the
+#: lazy greedy with the tighter of its online bound and a Lagrangian bound.
+RAIN_MILP_MAX_PAIRS = 60_000
+RAIN_MILP_TIME_S = 10.0
+
+
+def _lagrangian_mclp_bound(cov: sp.csr_matrix, w: np.ndarray, *, p: int, fixed: np.ndarray,
+                           lower: float, time_s: float = 5.0, max_iter: int = 3000) -> float:
+    """Upper bound on maximum coverage (``p`` new columns plus ``fixed``) by Lagrangian duality.
+
+    Relaxing ``z_i <= sum_j a_ij y_j`` with multipliers ``0 <= lam_i <= w_i`` gives, for
+    every such lam, ``OPT <= sum_i (w_i - lam_i) + sum_{j fixed} c_j + (top p of c_j over
+    the free columns)``, ``c_j = sum_i a_ij lam_i`` (z_i = 1 is optimal for z when
+    ``w_i >= lam_i``; the y part picks the best columns). Its minimum over lam equals the LP
+    relaxation bound; projected subgradient steps (Polyak, target ``lower``, the value of a
+    known solution) approach it. Every evaluated lam gives a valid bound: the smallest is
+    returned.
+    """
+    a = sp.csr_matrix(cov, dtype=np.float64)
+    at = sp.csr_matrix(a.T)
+    w = np.asarray(w, dtype=np.float64)
+    n_c = a.shape[1]
+    is_fixed = np.zeros(n_c, dtype=bool)
+    is_fixed[np.asarray(fixed, dtype=np.int64)] = True
+    free = np.flatnonzero(~is_fixed)
+    k = int(min(max(p, 0), free.size))
+
+    def dual(lam: np.ndarray) -> tuple[float, np.ndarray]:
+        c = at @ lam
+        y = is_fixed.astype(np.float64)
+        if k:
+            top = free[np.argpartition(-c[free], k - 1)[:k]]
+            y[top] = 1.0
+        return float(np.maximum(w - lam, 0.0).sum() + c @ y), y
+
+    tic = time.perf_counter()
+    lam = 0.5 * w
+    best, best_lam = math.inf, lam
+    theta, since = 2.0, 0
+    for _ in range(max_iter):
+        val, y = dual(lam)
+        if val < best * (1.0 - 1e-12):
+            best, best_lam, since = val, lam.copy(), 0
+        else:
+            since += 1
+            if since >= 30:
+                theta, since, lam = theta / 2.0, 0, best_lam.copy()
+                if theta < 1e-4:
+                    break
+                continue
+        if time.perf_counter() - tic > time_s or best <= lower * (1.0 + 1e-9):
+            break
+        grad = (a @ y) - (w > lam)
+        nrm = float(grad @ grad)
+        if nrm == 0.0:
+            break
+        lam = np.clip(lam - theta * max(val - lower, 1e-12 * max(1.0, val)) / nrm * grad,
+                      0.0, w)
+    return best
+
+
+def _solve_rain(cov: sp.csr_matrix, w: np.ndarray, *, p: int, fixed: np.ndarray, method: str,
+                time_limit_s: float) -> SolverResult:
+    """Rain gauges: lazy greedy + bound; the MILP only when small, else a Lagrangian bound."""
+    if method != "auto":
+        return _solve(cov, w, p=p, budget=None, cost=1.0, fixed=fixed, method=method,
+                      time_limit_s=time_limit_s)
+    tic = time.perf_counter()
+    res = _solve(cov, w, p=p, budget=None, cost=1.0, fixed=fixed, method="greedy",
+                 time_limit_s=time_limit_s)
+    if res.gap <= 1e-4:
+        return res
+    if cov.nnz <= RAIN_MILP_MAX_PAIRS:
+        res = _solve(cov, w, p=p, budget=None, cost=1.0, fixed=fixed, method="auto",
+                     time_limit_s=min(time_limit_s, RAIN_MILP_TIME_S))
+        if res.gap <= 1e-4:
+            return res
+    lag = _lagrangian_mclp_bound(cov, w, p=p, fixed=fixed, lower=res.objective)
+    if lag < res.bound:
+        bound = max(lag, res.objective)
+        gap = (bound - res.objective) / bound if bound > 0 else 0.0
+        res = replace(res, bound=float(bound), gap=float(gap),
+                      solver=res.solver + "+lagrangian_bound",
+                      status="optimal" if gap <= 1e-12 else
+                      ("gap_limit" if gap <= 1e-4 else res.status),
+                      runtime_s=time.perf_counter() - tic)
+    return replace(res, runtime_s=time.perf_counter() - tic)
 
 
 def _crossing_swaps(problem: GaugeProblem, selected: list[int], ledger: Ledger) -> list[int]:
@@ -1680,8 +1770,7 @@ def _rain(terrain: Terrain, problem: GaugeProblem, roads: gpd.GeoDataFrame | Non
     own_blk = td.query(np.column_stack([cx, cy]))[1]
     cov = sp.csr_matrix(cov + sp.csr_matrix((np.ones(own.size, dtype=bool), (own_blk, own)),
                                             shape=cov.shape))
-    res = _solve(cov, dw, p=n_new, budget=None, cost=1.0, fixed=fixed, method=method,
-                 time_limit_s=time_limit_s)
+    res = _solve_rain(cov, dw, p=n_new, fixed=fixed, method=method, time_limit_s=time_limit_s)
     order = [int(j) for j in res.selected]
     gains = _marginal(cov, dw, order)
     csc = sp.csc_matrix(cov)
@@ -1735,7 +1824,7 @@ def site_sensors(
     existing_rain: gpd.GeoDataFrame | None = None,
     scenario_weight_grid: np.ndarray | None = None,
     allow_places_outside_dem: bool = False,
-    method: Literal["auto", "greedy", "milp"] = "auto",
+    method: Literal["auto", "tree_dp", "greedy", "milp"] = "auto",
     time_limit_s: float = 30.0,
 ) -> SensorResult:
     """Site water-level gauges by warning lead time and rain gauges by catchment coverage.
@@ -1761,8 +1850,15 @@ def site_sensors(
         Per-cell weight of flood formation on the terrain grid (instead of area).
     allow_places_outside_dem : bool, default False
         Leave out (and count) places outside the DEM instead of raising.
-    method : {"auto", "greedy", "milp"}, default "auto"
-        Passed to :func:`kotacerdas_gis.siting.solvers.mclp`.
+    method : {"auto", "tree_dp", "greedy", "milp"}, default "auto"
+        Water-level gauges: ``"auto"`` solves exactly by the tree dynamic programme
+        (gap 0, ``solver="tree_dp"``) and falls back to the solver core (lazy greedy
+        with its bound, MILP where it fits) only if the DP does not apply or its tables
+        exceed :data:`TREE_DP_MAX_CELLS`; ``"tree_dp"`` raises instead of falling back;
+        ``"greedy"`` / ``"milp"`` go to :func:`kotacerdas_gis.siting.solvers.mclp`.
+        Rain gauges (``"auto"``, ``"tree_dp"``): lazy greedy with its online bound; the
+        MILP only up to :data:`RAIN_MILP_MAX_PAIRS` pairs for at most
+        :data:`RAIN_MILP_TIME_S`; otherwise a Lagrangian bound tightens the gap.
     time_limit_s : float, default 30.0
         MILP time limit per problem, s.
 
@@ -1813,7 +1909,8 @@ def site_sensors(
     gains = _marginal(prob.coverage, prob.weights, selected)
     ev = evaluate_gauges(prob, prob.candidate_cells[selected])
     wl, reach = _water_sites(prob, selected, gains)
-    rain_df, rain_res, rain_figs = _rain(terrain, prob, roads, existing_rain, method=method,
+    rain_df, rain_res, rain_figs = _rain(terrain, prob, roads, existing_rain,
+                                         method="auto" if method == "tree_dp" else method,
                                          time_limit_s=time_limit_s, ledger=ledger)
     df = pd.concat([d for d in (wl, rain_df) if not d.empty], ignore_index=True) \
         if not (wl.empty and rain_df.empty) else pd.DataFrame(columns=_SITE_COLUMNS + ["x", "y"])
