@@ -624,3 +624,84 @@ def test_rain_gauges_are_kept_near_roads() -> None:
     free_rain = free.sites[free.sites["kind"] == "rain"]
     assert free_rain["distance_to_road_m"].iloc[0] > 350.0  # unfiltered: the middle
     assert rain["area_covered_km2"].iloc[0] <= free_rain["area_covered_km2"].iloc[0] + 1e-9
+
+
+# --- exposed places from the exposure step ---------------------------------------------------
+def _exposure_frames() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+    # desa A: 40 people, 4 residential buildings (2 affected); desa B: 9 people, 3 residential
+    # (1 affected), 1 affected warehouse; desa C: 5 people, no residential building
+    b = gpd.GeoDataFrame({
+        "asset_id": [f"b{i}" for i in range(1, 10)],
+        "admin_code": ["A"] * 4 + ["B"] * 4 + ["C"],
+        "exposure_class": ["residential"] * 4 + ["residential"] * 3 + ["commercial", "health"],
+        "hazard_class": ["high", "low", "not exposed", "not exposed", "medium", "not exposed",
+                         "not exposed", "high", "high"],
+        "affected": [True, True, False, False, True, False, False, True, True]},
+        geometry=[Point(i * 100.0, 0.0).buffer(5.0) for i in range(9)], crs=CRS)
+    f = gpd.GeoDataFrame({
+        "asset_id": ["f1", "f2", "f3"], "admin_code": ["A", "B", "C"],
+        "exposure_class": ["education", "health", "education"],
+        "hazard_class": ["high", "not exposed", "low"], "affected": [True, False, True]},
+        geometry=[Point(0.0, 50.0), Point(400.0, 50.0), Point(800.0, 50.0)], crs=CRS)
+    pop = pd.DataFrame({"admin_code": ["A", "B", "C"], "population": [40.0, 9.0, 5.0],
+                        "elderly": [4.0, 0.0, 1.0], "disabled": [0.0, 0.9, 0.0]})
+    return b, f, pop
+
+
+def test_exposed_places_spread_desa_people_over_residential_buildings() -> None:
+    from types import SimpleNamespace
+
+    from kotacerdas_gis.accounting import Ledger
+    from kotacerdas_gis.siting.sensors import EXPOSED_PLACE_WEIGHTS, exposed_places
+    b, f, pop = _exposure_frames()
+    ledger = Ledger()
+    pl = exposed_places(SimpleNamespace(impact_buildings=b, impact_facilities=f),
+                        population=pop, ledger=ledger)
+    # A: 40 / 4 = 10 per house, 10 % vulnerable; B: 9 / 3 = 3, 10 % vulnerable; the
+    # warehouse has nobody; the health building gives no flag (facilities carry them);
+    # facilities: the affected schools f1 and f3
+    assert pl["asset_id"].tolist() == ["b1", "b2", "b5", "f1", "f3"]
+    assert pl["people"].tolist() == pytest.approx([10.0, 10.0, 3.0, 0.0, 0.0])
+    assert pl["vulnerable"].tolist() == pytest.approx([1.0, 1.0, 0.3, 0.0, 0.0])
+    assert pl["is_school"].tolist() == [0, 0, 0, 1, 1]
+    assert pl["is_health"].sum() == 0
+    assert pl["source"].tolist() == ["building"] * 3 + ["facility"] * 2
+    assert pl.crs == b.crs and (pl.geom_type == "Point").all()
+    assert pl["place_id"].is_unique
+    assert set(EXPOSED_PLACE_WEIGHTS) <= set(pl.columns)
+    bstep = ledger.steps[0]
+    assert bstep.n_in == 9 and bstep.n_rejected == 4 + 2  # 4 outside, warehouse + health
+    assert any("5 people in 1 desa" in n for n in bstep.notes)
+    # without facilities the buildings carry the flags; b itself is not changed
+    before = b.copy()
+    pl2 = exposed_places(SimpleNamespace(impact_buildings=b), population=pop)
+    assert pl2.loc[pl2["asset_id"] == "b9", "is_health"].tolist() == [1]
+    pd.testing.assert_frame_equal(b, before)
+    # a per-building people column wins over the desa spreading
+    b2 = b.assign(people=np.arange(9, dtype=float))
+    pl3 = exposed_places(SimpleNamespace(impact_buildings=b2))
+    # affected b1 (0 people: left out), b2 (1), b5 (4), b8 (7), b9 (8, the health building)
+    assert pl3["people"].tolist() == [1.0, 4.0, 7.0, 8.0]
+    # the aggregation summary as the population source
+    agg = pd.DataFrame({"admin_code": ["A", "B", "C"], "population": [40.0, 9.0, 5.0],
+                        "total_affected": [20.0, 3.0, 0.0], "elderly_affected": [2.0, 0.0, 0.0],
+                        "disabled_affected": [0.0, 0.3, 0.0]})
+    pl4 = exposed_places(SimpleNamespace(impact_buildings=b, aggregation_summary=agg))
+    assert pl4.loc[pl4["asset_id"] == "b5", "vulnerable"].tolist() == pytest.approx([0.3])
+
+
+def test_exposed_places_bad_input() -> None:
+    from types import SimpleNamespace
+
+    from kotacerdas_gis.siting.sensors import exposed_places
+    b, _, pop = _exposure_frames()
+    with pytest.raises(SchemaError, match="impact_buildings"):
+        exposed_places(SimpleNamespace(impact_buildings=None), population=pop)
+    with pytest.raises(SchemaError, match="hazard_class"):
+        exposed_places(SimpleNamespace(impact_buildings=b.drop(columns="hazard_class")),
+                       population=pop)
+    with pytest.raises(SchemaError, match="no desa population"):
+        exposed_places(SimpleNamespace(impact_buildings=b))
+    with pytest.raises(ParameterError, match="include"):
+        exposed_places(SimpleNamespace(impact_buildings=b), population=pop,
+                       include="everything")  # type: ignore[arg-type]

@@ -125,8 +125,10 @@ __all__ = [
     "GaugeProblem",
     "GaugeEvaluation",
     "SensorResult",
+    "EXPOSED_PLACE_WEIGHTS",
     "build_gauge_problem",
     "evaluate_gauges",
+    "exposed_places",
     "site_sensors",
 ]
 
@@ -1939,3 +1941,212 @@ def site_sensors(
     return SensorResult(sites=sites, warning_reach=reach, solver=res, rain_solver=rain_res,
                         lead_time_bands=ev.lead_time_bands, parameters=params, figures=figures,
                         accounting=ledger)
+
+
+# --- the exposed places from the exposure step -------------------------------------------------
+#: Suggested ``weight_col`` for :func:`exposed_places` output: a person counts 1, a vulnerable
+#: person (elderly, disabled) 1 more, a health facility or school in a hazard zone like 50
+#: people (patients, pupils and staff who need an orderly evacuation). *verify* with BPBD.
+EXPOSED_PLACE_WEIGHTS: Mapping[str, float] = {"people": 1.0, "vulnerable": 1.0,
+                                              "is_health": 50.0, "is_school": 50.0}
+
+_PEOPLE_COLUMNS = ("people", "population", "occupants", "residents", "pop")
+_HEALTH = ("health", "hospital", "clinic", "puskesmas")
+_SCHOOL = ("education", "school")
+
+
+def exposed_places(
+    exposure: Any,
+    *,
+    population: pd.DataFrame | None = None,
+    people_col: str | None = None,
+    admin_col: str = "admin_code",
+    residential_classes: Sequence[str] = ("residential",),
+    vulnerable_cols: Sequence[str] = ("elderly", "disabled"),
+    include: Literal["affected", "exposed"] = "affected",
+    ledger: Ledger | None = None,
+) -> gpd.GeoDataFrame:
+    """Build the exposed-places layer for :func:`site_sensors` from an exposure result.
+
+    Pure: reads ``exposure.impact_buildings`` (required), ``exposure.impact_facilities``
+    and ``exposure.aggregation_summary`` (optional), returns a new layer.
+
+    People per building: the building layer's own people column if it has one
+    (``people_col``, or the first of people / population / occupants / residents / pop);
+    otherwise each desa's population (``population``, else the aggregation summary's
+    ``population``) spread evenly over **all** its residential buildings (every hazard
+    class: the desa's people live in all of them), so a desa's affected people are its
+    population x its share of residential buildings in the hazard zones. Vulnerable
+    people: people x the desa's share of ``vulnerable_cols`` (elderly + disabled, which
+    may overlap: an upper estimate) from ``population``, else the summary's
+    ``elderly_affected + disabled_affected`` over ``total_affected``.
+
+    Parameters
+    ----------
+    exposure : ExposureResult or object with ``impact_buildings``
+        From :func:`kotacerdas_gis.exposure` (InaSAFE impact layers): buildings with
+        ``exposure_class``, ``hazard_class``, ``affected`` (or ``exposed``) and
+        ``admin_col``, in a metric CRS.
+    population : DataFrame, optional
+        Per desa: ``admin_col``, ``population`` and the ``vulnerable_cols`` (people).
+    people_col : str, optional
+        People per building (skips the desa spreading).
+    admin_col : str, default "admin_code"
+        Desa code column of the buildings and the population table.
+    residential_classes : sequence of str, default ("residential",)
+        ``exposure_class`` values where people live.
+    vulnerable_cols : sequence of str, default ("elderly", "disabled")
+        Columns of ``population`` counted as vulnerable people.
+    include : {"affected", "exposed"}, default "affected"
+        Which impact flag selects the places in the hazard zones.
+    ledger : Ledger, optional
+        Steps are appended (buildings kept/left out, desa people that no residential
+        building can hold).
+
+    Returns
+    -------
+    GeoDataFrame
+        Points (a point on each footprint) in the buildings' CRS, one row per affected
+        building with people or a health/school flag, then one per affected health or
+        school facility (when ``impact_facilities`` is given, facilities carry the flags
+        and buildings do not, so a school is not counted twice): ``place_id``,
+        ``source`` ("building" / "facility"), ``asset_id``, ``admin_code``,
+        ``exposure_class``, ``hazard_class``, ``people``, ``vulnerable``, ``is_health``,
+        ``is_school`` (0/1). Use ``weight_col=EXPOSED_PLACE_WEIGHTS`` in
+        :func:`site_sensors`.
+
+    Raises
+    ------
+    SchemaError
+        No buildings layer, or missing ``exposure_class`` / ``hazard_class`` /
+        flag / admin columns, or no population source.
+    ParameterError
+        ``include`` not one of the choices.
+
+    Examples
+    --------
+    Desa A has 30 people in 3 residential buildings (one in a hazard zone) and 10 %
+    vulnerable; a school in the zone has no residents but its flag:
+
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import Point
+    >>> from types import SimpleNamespace
+    >>> b = gpd.GeoDataFrame({
+    ...     "asset_id": ["b1", "b2", "b3", "s1"], "admin_code": ["A"] * 4,
+    ...     "exposure_class": ["residential"] * 3 + ["education"],
+    ...     "hazard_class": ["high", "not exposed", "not exposed", "medium"],
+    ...     "affected": [True, False, False, True]},
+    ...     geometry=[Point(0, 0), Point(50, 0), Point(90, 0), Point(10, 10)], crs=32751)
+    >>> pop = pd.DataFrame({"admin_code": ["A"], "population": [30.0], "elderly": [2.0],
+    ...                     "disabled": [1.0]})
+    >>> pl = exposed_places(SimpleNamespace(impact_buildings=b), population=pop)
+    >>> pl[["asset_id", "people", "vulnerable", "is_school"]].values.tolist()
+    [['b1', 10.0, 1.0, 0], ['s1', 0.0, 0.0, 1]]
+    """
+    if include not in ("affected", "exposed"):
+        raise ParameterError(f"include: expected 'affected' or 'exposed', found {include!r}.")
+    ledger = Ledger() if ledger is None else ledger
+    b = getattr(exposure, "impact_buildings", None)
+    if b is None or not isinstance(b, gpd.GeoDataFrame):
+        raise SchemaError("exposure: expected an impact_buildings GeoDataFrame (the exposure "
+                          "step's buildings), found none. Run the exposure step with buildings.")
+    fac = getattr(exposure, "impact_facilities", None)
+    agg = getattr(exposure, "aggregation_summary", None)
+
+    def need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+        miss = [c for c in cols if c not in df.columns]
+        if miss:
+            raise SchemaError(f"{what}: expected columns {miss}, found "
+                              f"{[c for c in df.columns if c != 'geometry']}.")
+
+    need(b, ["exposure_class", "hazard_class", include], "impact_buildings")
+    rep = ledger.step("exposed places: buildings in the hazard zones",
+                      source="impact_buildings", n_in=len(b))
+    ecls = b["exposure_class"].astype(str).str.lower()
+    hit = b[include].fillna(False).astype(bool).to_numpy()
+    if people_col is None:
+        people_col = next((c for c in _PEOPLE_COLUMNS if c in b.columns), None)
+    if people_col is not None:
+        people = pd.to_numeric(b[people_col], errors="coerce").fillna(0.0).to_numpy(float)
+        vshare = np.zeros(len(b))
+        if population is not None and admin_col in b.columns:
+            need(population, [admin_col, "population", *vulnerable_cols], "population")
+            pop = population.set_index(population[admin_col].astype(str))
+            share = (pop[list(vulnerable_cols)].sum(axis=1) / pop["population"]).where(
+                pop["population"] > 0, 0.0)
+            vshare = b[admin_col].astype(str).map(share).fillna(0.0).to_numpy(float)
+    else:
+        need(b, [admin_col], "impact_buildings")
+        if population is not None:
+            need(population, [admin_col, "population", *vulnerable_cols], "population")
+            pop = population.set_index(population[admin_col].astype(str))
+            desa_pop = pd.to_numeric(pop["population"], errors="coerce").fillna(0.0)
+            share = (pop[list(vulnerable_cols)].sum(axis=1) / desa_pop).where(desa_pop > 0, 0.0)
+        elif agg is not None and "population" in agg.columns and admin_col in agg.columns:
+            a = agg.set_index(agg[admin_col].astype(str))
+            desa_pop = pd.to_numeric(a["population"], errors="coerce").fillna(0.0)
+            vcols = [c for c in ("elderly_affected", "disabled_affected") if c in a.columns]
+            tot = pd.to_numeric(a.get("total_affected", pd.Series(0.0, index=a.index)),
+                                errors="coerce").fillna(0.0)
+            share = (a[vcols].sum(axis=1) / tot).where(tot > 0, 0.0) if vcols else \
+                pd.Series(0.0, index=a.index)
+        else:
+            raise SchemaError(
+                "exposed_places: no people per building and no desa population: pass "
+                "population=<table with admin_code, population> or people_col=..., or an "
+                "exposure result whose aggregation_summary has 'population'.")
+        code = b[admin_col].astype(str)
+        res_b = ecls.isin([c.lower() for c in residential_classes]).to_numpy()
+        n_res = code[res_b].value_counts()
+        per_b = (desa_pop / n_res.reindex(desa_pop.index)).replace([np.inf], np.nan)
+        people = np.where(res_b, code.map(per_b).fillna(0.0).to_numpy(float), 0.0)
+        vshare = code.map(share).fillna(0.0).to_numpy(float)
+        homeless = desa_pop[~desa_pop.index.isin(n_res.index) & (desa_pop > 0)]
+        if len(homeless):
+            rep.note(f"{int(homeless.sum()):,} people in {len(homeless)} desa with no "
+                     "residential building: not placed")
+    flags_from_buildings = fac is None
+    is_health = ecls.isin(_HEALTH).to_numpy() if flags_from_buildings else np.zeros(len(b), bool)
+    is_school = ecls.isin(_SCHOOL).to_numpy() if flags_from_buildings else np.zeros(len(b), bool)
+    keep = hit & ((people > 0) | is_health | is_school)
+    rep.reject("not in a hazard zone" if include == "affected" else "not exposed",
+               int((~hit).sum()))
+    rep.reject("in a hazard zone but no residents (and no health/school flag)",
+               int((hit & ~keep).sum()))
+    x, y = _points(b[keep])
+    out = pd.DataFrame({
+        "source": "building",
+        "asset_id": (b["asset_id"] if "asset_id" in b.columns else pd.Series(
+            b.index.astype(str), index=b.index))[keep].astype(str).to_numpy(),
+        "admin_code": (b[admin_col].astype(str).to_numpy()[keep] if admin_col in b.columns
+                       else ""),
+        "exposure_class": b["exposure_class"].astype(str).to_numpy()[keep],
+        "hazard_class": b["hazard_class"].astype(str).to_numpy()[keep],
+        "people": people[keep], "vulnerable": people[keep] * vshare[keep],
+        "is_health": is_health[keep].astype(int), "is_school": is_school[keep].astype(int),
+        "x": x, "y": y})
+    parts = [out]
+    if fac is not None and len(fac):
+        need(fac, ["exposure_class", "hazard_class", include], "impact_facilities")
+        fcls = fac["exposure_class"].astype(str).str.lower()
+        fh, fs = fcls.isin(_HEALTH).to_numpy(), fcls.isin(_SCHOOL).to_numpy()
+        fhit = fac[include].fillna(False).astype(bool).to_numpy()
+        fk = fhit & (fh | fs)
+        frep = ledger.step("exposed places: health facilities and schools in the hazard zones",
+                           source="impact_facilities", n_in=len(fac))
+        frep.reject("not in a hazard zone or not health/school", int((~fk).sum()))
+        fx, fy = _points(fac[fk])
+        parts.append(pd.DataFrame({
+            "source": "facility",
+            "asset_id": (fac["asset_id"] if "asset_id" in fac.columns else pd.Series(
+                fac.index.astype(str), index=fac.index))[fk].astype(str).to_numpy(),
+            "admin_code": (fac[admin_col].astype(str).to_numpy()[fk]
+                           if admin_col in fac.columns else ""),
+            "exposure_class": fac["exposure_class"].astype(str).to_numpy()[fk],
+            "hazard_class": fac["hazard_class"].astype(str).to_numpy()[fk],
+            "people": 0.0, "vulnerable": 0.0, "is_health": fh[fk].astype(int),
+            "is_school": fs[fk].astype(int), "x": fx, "y": fy}))
+    df = pd.concat(parts, ignore_index=True)
+    df.insert(0, "place_id", [f"P{i + 1:06d}" for i in range(len(df))])
+    geom = shapely.points(df.pop("x").to_numpy(float), df.pop("y").to_numpy(float))
+    return gpd.GeoDataFrame(df, geometry=geom, crs=b.crs)
