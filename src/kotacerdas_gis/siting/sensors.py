@@ -52,11 +52,20 @@ warned with at least the minimum lead time; ``"impact"`` (chama's form) minimise
 the expected people left with less, ``people_exposed - warned``: the same optimum,
 both numbers are reported.
 
+*Solved exactly.* Each row's gauges are a vertical path of the *column tree* (each
+column's parent is the nearest column downstream), so maximum coverage is solved
+exactly by a dynamic programme on that tree (:func:`_tree_dp`, proof in its docstring;
+``O(sum_v (L_v + 1) p^2)``): ``site_sensors(method="auto")`` uses it whenever it
+applies (one cost per gauge, rows checked to be tree paths) and reports gap 0
+(``solver="tree_dp"``); otherwise the solver core (lazy greedy with its bound, MILP
+where it fits).
+
 *Rain gauges.* The catchment above the exposed reaches (the cells draining to a
 snapped place) is aggregated to blocks of ``rain_grid_m``; a gauge covers the
 catchment area within ``rain_radius_m``; the count follows a density target (one
 gauge per ``rain_density_km2``) less the existing ones; MCLP maximises the area
-covered.
+covered (lazy greedy with the tighter of its online bound and a Lagrangian bound; the
+MILP only for small instances, for at most ``RAIN_MILP_TIME_S``).
 
 *Road access.* With a road layer, candidates farther than ``max_road_distance_m`` from
 a road are dropped, and a cell a road passes through (within ``crossing_tolerance_m``,
