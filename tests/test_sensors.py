@@ -12,6 +12,7 @@ Fixtures (100 m cells, EPSG:32751):
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from functools import cache
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.ndimage as ndi
+import scipy.sparse as sp
 from affine import Affine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,6 +39,8 @@ from kotacerdas_gis.errors import (
 from kotacerdas_gis.hazard.terrain import Terrain, derive_terrain
 from kotacerdas_gis.siting.sensors import (
     SensorParameters,
+    _tree_dp,
+    _tree_rows,
     build_gauge_problem,
     evaluate_gauges,
     site_sensors,
@@ -480,3 +484,225 @@ def test_zero_gauges_and_none_existing_is_refused() -> None:
     p = SensorParameters(**{**P_STRAIGHT.__dict__, "n_water_level": 0})
     with pytest.raises(ParameterError, match="nothing to site"):
         site_sensors(t, places(t, [(69, 2)]), params=p)
+
+
+# --- the exact tree DP ----------------------------------------------------------------------
+@st.composite
+def _tree_instance(draw: st.DrawFn) -> tuple[np.ndarray, list[list[int]], np.ndarray,
+                                             list[int], int]:
+    n = draw(st.integers(1, 8))
+    parent = [-1] + [draw(st.integers(-1, i - 1)) for i in range(1, n)]  # -1: another root
+    rows = []
+    for _ in range(draw(st.integers(1, 10))):
+        path = [draw(st.integers(0, n - 1))]
+        for _ in range(draw(st.integers(0, n))):
+            if parent[path[-1]] < 0:
+                break
+            path.append(parent[path[-1]])
+        rows.append(path)
+    w = np.array(draw(st.lists(st.integers(0, 20), min_size=len(rows), max_size=len(rows))),
+                 dtype=float)
+    fixed = sorted(draw(st.sets(st.integers(0, n - 1), max_size=2)))
+    return np.array(parent), rows, w, fixed, draw(st.integers(0, 4))
+
+
+@settings(max_examples=150, deadline=None)
+@given(inst=_tree_instance())
+def test_tree_dp_equals_brute_force_on_random_trees(inst: tuple) -> None:
+    parent, rows, w, fixed, p = inst
+    n = parent.size
+    ii = [i for i, r in enumerate(rows) for _ in r]
+    jj = [j for r in rows for j in r]
+    cov = sp.csr_matrix((np.ones(len(ii), dtype=bool), (ii, jj)), shape=(len(rows), n))
+
+    def value(s: set[int]) -> float:
+        return float(sum(wi for wi, r in zip(w, rows, strict=True) if s & set(r)))
+
+    free = [j for j in range(n) if j not in fixed]
+    brute = max(value(set(fixed) | set(c)) for k in range(min(p, len(free)) + 1)
+                for c in itertools.combinations(free, k))
+    tr = _tree_rows(cov, w, parent)
+    assert tr is not None
+    out = _tree_dp(tr, p=p, fixed=np.array(fixed, dtype=np.int64))
+    assert out is not None
+    sel, best = out
+    assert best == pytest.approx(brute, abs=1e-9)
+    assert value(set(sel.tolist())) == pytest.approx(brute, abs=1e-9)
+    assert set(fixed) <= set(sel.tolist()) and len(set(sel.tolist()) - set(fixed)) <= p
+
+
+def test_tree_rows_refuses_a_row_that_is_not_a_path() -> None:
+    # 0 <- 1 <- 2 (2 deepest): {0, 2} skips 1; {1, 3} with 3 a second root is no path
+    parent = np.array([-1, 0, 1, -1])
+    w = np.ones(1)
+    for row in ([0, 2], [1, 3]):
+        cov = sp.csr_matrix((np.ones(2, dtype=bool), ([0, 0], row)), shape=(1, 4))
+        assert _tree_rows(cov, w, parent) is None
+    ok = sp.csr_matrix((np.ones(2, dtype=bool), ([0, 0], [1, 2])), shape=(1, 4))
+    assert _tree_rows(ok, w, parent) is not None
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), p=st.integers(1, 3), n_existing=st.integers(0, 1))
+def test_auto_is_the_tree_dp_and_equals_the_exact_milp(data: st.DataObject, p: int,
+                                                        n_existing: int) -> None:
+    y = y_valley()
+    pl = _random_places(data)
+    ex = None
+    if n_existing:
+        r, c = data.draw(st.sampled_from([(15, 20), (22, 20), (30, 30), (30, 25)]))
+        ex = gpd.GeoDataFrame(geometry=[centre(y, r, c)], crs=CRS)
+    prm = SensorParameters(**{**P_Y.__dict__, "n_water_level": p})
+    try:
+        a = site_sensors(y, pl, params=prm, existing_water_level=ex, method="auto")
+    except InfeasibleProblemError:
+        return  # every place too close to the candidates: nothing to compare
+    b = site_sensors(y, pl, params=prm, existing_water_level=ex, method="milp")
+    assert a.solver.solver == "tree_dp" and a.solver.status == "optimal"
+    assert a.solver.gap == 0.0 and a.solver.bound == a.solver.objective
+    assert a.figures["people_warned_expected"] == pytest.approx(
+        b.figures["people_warned_expected"], abs=1e-9)
+    # the DP never places more new gauges than asked, and keeps the existing ones
+    wl = a.sites[a.sites["kind"] == "water_level"]
+    assert (~wl["existing"]).sum() <= p and wl["existing"].sum() == n_existing
+    # ranks are in greedy order: marginal gains never rise after the existing gauges
+    gains = wl.loc[~wl["existing"], "marginal_gain"].to_numpy()
+    assert (np.diff(gains) <= 1e-9).all()
+
+
+def test_budget_with_an_existing_gauge_charges_only_the_new_ones() -> None:
+    y = y_valley()
+    ex = gpd.GeoDataFrame(geometry=[centre(y, 20, 20)], crs=CRS)
+    # 1.5 gauges' money buys one new gauge; the existing one at (20, 20) costs nothing
+    p = SensorParameters(**{**P_Y.__dict__, "n_water_level": None,
+                            "budget_idr": 1.5 * P_Y.cost_per_gauge_idr})
+    town = places(y, [(50, 20), (52, 20)])
+    out = {m: site_sensors(y, town, params=p, existing_water_level=ex, method=m)
+           for m in ("auto", "milp")}
+    for res in out.values():
+        wl = res.sites[res.sites["kind"] == "water_level"]
+        assert len(wl) == 2 and wl["existing"].sum() == 1
+        assert int(wl.loc[wl["existing"], "cell"].iloc[0]) == cell(y, 20, 20)
+        assert res.figures["n_water_level_new"] == 1
+        assert res.figures["n_water_level_existing"] == 1
+    assert out["auto"].solver.solver == "tree_dp"
+    assert out["auto"].figures["people_warned_expected"] == pytest.approx(
+        out["milp"].figures["people_warned_expected"])
+    # the existing gauge alone warns less: the new one adds people
+    alone = site_sensors(y, town, existing_water_level=ex,
+                         params=SensorParameters(**{**P_Y.__dict__, "n_water_level": 0}))
+    assert (out["auto"].figures["people_warned_expected"]
+            > alone.figures["people_warned_expected"] + 1.0)
+    # a budget below one gauge buys none: only the existing gauge is evaluated
+    p0 = SensorParameters(**{**P_Y.__dict__, "n_water_level": None,
+                             "budget_idr": 0.5 * P_Y.cost_per_gauge_idr})
+    none = site_sensors(y, town, params=p0, existing_water_level=ex)
+    assert none.figures["n_water_level_new"] == 0
+    assert none.figures["people_warned_expected"] == pytest.approx(
+        alone.figures["people_warned_expected"])
+
+
+def test_rain_gauges_are_kept_near_roads() -> None:
+    t = straight()
+    town = places(t, [(69, 2)])
+    yr = centre(t, 60, 2).y  # a road across the valley at row 60
+    roads = gpd.GeoDataFrame(geometry=[LineString([(0, yr), (500, yr)])], crs=CRS)
+    base = dict(n_water_level=1, min_upstream_area_km2=0.05, scenario_min_area_km2=0.2,
+                n_rain=1, rain_radius_m=1000.0, rain_grid_m=500.0, max_road_distance_m=None)
+    free = site_sensors(t, town, params=SensorParameters(**base), roads=roads)
+    res = site_sensors(t, town, roads=roads,
+                       params=SensorParameters(**base, rain_max_road_distance_m=350.0))
+    # 5 x 5-cell blocks over the 70 catchment rows: 14 blocks; block k (rows 5k..5k+4) has
+    # its centre at |5,800 - 500 k| m from the road: only k = 11 (300 m), 12 (200 m) are
+    # within 350 m, so 12 are rejected
+    step = [s for s in res.accounting.steps if s.step == "rain-gauge candidates"][0]
+    assert step.n_in == 14
+    assert dict(step.reasons_rejected) == {"more than 350 m from a road": 12}
+    rain = res.sites[res.sites["kind"] == "rain"]
+    assert len(rain) == 1
+    assert rain["distance_to_road_m"].iloc[0] in (pytest.approx(300.0), pytest.approx(200.0))
+    assert rain.geometry.y.iloc[0] in (pytest.approx(yr + 300.0), pytest.approx(yr - 200.0))
+    free_rain = free.sites[free.sites["kind"] == "rain"]
+    assert free_rain["distance_to_road_m"].iloc[0] > 350.0  # unfiltered: the middle
+    assert rain["area_covered_km2"].iloc[0] <= free_rain["area_covered_km2"].iloc[0] + 1e-9
+
+
+# --- exposed places from the exposure step ---------------------------------------------------
+def _exposure_frames() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+    # desa A: 40 people, 4 residential buildings (2 affected); desa B: 9 people, 3 residential
+    # (1 affected), 1 affected warehouse; desa C: 5 people, no residential building
+    b = gpd.GeoDataFrame({
+        "asset_id": [f"b{i}" for i in range(1, 10)],
+        "admin_code": ["A"] * 4 + ["B"] * 4 + ["C"],
+        "exposure_class": ["residential"] * 4 + ["residential"] * 3 + ["commercial", "health"],
+        "hazard_class": ["high", "low", "not exposed", "not exposed", "medium", "not exposed",
+                         "not exposed", "high", "high"],
+        "affected": [True, True, False, False, True, False, False, True, True]},
+        geometry=[Point(i * 100.0, 0.0).buffer(5.0) for i in range(9)], crs=CRS)
+    f = gpd.GeoDataFrame({
+        "asset_id": ["f1", "f2", "f3"], "admin_code": ["A", "B", "C"],
+        "exposure_class": ["education", "health", "education"],
+        "hazard_class": ["high", "not exposed", "low"], "affected": [True, False, True]},
+        geometry=[Point(0.0, 50.0), Point(400.0, 50.0), Point(800.0, 50.0)], crs=CRS)
+    pop = pd.DataFrame({"admin_code": ["A", "B", "C"], "population": [40.0, 9.0, 5.0],
+                        "elderly": [4.0, 0.0, 1.0], "disabled": [0.0, 0.9, 0.0]})
+    return b, f, pop
+
+
+def test_exposed_places_spread_desa_people_over_residential_buildings() -> None:
+    from types import SimpleNamespace
+
+    from kotacerdas_gis.accounting import Ledger
+    from kotacerdas_gis.siting.sensors import EXPOSED_PLACE_WEIGHTS, exposed_places
+    b, f, pop = _exposure_frames()
+    ledger = Ledger()
+    pl = exposed_places(SimpleNamespace(impact_buildings=b, impact_facilities=f),
+                        population=pop, ledger=ledger)
+    # A: 40 / 4 = 10 per house, 10 % vulnerable; B: 9 / 3 = 3, 10 % vulnerable; the
+    # warehouse has nobody; the health building gives no flag (facilities carry them);
+    # facilities: the affected schools f1 and f3
+    assert pl["asset_id"].tolist() == ["b1", "b2", "b5", "f1", "f3"]
+    assert pl["people"].tolist() == pytest.approx([10.0, 10.0, 3.0, 0.0, 0.0])
+    assert pl["vulnerable"].tolist() == pytest.approx([1.0, 1.0, 0.3, 0.0, 0.0])
+    assert pl["is_school"].tolist() == [0, 0, 0, 1, 1]
+    assert pl["is_health"].sum() == 0
+    assert pl["source"].tolist() == ["building"] * 3 + ["facility"] * 2
+    assert pl.crs == b.crs and (pl.geom_type == "Point").all()
+    assert pl["place_id"].is_unique
+    assert set(EXPOSED_PLACE_WEIGHTS) <= set(pl.columns)
+    bstep = ledger.steps[0]
+    assert bstep.n_in == 9 and bstep.n_rejected == 4 + 2  # 4 outside, warehouse + health
+    assert any("5 people in 1 desa" in n for n in bstep.notes)
+    # without facilities the buildings carry the flags; b itself is not changed
+    before = b.copy()
+    pl2 = exposed_places(SimpleNamespace(impact_buildings=b), population=pop)
+    assert pl2.loc[pl2["asset_id"] == "b9", "is_health"].tolist() == [1]
+    pd.testing.assert_frame_equal(b, before)
+    # a per-building people column wins over the desa spreading
+    b2 = b.assign(people=np.arange(9, dtype=float))
+    pl3 = exposed_places(SimpleNamespace(impact_buildings=b2))
+    # affected b1 (0 people: left out), b2 (1), b5 (4), b8 (7), b9 (8, the health building)
+    assert pl3["people"].tolist() == [1.0, 4.0, 7.0, 8.0]
+    # the aggregation summary as the population source
+    agg = pd.DataFrame({"admin_code": ["A", "B", "C"], "population": [40.0, 9.0, 5.0],
+                        "total_affected": [20.0, 3.0, 0.0], "elderly_affected": [2.0, 0.0, 0.0],
+                        "disabled_affected": [0.0, 0.3, 0.0]})
+    pl4 = exposed_places(SimpleNamespace(impact_buildings=b, aggregation_summary=agg))
+    assert pl4.loc[pl4["asset_id"] == "b5", "vulnerable"].tolist() == pytest.approx([0.3])
+
+
+def test_exposed_places_bad_input() -> None:
+    from types import SimpleNamespace
+
+    from kotacerdas_gis.siting.sensors import exposed_places
+    b, _, pop = _exposure_frames()
+    with pytest.raises(SchemaError, match="impact_buildings"):
+        exposed_places(SimpleNamespace(impact_buildings=None), population=pop)
+    with pytest.raises(SchemaError, match="hazard_class"):
+        exposed_places(SimpleNamespace(impact_buildings=b.drop(columns="hazard_class")),
+                       population=pop)
+    with pytest.raises(SchemaError, match="no desa population"):
+        exposed_places(SimpleNamespace(impact_buildings=b))
+    with pytest.raises(ParameterError, match="include"):
+        exposed_places(SimpleNamespace(impact_buildings=b), population=pop,
+                       include="everything")  # type: ignore[arg-type]

@@ -52,11 +52,20 @@ warned with at least the minimum lead time; ``"impact"`` (chama's form) minimise
 the expected people left with less, ``people_exposed - warned``: the same optimum,
 both numbers are reported.
 
+*Solved exactly.* Each row's gauges are a vertical path of the *column tree* (each
+column's parent is the nearest column downstream), so maximum coverage is solved
+exactly by a dynamic programme on that tree (:func:`_tree_dp`, proof in its docstring;
+``O(sum_v (L_v + 1) p^2)``): ``site_sensors(method="auto")`` uses it whenever it
+applies (one cost per gauge, rows checked to be tree paths) and reports gap 0
+(``solver="tree_dp"``); otherwise the solver core (lazy greedy with its bound, MILP
+where it fits).
+
 *Rain gauges.* The catchment above the exposed reaches (the cells draining to a
 snapped place) is aggregated to blocks of ``rain_grid_m``; a gauge covers the
 catchment area within ``rain_radius_m``; the count follows a density target (one
 gauge per ``rain_density_km2``) less the existing ones; MCLP maximises the area
-covered.
+covered (lazy greedy with the tighter of its online bound and a Lagrangian bound; the
+MILP only for small instances, for at most ``RAIN_MILP_TIME_S``).
 
 *Road access.* With a road layer, candidates farther than ``max_road_distance_m`` from
 a road are dropped, and a cell a road passes through (within ``crossing_tolerance_m``,
@@ -99,8 +108,9 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -125,8 +135,10 @@ __all__ = [
     "GaugeProblem",
     "GaugeEvaluation",
     "SensorResult",
+    "EXPOSED_PLACE_WEIGHTS",
     "build_gauge_problem",
     "evaluate_gauges",
+    "exposed_places",
     "site_sensors",
 ]
 
@@ -516,6 +528,9 @@ class GaugeProblem:
     _scen_node: np.ndarray = field(repr=False)  # compressed outlet node per scenario
     _place_node: np.ndarray = field(repr=False)  # compressed node per kept place (-1: left out)
     _cand_mask: np.ndarray = field(repr=False)  # candidate stream nodes (before pruning)
+    # per column: the nearest column downstream (-1: none): the column tree of the exact DP
+    _col_parent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64),
+                                    repr=False)
 
     @property
     def n_candidates(self) -> int:
@@ -938,6 +953,12 @@ def build_gauge_problem(
     keep_cols = np.flatnonzero(used)
     cov = sp.csr_matrix(cov[:, keep_cols])
     col_node = col_node[keep_cols]
+    # the column tree: each column's nearest kept column downstream (rows are its paths)
+    kmark = np.full(net.n, -1, dtype=np.int32)
+    kmark[col_node] = np.arange(col_node.size, dtype=np.int32)
+    knear = net.fill_up(kmark)
+    croot = net.ds[col_node] == col_node
+    col_parent = np.where(croot, -1, knear[net.ds[col_node]]).astype(np.int64)
     rep2 = ledger.step("water-level gauge columns", source="candidates", n_in=n_cand)
     rep2.reject("detects no flood from the scenarios", int((cand & ~useful).sum()))
     rep2.reject("dominated by a candidate upstream detecting the same floods", n_dominated)
@@ -958,7 +979,7 @@ def build_gauge_problem(
         scenarios=sc.drop(columns="outlet_node"), places=pl_out, counts=counts, params=params,
         accounting=ledger, terrain=terrain, _net=net, _col_node=col_node, _pair_k=pair_k,
         _pair_c=pair_c, _pair_w=pair_w, _scen_node=o, _place_node=node_all,
-        _cand_mask=cand,
+        _cand_mask=cand, _col_parent=col_parent,
     )
 
 
@@ -1152,6 +1173,405 @@ def _solve(cov: sp.csr_matrix, w: np.ndarray, *, p: int | None, budget: float | 
     assert p is not None
     return mclp(cov, w, p=p + len(fx), fixed=fx or None, method=method,  # type: ignore[arg-type]
                 time_limit_s=time_limit_s)
+
+
+# --- exact solution on the column tree ----------------------------------------------------------
+#: Largest DP table (cells of (node, ancestor distance, gauges) summed over the tree) that the
+#: exact tree DP builds; larger problems fall back to the solver core (greedy + bound / MILP).
+TREE_DP_MAX_CELLS = 60_000_000
+
+
+@dataclass(frozen=True)
+class _TreeRows:
+    """The rows of a coverage matrix as vertical paths of a column tree."""
+
+    parent: np.ndarray  # int64 per column, -1 at a root
+    children: list[list[int]]
+    post: np.ndarray  # columns, every child before its parent
+    entry: np.ndarray  # per non-empty row: its deepest column
+    length: np.ndarray  # per non-empty row: its number of columns (m >= 1)
+    weight: np.ndarray  # per non-empty row
+
+
+def _tree_rows(cov: sp.csr_matrix, w: np.ndarray, parent: np.ndarray) -> _TreeRows | None:
+    """Check that every row of ``cov`` is a vertical path of the tree ``parent``; None if not.
+
+    A row is a vertical path when its columns are ``e, parent(e), ..., parent^(m-1)(e)``
+    for its deepest column ``e``: all of them ancestors-or-self of ``e`` (Euler-tour
+    test) with ``m`` distinct depths spanning ``depth(e) - m + 1 .. depth(e)``.
+    """
+    n_c = cov.shape[1]
+    parent = np.asarray(parent, dtype=np.int64)
+    if parent.shape != (n_c,) or ((parent < -1) | (parent >= n_c)).any():
+        return None
+    children: list[list[int]] = [[] for _ in range(n_c)]
+    for j in np.flatnonzero(parent >= 0):
+        children[int(parent[j])].append(int(j))
+    roots = np.flatnonzero(parent < 0)
+    depth = np.full(n_c, -1, dtype=np.int64)
+    tin = np.zeros(n_c, dtype=np.int64)
+    tout = np.zeros(n_c, dtype=np.int64)
+    pre: list[int] = []
+    clock = 0
+    for r in roots:  # iterative DFS: pre-order numbers and subtree ends
+        depth[r] = 0
+        stack: list[tuple[int, int]] = [(int(r), 0)]
+        while stack:
+            v, i = stack.pop()
+            if i == 0:
+                tin[v] = clock
+                clock += 1
+                pre.append(v)
+            if i < len(children[v]):
+                stack.append((v, i + 1))
+                c = children[v][i]
+                depth[c] = depth[v] + 1
+                stack.append((c, 0))
+            else:
+                tout[v] = clock
+    if (depth < 0).any():  # a cycle: not a tree
+        return None
+    c = sp.csr_matrix(cov, copy=True)
+    c.sum_duplicates()
+    c.eliminate_zeros()
+    m = np.diff(c.indptr)
+    nonempty = np.flatnonzero(m > 0)
+    if nonempty.size == 0:
+        return _TreeRows(parent, children, np.asarray(pre[::-1], dtype=np.int64),
+                         np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    d = depth[c.indices]
+    starts = c.indptr[:-1][nonempty]
+    dmax = np.maximum.reduceat(d, starts)
+    dmin = np.minimum.reduceat(d, starts)
+    row_of = np.repeat(np.arange(nonempty.size), m[nonempty])
+    is_max = d == dmax[row_of]
+    if np.bincount(row_of[is_max], minlength=nonempty.size).max() != 1:
+        return None
+    entry = np.empty(nonempty.size, dtype=np.int64)
+    entry[row_of[is_max]] = c.indices[is_max]
+    te = tin[entry[row_of]]
+    anc = (tin[c.indices] <= te) & (te < tout[c.indices])
+    if not anc.all() or not np.array_equal(dmax - dmin + 1, m[nonempty]):
+        return None
+    return _TreeRows(parent, children, np.asarray(pre[::-1], dtype=np.int64), entry,
+                     m[nonempty].astype(np.int64), np.asarray(w, dtype=np.float64)[nonempty])
+
+
+def _tree_dp(rows: _TreeRows, *, p: int, fixed: np.ndarray
+             ) -> tuple[np.ndarray, float] | None:
+    """Exact maximum coverage by vertical paths of a tree: ``p`` new columns plus ``fixed``.
+
+    The model, and why the dynamic programme is exact
+    ------------------------------------------------
+    Columns form a forest T (``parent`` = the nearest column downstream; the root side
+    is downstream). Each demand row r with weight w_r is a vertical path
+    ``P(e_r, m_r) = {e_r, parent(e_r), ..., parent^(m_r - 1)(e_r)}`` (the gauges between
+    the flood's source and the point the required flow length above the place); r is
+    covered by a set S of columns iff ``S ∩ P(e_r, m_r)`` is not empty.
+
+    *Lemma.* Let ``c_S(e)`` be the nearest column of S at or below e (an ancestor-or-self
+    of e in T) and ``k_S(e)`` its distance (edges) from e (infinite if none). Then r is
+    covered iff ``k_S(e_r) <= m_r - 1``. Proof: if s is in S ∩ P(e_r, m_r), s is an
+    ancestor-or-self of e_r at distance <= m_r - 1, and the nearest one, c_S(e_r), is no
+    farther; conversely the ancestor of e_r at distance <= m_r - 1 lies in P(e_r, m_r).
+
+    So the covered weight is ``sum_e g_e(k_S(e))`` with ``g_e(k) = sum of w_r over rows
+    entering at e with m_r > k`` (non-increasing, ``g_e(inf) = 0``): each entry is served
+    by its nearest chosen ancestor-or-self, as in p-median on a tree.
+
+    *Optimal substructure.* For a column v, every entry u in subtree(v) has ``c_S(u)``
+    either on the path u..v (decided by S ∩ subtree(v)) or, if there is none, equal to
+    the nearest chosen proper ancestor of v, at some distance a above v (a = 0 for none).
+    The part of the objective from subtree(v) thus depends on the choices outside
+    subtree(v) only through a. Let ``F_v(a, j)`` be its maximum over at most j new
+    columns in subtree(v). With ``⊕`` the max-plus convolution of the children's budgets
+    (``(f ⊕ h)(j) = max_{i <= j} f(i) + h(j - i)``)::
+
+        F_v(a, j) = max( g_v(a) + (⊕_w F_w(a + 1, .))(j),        v not chosen
+                         g_v(0) + (⊕_w F_w(1, .))(j - 1) )      v chosen (a new gauge)
+
+    with ``g_v(a)`` read as distance a from v (0 for none), ``F_w(a + 1)`` as none when
+    a = 0; a fixed (existing) v takes the second branch with j (it costs no gauge).
+    Distances a > L_v, the farthest any row entering subtree(v) reaches above v, act
+    as none, so each table has ``L_v + 1`` rows. The optimum is the roots' tables
+    convolved at a = none with j = p; the choices are recovered by backtracking the
+    recorded decisions and splits. Work ``O(sum_v (L_v + 1) p^2)``, memory of the same
+    order in small integers (splits). Returns None when the tables would exceed
+    :data:`TREE_DP_MAX_CELLS`.
+
+    Returns
+    -------
+    (selected columns (fixed included, sorted), optimum) or None.
+    """
+    parent, children, post = rows.parent, rows.children, rows.post
+    n_c = parent.size
+    P = int(max(p, 0))
+    is_fixed = np.zeros(n_c, dtype=bool)
+    is_fixed[np.asarray(fixed, dtype=np.int64)] = True
+    # rows entering at each column: g_v(k) for k = 0..(max m - 1)
+    reach_self = np.full(n_c, -1, dtype=np.int64)  # max m - 1 of rows entering at v
+    if rows.entry.size:
+        np.maximum.at(reach_self, rows.entry, rows.length - 1)
+    order_r = np.lexsort((rows.length, rows.entry))
+    ent_s, len_s, w_s = rows.entry[order_r], rows.length[order_r], rows.weight[order_r]
+    bounds_r = np.searchsorted(ent_s, np.arange(n_c + 1))
+    reach = reach_self.copy()  # L_v: the farthest a row in subtree(v) reaches above v
+    for v in post:
+        for c in children[v]:
+            reach[v] = max(reach[v], reach[c] - 1)
+    reach = np.maximum(reach, 0)
+    n_child = np.array([len(ch) for ch in children], dtype=np.int64)
+    cells = int(((reach + 2) * (P + 1) * (n_child + 1)).sum())
+    if cells > TREE_DP_MAX_CELLS:
+        return None
+    itype = np.int16 if P < 32_000 else np.int32
+    tables: dict[int, np.ndarray] = {}
+    choose: dict[int, np.ndarray] = {}
+    splits: dict[int, list[np.ndarray]] = {}
+
+    def child_rows(v_len: int, c: int, virtual: bool) -> np.ndarray:
+        """Row of the child's table for each parent row (0..v_len-1 = a, v_len = v chosen)."""
+        if virtual:  # the roots see no ancestor
+            return np.zeros(v_len + 1, dtype=np.int64)
+        lc = int(reach[c])
+        a = np.arange(v_len + 1)
+        idx = np.where((a >= 1) & (a + 1 <= lc), a + 1, 0)
+        idx[-1] = 1 if lc >= 1 else 0
+        return idx
+
+    def solve_node(v: int, k: int, ch: Sequence[int], can_choose: bool, fixed_v: bool
+                   ) -> None:
+        # base: rows 0..k-1 = not chosen with the ancestor at distance a (0: none), row k =
+        # chosen; g_v(a) = weight of v's rows with m > a
+        base = np.zeros(k + 1)
+        lo, hi = (int(bounds_r[v]), int(bounds_r[v + 1])) if v >= 0 else (0, 0)
+        if hi > lo:
+            lens, ws = len_s[lo:hi], w_s[lo:hi]
+            a = np.arange(1, k)
+            # sum of ws with lens > a  (lens sorted ascending)
+            csum = np.r_[0.0, np.cumsum(ws[::-1])][::-1]  # csum[i] = sum ws[i:]
+            base[1:k] = csum[np.searchsorted(lens, a, side="right")]
+            base[k] = float(ws.sum())
+        acc = np.repeat(base[:, None], P + 1, axis=1)
+        spl: list[np.ndarray] = []
+        for c in ch:
+            h = tables.pop(c)[child_rows(k, c, v < 0)]
+            new = np.full_like(acc, -np.inf)
+            arg = np.zeros(acc.shape, dtype=itype)
+            for j1 in range(P + 1):
+                cand = acc[:, j1:j1 + 1] + h[:, :P + 1 - j1]
+                better = cand > new[:, j1:]
+                new[:, j1:][better] = cand[better]
+                arg[:, j1:][better] = j1
+            acc = new
+            spl.append(arg)
+        f = acc[:k].copy()
+        dec = np.zeros((k, P + 1), dtype=bool)
+        if fixed_v:
+            f[:] = acc[k][None, :]
+            dec[:] = True
+        elif can_choose and P >= 1:
+            chosen = np.r_[-np.inf, acc[k][:-1]]
+            dec = chosen[None, :] > f + 1e-12 * np.maximum(1.0, np.abs(f))
+            f = np.where(dec, chosen[None, :], f)
+        tables[v] = f
+        choose[v] = dec
+        splits[v] = spl
+
+    for v in post:
+        solve_node(int(v), int(reach[v]) + 1, children[v], True, bool(is_fixed[v]))
+    roots = [int(r) for r in np.flatnonzero(parent < 0)]
+    solve_node(-1, 1, roots, False, False)  # a virtual root above the roots
+    best = float(tables[-1][0, P])
+    sel: list[int] = []
+    stack = [(-1, 0, P)]
+    while stack:
+        v, a, j = stack.pop()
+        ch = roots if v == -1 else children[v]
+        k = 1 if v == -1 else int(reach[v]) + 1
+        if v >= 0 and choose[v][a, j]:
+            sel.append(v)
+            r, jj = k, (j if is_fixed[v] else j - 1)
+        else:
+            r, jj = a, j
+        for c, arg in zip(ch[::-1], splits[v][::-1], strict=True):
+            j1 = int(arg[r, jj])
+            row = int(child_rows(k, c, v < 0)[r])
+            stack.append((c, row, jj - j1))
+            jj = j1
+    return np.sort(np.asarray(sel, dtype=np.int64)), best
+
+
+def _greedy_order(cov: sp.csr_matrix, w: np.ndarray, cols: Sequence[int] | np.ndarray,
+                  first: Sequence[int] = ()) -> list[int]:
+    """Order ``cols`` as the greedy would add them (``first`` kept in front, ties: lowest)."""
+    csc = sp.csc_matrix(cov)
+    covered = np.zeros(cov.shape[0], dtype=bool)
+    out: list[int] = []
+    for j in first:
+        covered[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]] = True
+        out.append(int(j))
+    rest = sorted(int(j) for j in cols if int(j) not in set(out))
+    while rest:
+        gains = [float(w[r[~covered[r]]].sum()) for r in
+                 (csc.indices[csc.indptr[j]:csc.indptr[j + 1]] for j in rest)]
+        j = rest.pop(int(np.argmax(gains)))
+        covered[csc.indices[csc.indptr[j]:csc.indptr[j + 1]]] = True
+        out.append(j)
+    return out
+
+
+def _solve_water_level(prob: GaugeProblem, *, p_new: int | None, method: str,
+                       time_limit_s: float, ledger: Ledger) -> SolverResult:
+    """Water-level gauges: the exact tree DP (``auto``/``tree_dp``), else the solver core.
+
+    The DP applies when every gauge costs the same (always here: one
+    ``cost_per_gauge_idr``; a budget buys ``floor(budget / cost)`` gauges) and every
+    demand row is a vertical path of the column tree (checked on the matrix). Its
+    answer is proven optimal: bound = objective, gap 0, ``solver="tree_dp"``.
+    """
+    params = prob.params
+    n_c = prob.coverage.shape[1]
+    if method in ("auto", "tree_dp"):
+        tic = time.perf_counter()
+        n_free = n_c - len(prob.fixed)
+        if p_new is not None:
+            p_dp = int(p_new)
+        else:
+            assert params.budget_idr is not None
+            p_dp = int(math.floor(params.budget_idr / params.cost_per_gauge_idr + 1e-9))
+        p_dp = min(p_dp, n_free)
+        rows = (_tree_rows(prob.coverage, prob.weights, prob._col_parent)
+                if prob._col_parent.size == n_c else None)
+        out = _tree_dp(rows, p=p_dp, fixed=prob.fixed) if rows is not None else None
+        if out is not None:
+            sel, best = out
+            fixed = [int(f) for f in prob.fixed]
+            order = _greedy_order(prob.coverage, prob.weights, sel, first=fixed)
+            gains = _marginal(prob.coverage, prob.weights, order)
+            value = float(prob.covered_weight(order))
+            bound = max(best, value)
+            if bound - value <= 1e-9 * max(1.0, abs(value)):
+                bound = value
+            gap = (bound - value) / bound if bound > 0 else 0.0
+            n_new = len(order) - len(fixed)
+            if n_new < p_dp:
+                ledger.step("water-level gauges wanted", source="exact tree DP",
+                            n_in=p_dp).note(
+                    f"{n_new} new gauges reach the optimum; a further gauge would warn no one "
+                    "more in time, so no more are placed")
+            return SolverResult(
+                model="mclp", sense="max", selected=np.asarray(order, dtype=np.int64),
+                objective=value, bound=float(bound), gap=float(gap), solver="tree_dp",
+                status="optimal" if gap <= 1e-12 else "gap_limit",
+                runtime_s=time.perf_counter() - tic,
+                parameters={"p": p_dp + len(fixed), "p_new": p_dp,
+                            "budget": params.budget_idr, "n_fixed": len(fixed),
+                            "method": method, "n_demand": int(prob.coverage.shape[0]),
+                            "n_candidates": int(n_c), "n_pairs": int(prob.coverage.nnz),
+                            "weight_total": float(prob.weights.sum()),
+                            "dp_optimum": float(best)},
+                marginal_gain=gains)
+        why = ("a demand row is not a path of the column tree" if rows is None else
+               f"the DP tables exceed TREE_DP_MAX_CELLS={TREE_DP_MAX_CELLS:,}")
+        if method == "tree_dp":
+            raise ParameterError(f"method='tree_dp': the exact tree DP does not apply ({why}). "
+                                 "Use method='auto' (falls back to greedy + bound / MILP).")
+        ledger.step("water-level solver", source="exact tree DP", n_in=1).note(
+            f"tree DP not used ({why}): greedy + bound, MILP where it fits")
+    return _solve(prob.coverage, prob.weights, p=p_new, budget=params.budget_idr,
+                  cost=params.cost_per_gauge_idr, fixed=prob.fixed,
+                  method="auto" if method == "tree_dp" else method, time_limit_s=time_limit_s)
+
+
+#: Rain gauges, ``method="auto"``: the exact MILP is tried only up to this many stored
+#: (block, candidate) pairs, for at most :data:`RAIN_MILP_TIME_S`; larger problems keep the
+#: lazy greedy with the tighter of its online bound and a Lagrangian bound.
+RAIN_MILP_MAX_PAIRS = 60_000
+RAIN_MILP_TIME_S = 10.0
+
+
+def _lagrangian_mclp_bound(cov: sp.csr_matrix, w: np.ndarray, *, p: int, fixed: np.ndarray,
+                           lower: float, time_s: float = 5.0, max_iter: int = 3000) -> float:
+    """Upper bound on maximum coverage (``p`` new columns plus ``fixed``) by Lagrangian duality.
+
+    Relaxing ``z_i <= sum_j a_ij y_j`` with multipliers ``0 <= lam_i <= w_i`` gives, for
+    every such lam, ``OPT <= sum_i (w_i - lam_i) + sum_{j fixed} c_j + (top p of c_j over
+    the free columns)``, ``c_j = sum_i a_ij lam_i`` (z_i = 1 is optimal for z when
+    ``w_i >= lam_i``; the y part picks the best columns). Its minimum over lam equals the LP
+    relaxation bound; projected subgradient steps (Polyak, target ``lower``, the value of a
+    known solution) approach it. Every evaluated lam gives a valid bound: the smallest is
+    returned.
+    """
+    a = sp.csr_matrix(cov, dtype=np.float64)
+    at = sp.csr_matrix(a.T)
+    w = np.asarray(w, dtype=np.float64)
+    n_c = a.shape[1]
+    is_fixed = np.zeros(n_c, dtype=bool)
+    is_fixed[np.asarray(fixed, dtype=np.int64)] = True
+    free = np.flatnonzero(~is_fixed)
+    k = int(min(max(p, 0), free.size))
+
+    def dual(lam: np.ndarray) -> tuple[float, np.ndarray]:
+        c = at @ lam
+        y = is_fixed.astype(np.float64)
+        if k:
+            top = free[np.argpartition(-c[free], k - 1)[:k]]
+            y[top] = 1.0
+        return float(np.maximum(w - lam, 0.0).sum() + c @ y), y
+
+    tic = time.perf_counter()
+    lam = 0.5 * w
+    best, best_lam = math.inf, lam
+    theta, since = 2.0, 0
+    for _ in range(max_iter):
+        val, y = dual(lam)
+        if val < best * (1.0 - 1e-12):
+            best, best_lam, since = val, lam.copy(), 0
+        else:
+            since += 1
+            if since >= 30:
+                theta, since, lam = theta / 2.0, 0, best_lam.copy()
+                if theta < 1e-4:
+                    break
+                continue
+        if time.perf_counter() - tic > time_s or best <= lower * (1.0 + 1e-9):
+            break
+        grad = (a @ y) - (w > lam)
+        nrm = float(grad @ grad)
+        if nrm == 0.0:
+            break
+        lam = np.clip(lam - theta * max(val - lower, 1e-12 * max(1.0, val)) / nrm * grad,
+                      0.0, w)
+    return best
+
+
+def _solve_rain(cov: sp.csr_matrix, w: np.ndarray, *, p: int, fixed: np.ndarray, method: str,
+                time_limit_s: float) -> SolverResult:
+    """Rain gauges: lazy greedy + bound; the MILP only when small, else a Lagrangian bound."""
+    if method != "auto":
+        return _solve(cov, w, p=p, budget=None, cost=1.0, fixed=fixed, method=method,
+                      time_limit_s=time_limit_s)
+    tic = time.perf_counter()
+    res = _solve(cov, w, p=p, budget=None, cost=1.0, fixed=fixed, method="greedy",
+                 time_limit_s=time_limit_s)
+    if res.gap <= 1e-4:
+        return res
+    if cov.nnz <= RAIN_MILP_MAX_PAIRS:
+        res = _solve(cov, w, p=p, budget=None, cost=1.0, fixed=fixed, method="auto",
+                     time_limit_s=min(time_limit_s, RAIN_MILP_TIME_S))
+        if res.gap <= 1e-4:
+            return res
+    lag = _lagrangian_mclp_bound(cov, w, p=p, fixed=fixed, lower=res.objective)
+    if lag < res.bound:
+        bound = max(lag, res.objective)
+        gap = (bound - res.objective) / bound if bound > 0 else 0.0
+        res = replace(res, bound=float(bound), gap=float(gap),
+                      solver=res.solver + "+lagrangian_bound",
+                      status="optimal" if gap <= 1e-12 else
+                      ("gap_limit" if gap <= 1e-4 else res.status),
+                      runtime_s=time.perf_counter() - tic)
+    return replace(res, runtime_s=time.perf_counter() - tic)
 
 
 def _crossing_swaps(problem: GaugeProblem, selected: list[int], ledger: Ledger) -> list[int]:
@@ -1362,8 +1782,7 @@ def _rain(terrain: Terrain, problem: GaugeProblem, roads: gpd.GeoDataFrame | Non
     own_blk = td.query(np.column_stack([cx, cy]))[1]
     cov = sp.csr_matrix(cov + sp.csr_matrix((np.ones(own.size, dtype=bool), (own_blk, own)),
                                             shape=cov.shape))
-    res = _solve(cov, dw, p=n_new, budget=None, cost=1.0, fixed=fixed, method=method,
-                 time_limit_s=time_limit_s)
+    res = _solve_rain(cov, dw, p=n_new, fixed=fixed, method=method, time_limit_s=time_limit_s)
     order = [int(j) for j in res.selected]
     gains = _marginal(cov, dw, order)
     csc = sp.csc_matrix(cov)
@@ -1417,7 +1836,7 @@ def site_sensors(
     existing_rain: gpd.GeoDataFrame | None = None,
     scenario_weight_grid: np.ndarray | None = None,
     allow_places_outside_dem: bool = False,
-    method: Literal["auto", "greedy", "milp"] = "auto",
+    method: Literal["auto", "tree_dp", "greedy", "milp"] = "auto",
     time_limit_s: float = 30.0,
 ) -> SensorResult:
     """Site water-level gauges by warning lead time and rain gauges by catchment coverage.
@@ -1443,8 +1862,15 @@ def site_sensors(
         Per-cell weight of flood formation on the terrain grid (instead of area).
     allow_places_outside_dem : bool, default False
         Leave out (and count) places outside the DEM instead of raising.
-    method : {"auto", "greedy", "milp"}, default "auto"
-        Passed to :func:`kotacerdas_gis.siting.solvers.mclp`.
+    method : {"auto", "tree_dp", "greedy", "milp"}, default "auto"
+        Water-level gauges: ``"auto"`` solves exactly by the tree dynamic programme
+        (gap 0, ``solver="tree_dp"``) and falls back to the solver core (lazy greedy
+        with its bound, MILP where it fits) only if the DP does not apply or its tables
+        exceed :data:`TREE_DP_MAX_CELLS`; ``"tree_dp"`` raises instead of falling back;
+        ``"greedy"`` / ``"milp"`` go to :func:`kotacerdas_gis.siting.solvers.mclp`.
+        Rain gauges (``"auto"``, ``"tree_dp"``): lazy greedy with its online bound; the
+        MILP only up to :data:`RAIN_MILP_MAX_PAIRS` pairs for at most
+        :data:`RAIN_MILP_TIME_S`; otherwise a Lagrangian bound tightens the gap.
     time_limit_s : float, default 30.0
         MILP time limit per problem, s.
 
@@ -1485,9 +1911,8 @@ def site_sensors(
             f"{p_new} new gauges asked, but only {n_free} distinct candidate sites warn anyone "
             "more: placing those.")
         p_new = n_free
-    res = _solve(prob.coverage, prob.weights, p=p_new, budget=params.budget_idr,
-                 cost=params.cost_per_gauge_idr, fixed=prob.fixed, method=method,
-                 time_limit_s=time_limit_s)
+    res = _solve_water_level(prob, p_new=p_new, method=method, time_limit_s=time_limit_s,
+                             ledger=ledger)
     selected = [int(j) for j in res.selected]
     fixed_set = set(int(f) for f in prob.fixed)
     selected = [j for j in selected if j in fixed_set] + [j for j in selected
@@ -1496,7 +1921,8 @@ def site_sensors(
     gains = _marginal(prob.coverage, prob.weights, selected)
     ev = evaluate_gauges(prob, prob.candidate_cells[selected])
     wl, reach = _water_sites(prob, selected, gains)
-    rain_df, rain_res, rain_figs = _rain(terrain, prob, roads, existing_rain, method=method,
+    rain_df, rain_res, rain_figs = _rain(terrain, prob, roads, existing_rain,
+                                         method="auto" if method == "tree_dp" else method,
                                          time_limit_s=time_limit_s, ledger=ledger)
     df = pd.concat([d for d in (wl, rain_df) if not d.empty], ignore_index=True) \
         if not (wl.empty and rain_df.empty) else pd.DataFrame(columns=_SITE_COLUMNS + ["x", "y"])
@@ -1525,3 +1951,212 @@ def site_sensors(
     return SensorResult(sites=sites, warning_reach=reach, solver=res, rain_solver=rain_res,
                         lead_time_bands=ev.lead_time_bands, parameters=params, figures=figures,
                         accounting=ledger)
+
+
+# --- the exposed places from the exposure step -------------------------------------------------
+#: Suggested ``weight_col`` for :func:`exposed_places` output: a person counts 1, a vulnerable
+#: person (elderly, disabled) 1 more, a health facility or school in a hazard zone like 50
+#: people (patients, pupils and staff who need an orderly evacuation). *verify* with BPBD.
+EXPOSED_PLACE_WEIGHTS: Mapping[str, float] = {"people": 1.0, "vulnerable": 1.0,
+                                              "is_health": 50.0, "is_school": 50.0}
+
+_PEOPLE_COLUMNS = ("people", "population", "occupants", "residents", "pop")
+_HEALTH = ("health", "hospital", "clinic", "puskesmas")
+_SCHOOL = ("education", "school")
+
+
+def exposed_places(
+    exposure: Any,
+    *,
+    population: pd.DataFrame | None = None,
+    people_col: str | None = None,
+    admin_col: str = "admin_code",
+    residential_classes: Sequence[str] = ("residential",),
+    vulnerable_cols: Sequence[str] = ("elderly", "disabled"),
+    include: Literal["affected", "exposed"] = "affected",
+    ledger: Ledger | None = None,
+) -> gpd.GeoDataFrame:
+    """Build the exposed-places layer for :func:`site_sensors` from an exposure result.
+
+    Pure: reads ``exposure.impact_buildings`` (required), ``exposure.impact_facilities``
+    and ``exposure.aggregation_summary`` (optional), returns a new layer.
+
+    People per building: the building layer's own people column if it has one
+    (``people_col``, or the first of people / population / occupants / residents / pop);
+    otherwise each desa's population (``population``, else the aggregation summary's
+    ``population``) spread evenly over **all** its residential buildings (every hazard
+    class: the desa's people live in all of them), so a desa's affected people are its
+    population x its share of residential buildings in the hazard zones. Vulnerable
+    people: people x the desa's share of ``vulnerable_cols`` (elderly + disabled, which
+    may overlap: an upper estimate) from ``population``, else the summary's
+    ``elderly_affected + disabled_affected`` over ``total_affected``.
+
+    Parameters
+    ----------
+    exposure : ExposureResult or object with ``impact_buildings``
+        From :func:`kotacerdas_gis.exposure` (InaSAFE impact layers): buildings with
+        ``exposure_class``, ``hazard_class``, ``affected`` (or ``exposed``) and
+        ``admin_col``, in a metric CRS.
+    population : DataFrame, optional
+        Per desa: ``admin_col``, ``population`` and the ``vulnerable_cols`` (people).
+    people_col : str, optional
+        People per building (skips the desa spreading).
+    admin_col : str, default "admin_code"
+        Desa code column of the buildings and the population table.
+    residential_classes : sequence of str, default ("residential",)
+        ``exposure_class`` values where people live.
+    vulnerable_cols : sequence of str, default ("elderly", "disabled")
+        Columns of ``population`` counted as vulnerable people.
+    include : {"affected", "exposed"}, default "affected"
+        Which impact flag selects the places in the hazard zones.
+    ledger : Ledger, optional
+        Steps are appended (buildings kept/left out, desa people that no residential
+        building can hold).
+
+    Returns
+    -------
+    GeoDataFrame
+        Points (a point on each footprint) in the buildings' CRS, one row per affected
+        building with people or a health/school flag, then one per affected health or
+        school facility (when ``impact_facilities`` is given, facilities carry the flags
+        and buildings do not, so a school is not counted twice): ``place_id``,
+        ``source`` ("building" / "facility"), ``asset_id``, ``admin_code``,
+        ``exposure_class``, ``hazard_class``, ``people``, ``vulnerable``, ``is_health``,
+        ``is_school`` (0/1). Use ``weight_col=EXPOSED_PLACE_WEIGHTS`` in
+        :func:`site_sensors`.
+
+    Raises
+    ------
+    SchemaError
+        No buildings layer, or missing ``exposure_class`` / ``hazard_class`` /
+        flag / admin columns, or no population source.
+    ParameterError
+        ``include`` not one of the choices.
+
+    Examples
+    --------
+    Desa A has 30 people in 3 residential buildings (one in a hazard zone) and 10 %
+    vulnerable; a school in the zone has no residents but its flag:
+
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import Point
+    >>> from types import SimpleNamespace
+    >>> b = gpd.GeoDataFrame({
+    ...     "asset_id": ["b1", "b2", "b3", "s1"], "admin_code": ["A"] * 4,
+    ...     "exposure_class": ["residential"] * 3 + ["education"],
+    ...     "hazard_class": ["high", "not exposed", "not exposed", "medium"],
+    ...     "affected": [True, False, False, True]},
+    ...     geometry=[Point(0, 0), Point(50, 0), Point(90, 0), Point(10, 10)], crs=32751)
+    >>> pop = pd.DataFrame({"admin_code": ["A"], "population": [30.0], "elderly": [2.0],
+    ...                     "disabled": [1.0]})
+    >>> pl = exposed_places(SimpleNamespace(impact_buildings=b), population=pop)
+    >>> pl[["asset_id", "people", "vulnerable", "is_school"]].values.tolist()
+    [['b1', 10.0, 1.0, 0], ['s1', 0.0, 0.0, 1]]
+    """
+    if include not in ("affected", "exposed"):
+        raise ParameterError(f"include: expected 'affected' or 'exposed', found {include!r}.")
+    ledger = Ledger() if ledger is None else ledger
+    b = getattr(exposure, "impact_buildings", None)
+    if b is None or not isinstance(b, gpd.GeoDataFrame):
+        raise SchemaError("exposure: expected an impact_buildings GeoDataFrame (the exposure "
+                          "step's buildings), found none. Run the exposure step with buildings.")
+    fac = getattr(exposure, "impact_facilities", None)
+    agg = getattr(exposure, "aggregation_summary", None)
+
+    def need(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+        miss = [c for c in cols if c not in df.columns]
+        if miss:
+            raise SchemaError(f"{what}: expected columns {miss}, found "
+                              f"{[c for c in df.columns if c != 'geometry']}.")
+
+    need(b, ["exposure_class", "hazard_class", include], "impact_buildings")
+    rep = ledger.step("exposed places: buildings in the hazard zones",
+                      source="impact_buildings", n_in=len(b))
+    ecls = b["exposure_class"].astype(str).str.lower()
+    hit = b[include].fillna(False).astype(bool).to_numpy()
+    if people_col is None:
+        people_col = next((c for c in _PEOPLE_COLUMNS if c in b.columns), None)
+    if people_col is not None:
+        people = pd.to_numeric(b[people_col], errors="coerce").fillna(0.0).to_numpy(float)
+        vshare = np.zeros(len(b))
+        if population is not None and admin_col in b.columns:
+            need(population, [admin_col, "population", *vulnerable_cols], "population")
+            pop = population.set_index(population[admin_col].astype(str))
+            share = (pop[list(vulnerable_cols)].sum(axis=1) / pop["population"]).where(
+                pop["population"] > 0, 0.0)
+            vshare = b[admin_col].astype(str).map(share).fillna(0.0).to_numpy(float)
+    else:
+        need(b, [admin_col], "impact_buildings")
+        if population is not None:
+            need(population, [admin_col, "population", *vulnerable_cols], "population")
+            pop = population.set_index(population[admin_col].astype(str))
+            desa_pop = pd.to_numeric(pop["population"], errors="coerce").fillna(0.0)
+            share = (pop[list(vulnerable_cols)].sum(axis=1) / desa_pop).where(desa_pop > 0, 0.0)
+        elif agg is not None and "population" in agg.columns and admin_col in agg.columns:
+            a = agg.set_index(agg[admin_col].astype(str))
+            desa_pop = pd.to_numeric(a["population"], errors="coerce").fillna(0.0)
+            vcols = [c for c in ("elderly_affected", "disabled_affected") if c in a.columns]
+            tot = pd.to_numeric(a.get("total_affected", pd.Series(0.0, index=a.index)),
+                                errors="coerce").fillna(0.0)
+            share = (a[vcols].sum(axis=1) / tot).where(tot > 0, 0.0) if vcols else \
+                pd.Series(0.0, index=a.index)
+        else:
+            raise SchemaError(
+                "exposed_places: no people per building and no desa population: pass "
+                "population=<table with admin_code, population> or people_col=..., or an "
+                "exposure result whose aggregation_summary has 'population'.")
+        code = b[admin_col].astype(str)
+        res_b = ecls.isin([c.lower() for c in residential_classes]).to_numpy()
+        n_res = code[res_b].value_counts()
+        per_b = (desa_pop / n_res.reindex(desa_pop.index)).replace([np.inf], np.nan)
+        people = np.where(res_b, code.map(per_b).fillna(0.0).to_numpy(float), 0.0)
+        vshare = code.map(share).fillna(0.0).to_numpy(float)
+        homeless = desa_pop[~desa_pop.index.isin(n_res.index) & (desa_pop > 0)]
+        if len(homeless):
+            rep.note(f"{int(homeless.sum()):,} people in {len(homeless)} desa with no "
+                     "residential building: not placed")
+    flags_from_buildings = fac is None
+    is_health = ecls.isin(_HEALTH).to_numpy() if flags_from_buildings else np.zeros(len(b), bool)
+    is_school = ecls.isin(_SCHOOL).to_numpy() if flags_from_buildings else np.zeros(len(b), bool)
+    keep = hit & ((people > 0) | is_health | is_school)
+    rep.reject("not in a hazard zone" if include == "affected" else "not exposed",
+               int((~hit).sum()))
+    rep.reject("in a hazard zone but no residents (and no health/school flag)",
+               int((hit & ~keep).sum()))
+    x, y = _points(b[keep])
+    out = pd.DataFrame({
+        "source": "building",
+        "asset_id": (b["asset_id"] if "asset_id" in b.columns else pd.Series(
+            b.index.astype(str), index=b.index))[keep].astype(str).to_numpy(),
+        "admin_code": (b[admin_col].astype(str).to_numpy()[keep] if admin_col in b.columns
+                       else ""),
+        "exposure_class": b["exposure_class"].astype(str).to_numpy()[keep],
+        "hazard_class": b["hazard_class"].astype(str).to_numpy()[keep],
+        "people": people[keep], "vulnerable": people[keep] * vshare[keep],
+        "is_health": is_health[keep].astype(int), "is_school": is_school[keep].astype(int),
+        "x": x, "y": y})
+    parts = [out]
+    if fac is not None and len(fac):
+        need(fac, ["exposure_class", "hazard_class", include], "impact_facilities")
+        fcls = fac["exposure_class"].astype(str).str.lower()
+        fh, fs = fcls.isin(_HEALTH).to_numpy(), fcls.isin(_SCHOOL).to_numpy()
+        fhit = fac[include].fillna(False).astype(bool).to_numpy()
+        fk = fhit & (fh | fs)
+        frep = ledger.step("exposed places: health facilities and schools in the hazard zones",
+                           source="impact_facilities", n_in=len(fac))
+        frep.reject("not in a hazard zone or not health/school", int((~fk).sum()))
+        fx, fy = _points(fac[fk])
+        parts.append(pd.DataFrame({
+            "source": "facility",
+            "asset_id": (fac["asset_id"] if "asset_id" in fac.columns else pd.Series(
+                fac.index.astype(str), index=fac.index))[fk].astype(str).to_numpy(),
+            "admin_code": (fac[admin_col].astype(str).to_numpy()[fk]
+                           if admin_col in fac.columns else ""),
+            "exposure_class": fac["exposure_class"].astype(str).to_numpy()[fk],
+            "hazard_class": fac["hazard_class"].astype(str).to_numpy()[fk],
+            "people": 0.0, "vulnerable": 0.0, "is_health": fh[fk].astype(int),
+            "is_school": fs[fk].astype(int), "x": fx, "y": fy}))
+    df = pd.concat(parts, ignore_index=True)
+    df.insert(0, "place_id", [f"P{i + 1:06d}" for i in range(len(df))])
+    geom = shapely.points(df.pop("x").to_numpy(float), df.pop("y").to_numpy(float))
+    return gpd.GeoDataFrame(df, geometry=geom, crs=b.crs)
