@@ -14,7 +14,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import LineString, Point, box
 
-from kotacerdas_gis.errors import CRSError, CRSMismatchError, SchemaError
+from kotacerdas_gis.errors import CRSError, CRSMismatchError, ParameterError, SchemaError
 from kotacerdas_gis.exposure import (
     NOT_EXPOSED,
     MinimumNeeds,
@@ -390,7 +390,7 @@ def test_population_without_admin_raises(zones):
 
 
 def test_population_method_checked(zones, admin):
-    with pytest.raises(SchemaError, match="method"):
+    with pytest.raises(ParameterError, match="method"):
         population_exposure(prepare_zones(zones), prepare_admin(admin),
                             pd.DataFrame({"admin_code": ["x"], "population": [1]}),
                             method="magic")  # type: ignore[arg-type]

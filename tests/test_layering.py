@@ -21,10 +21,7 @@ FORBIDDEN = ("kotacerdas_gis.io", "kotacerdas_gis.outputs")
 #: Known exceptions, to be removed: hazard takes a ``RasterSource`` (a file reader) where it
 #: should take arrays with a transform and CRS, or a small raster value type defined low in the
 #: house. The lead removes these two; then this dict becomes empty.
-KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("hazard/terrain.py", "kotacerdas_gis.io.raster"): "RasterSource, issue 7 item 5",
-    ("hazard/zones.py", "kotacerdas_gis.io.raster"): "RasterSource, issue 7 item 5",
-}
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 def _module_name(path: Path) -> str:

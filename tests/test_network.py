@@ -14,7 +14,7 @@ from scipy.sparse import csgraph
 import geopandas as gpd
 from shapely.geometry import LineString, Point, box
 
-from kotacerdas_gis.errors import CRSError, CRSMismatchError, SchemaError
+from kotacerdas_gis.errors import CRSError, CRSMismatchError, ParameterError, SchemaError
 from kotacerdas_gis.network import (
     access_to_facilities,
     build_road_graph,
@@ -235,7 +235,7 @@ def test_bad_input_errors(two_villages):
         access_to_facilities(roads, fac.set_crs(32750, allow_override=True))
     with pytest.raises(CRSError):
         build_road_graph(roads.to_crs(4326))
-    with pytest.raises(SchemaError, match="speeds"):
+    with pytest.raises(ParameterError, match="speeds"):
         build_road_graph(roads, speeds_kmh={"local": 0})
     with pytest.raises(SchemaError, match="LineString"):
         build_road_graph(fac)

@@ -52,6 +52,8 @@ CLASSIFIED = {
     "buildings": "exposure_class",
     "facilities": "exposure_class",
     "observed_flood_2020": "material",
+    "service_points": "kind",
+    "sensor_sites": "kind",
 }
 
 

@@ -39,7 +39,7 @@ import shapely
 
 from .accounting import Ledger, StepReport, jsonable
 from .crs import require_metric, require_same_crs
-from .errors import DataError, SchemaError
+from .errors import DataError, ParameterError, SchemaError
 from .overlay import line_zone_split, prepare_zones
 from .schemas import bridge_flag, require_columns
 from .vocabulary import NOT_EXPOSED, ROAD_CLASSES
@@ -172,7 +172,7 @@ def build_road_graph(
     speeds.update(speeds_kmh or {})
     bad = {k: v for k, v in speeds.items() if not (v > 0)}
     if bad:
-        raise SchemaError(f"speeds_kmh: expected speeds > 0 km/h, found {bad}.")
+        raise ParameterError(f"speeds_kmh: expected speeds > 0 km/h, found {bad}.")
     rep = StepReport("build road graph", source="roads", n_in=len(roads))
     if split_at is not None:
         require_same_crs(roads=roads, split_at=split_at)

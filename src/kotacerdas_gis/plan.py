@@ -47,6 +47,7 @@ from .hazard import (
 )
 from .io.raster import read_raster
 from .network import AccessResult, access_to_facilities
+from .overlay import prepare_zones
 from .scenario import Scenario, ValidationReport
 
 __all__ = ["PlanConfig", "PlanResult", "run_plan"]
@@ -325,9 +326,11 @@ def run_plan(scenario: Scenario, config: PlanConfig | None = None) -> PlanResult
         )
     skipped: dict[str, str] = {}
     hazard = _hazard_step(scenario, config, timings, skipped)
-    zones = hazard["hazard"].zones if "hazard" in hazard else None
+    # the zones are prepared for overlay once, here, and every step reuses them
+    zones = (_timed(timings, "prepare zones", prepare_zones, hazard["hazard"].zones)
+             if "hazard" in hazard else None)
     impact = _impact_step(scenario, config, zones, timings, skipped)
-    recs = _recommend_step(scenario, config, hazard, impact, timings, skipped)
+    recs = _recommend_step(scenario, config, zones, hazard, impact, timings, skipped)
     return PlanResult(
         scenario=scenario,
         config=config,
@@ -343,6 +346,7 @@ def run_plan(scenario: Scenario, config: PlanConfig | None = None) -> PlanResult
 def _recommend_step(
     scenario: Scenario,
     config: PlanConfig,
+    zones: gpd.GeoDataFrame | None,
     hazard: dict[str, Any],
     impact: dict[str, Any],
     timings: dict[str, float],
@@ -359,11 +363,14 @@ def _recommend_step(
 
     out: dict[str, Any] = {}
     exposure, access = impact.get("exposure"), impact.get("access")
-    zones = hazard["hazard"].zones if "hazard" in hazard else None
     if exposure is None or access is None or exposure.impact_buildings is None \
             or exposure.aggregation_summary is None:
         for name in ("service_points", "sensors", "priorities"):
             skipped[name] = "needs the exposure and access steps (buildings, roads, facilities)"
+        return out
+    if "population" not in exposure.aggregation_summary.columns:
+        for name in ("service_points", "sensors", "priorities"):
+            skipped[name] = "needs population per desa"
         return out
     demand, _ = _timed(timings, "demand", people_at_buildings, exposure.impact_buildings,
                        exposure.aggregation_summary, admin=scenario.admin_desa)

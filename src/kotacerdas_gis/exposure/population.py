@@ -15,6 +15,7 @@ import pandas as pd
 import geopandas as gpd
 
 from ..accounting import StepReport
+from ..checks import check_choice
 from ..crs import require_same_crs
 from ..errors import DataError, SchemaError
 from ..overlay import admin_zone_pieces
@@ -123,8 +124,7 @@ def population_exposure(
     >>> p[["hazard_class", "population", "displaced"]].values.tolist()
     [['high', 100.0, 5.0], ['not exposed', 300.0, 0.0]]
     """
-    if method not in ("auto", "area", "buildings"):
-        raise SchemaError(f"method: expected one of 'auto', 'area', 'buildings', found {method!r}.")
+    check_choice(method, ("auto", "area", "buildings"), name="method")
     rep = report if report is not None else StepReport("population x zones", source="population")
     rep.n_in = len(population)
     pop = _clean_population(population, admin, code_col, rep)

@@ -75,7 +75,7 @@ from pyproj import CRS
 
 from ..crs import as_crs, describe_crs, require_same_crs
 from ..errors import CRSError, DataError
-from ..io.raster import RasterSource
+from ..rasterlike import RasterLike
 
 __all__ = [
     "Terrain",
@@ -306,7 +306,7 @@ def _check_dem(elev: np.ndarray, name: str) -> np.ndarray:
 
 
 def derive_terrain(
-    dem: RasterSource | np.ndarray,
+    dem: RasterLike | np.ndarray,
     *,
     transform: Affine | None = None,
     crs: Any = None,
@@ -320,7 +320,7 @@ def derive_terrain(
 
     Parameters
     ----------
-    dem : RasterSource or ndarray
+    dem : RasterLike or ndarray
         Elevation in metres: a lazily read raster (see
         :func:`kotacerdas_gis.io.raster.read_raster`) or a 2-D array (integer or
         float) with ``transform`` and ``crs``.
@@ -362,7 +362,7 @@ def derive_terrain(
     timings: dict[str, float] = {}
     tic = time.perf_counter()
     window = None
-    if isinstance(dem, RasterSource):
+    if isinstance(dem, RasterLike):
         name = dem.name
         if bounds is not None:
             window = dem.window_for_bounds(bounds)
@@ -384,7 +384,7 @@ def derive_terrain(
 
     def load_elev() -> np.ndarray:
         """Return the DEM as float32 with NaN for nodata (a new array, read or converted)."""
-        if isinstance(dem, RasterSource):
+        if isinstance(dem, RasterLike):
             out = (dem.read(as_float=True) if window is None
                    else dem.read(window=window, as_float=True))
         else:

@@ -57,8 +57,8 @@ from pyproj import CRS
 from ..accounting import StepReport
 from ..crs import as_crs, require_metric, require_same_crs
 from ..errors import DataError, RepairWarning, SchemaError
-from ..io.raster import RasterSource
 from ..overlay import OverlapResolution, polygonal_part, resolve_overlaps
+from ..rasterlike import RasterLike
 from .classes import PETABENCANA, ClassSet, get_class_set
 from .terrain import Terrain
 
@@ -483,7 +483,7 @@ def dem_zones(
 
 
 def depth_zones(
-    depth: RasterSource | np.ndarray,
+    depth: RasterLike | np.ndarray,
     *,
     transform: Affine | None = None,
     crs: Any = None,
@@ -498,7 +498,7 @@ def depth_zones(
 
     Parameters
     ----------
-    depth : RasterSource or ndarray
+    depth : RasterLike or ndarray
         Depth in metres; NaN/nodata and 0 are dry.
     transform, crs, nodata
         Grid of an array input (metric CRS, e.g. EPSG:32751).
@@ -532,7 +532,7 @@ def depth_zones(
     """
     _check_option(negative, NegativeRule, "negative")
     cs = get_class_set(class_set)
-    if isinstance(depth, RasterSource):
+    if isinstance(depth, RasterLike):
         arr = depth.read(as_float=True)
         transform, crs, name = depth.transform, depth.crs, depth.name
     else:

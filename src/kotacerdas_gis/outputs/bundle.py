@@ -57,6 +57,9 @@ def _map_layers(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFra
             continue  # impact_buildings is the same footprints, coloured by hazard
         if name == "rebuild_priorities":
             layer = layer.nsmallest(MAP_TOP_PRIORITIES, "rank")
+        if name == "service_points" and "existing" in layer:
+            # the open facilities kept as sites are drawn by their own layer already
+            layer = layer[~layer["existing"].astype(bool)]
         out[name] = layer
     return out
 
