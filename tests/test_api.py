@@ -24,7 +24,7 @@ EXPECTED = {
     "observed_zones", "dem_zones", "depth_zones", "combine_zones", "calibrate_hand",
     # exposure and access
     "analyse_exposure", "ExposureResult", "build_road_graph", "flood_road_graph",
-    "access_to_facilities", "nearest_facility_times",
+    "access_to_facilities", "access_before_after", "closed_facilities", "nearest_facility_times",
     # CRS
     "estimate_working_crs", "require_metric",
     # outputs

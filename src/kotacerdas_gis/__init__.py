@@ -71,6 +71,8 @@ _LAZY: dict[str, str] = {
     "build_road_graph": ".network",
     "flood_road_graph": ".network",
     "access_to_facilities": ".network",
+    "access_before_after": ".network",
+    "closed_facilities": ".network",
     "nearest_facility_times": ".network",
     # the working CRS
     "estimate_working_crs": ".crs",
@@ -120,6 +122,8 @@ __all__ = [
     "build_road_graph",
     "flood_road_graph",
     "access_to_facilities",
+    "access_before_after",
+    "closed_facilities",
     "nearest_facility_times",
     "estimate_working_crs",
     "require_metric",
@@ -153,8 +157,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .io.raster import read_raster
     from .io.vector import read_vector
     from .network import (
+        access_before_after,
         access_to_facilities,
         build_road_graph,
+        closed_facilities,
         flood_road_graph,
         nearest_facility_times,
     )

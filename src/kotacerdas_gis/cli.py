@@ -78,6 +78,8 @@ def _plan_and_write(
     if manifest is None:
         # the bundled scenario is about the town of Masamba: its figures lead
         settings.setdefault("focus_area", "Masamba")
+        # an illustrative rebuild budget (Rp 50 miliar), to show what a budget buys
+        settings.setdefault("rebuild_budget_idr", 50e9)
     config = PlanConfig.from_dict(settings)
 
     with console.status("reading the scenario ..."):

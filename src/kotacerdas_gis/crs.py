@@ -110,6 +110,8 @@ def require_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str) -> CRS:
         If the CRS is missing, geographic, or not in metres.
     """
     crs = gdf.crs
+    if crs is not None and as_crs(crs).is_projected and _metre_unit(as_crs(crs)):
+        return as_crs(crs)
     fix = suggest_crs_fix(gdf)
     if crs is None:
         raise CRSError(

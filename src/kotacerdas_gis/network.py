@@ -38,6 +38,7 @@ import geopandas as gpd
 import shapely
 
 from .accounting import Ledger, StepReport, jsonable
+from .checks import check_number
 from .crs import require_metric, require_same_crs
 from .errors import DataError, ParameterError, SchemaError
 from .overlay import line_zone_split, prepare_zones
@@ -739,7 +740,6 @@ def access_to_facilities(
     """
     if not (access_speed_kmh > 0):
         raise SchemaError(f"access_speed_kmh: expected a speed > 0 km/h, found {access_speed_kmh}.")
-    ledger = Ledger()
     layers: dict[str, Any] = {"facilities": facilities}
     layers["roads"] = roads.edges if isinstance(roads, RoadGraph) else roads
     for nm, lay in (("zones", zones), ("admin", admin), ("assets", assets)):
@@ -753,7 +753,121 @@ def access_to_facilities(
     else:
         graph = build_road_graph(roads, snap_tolerance_m=snap_tolerance_m, speeds_kmh=speeds_kmh,
                                  split_at=zones)
-    ledger.add(graph.report)
+    flooded = graph if zones is None else flood_road_graph(
+        graph, zones, cut_min_rank=cut_min_rank, bridge_cut_min_rank=bridge_cut_min_rank,
+        speed_factor=speed_factor, flooded_speed_factor=flooded_speed_factor)
+    closed = (closed_facilities(facilities, zones, cut_min_rank=cut_min_rank)
+              if zones is not None and close_flooded_facilities else None)
+    res = access_before_after(
+        graph, flooded, facilities, closed=closed, admin=admin, assets=assets,
+        target_class=target_class, class_col=class_col, id_col=id_col, name_col=name_col,
+        max_snap_m=max_snap_m, access_speed_kmh=access_speed_kmh)
+    return res
+
+
+def closed_facilities(
+    facilities: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, cut_min_rank: int | None = None,
+) -> np.ndarray:
+    """Flag the facilities standing in a zone that cuts roads (closed after the flood).
+
+    Parameters
+    ----------
+    facilities : GeoDataFrame
+        Points or polygons (a polygon counts by a point on its surface), metric CRS.
+    zones : GeoDataFrame
+        Hazard zones with ``class_rank`` (prepared or not), the same CRS.
+    cut_min_rank : int, optional, keyword-only
+        Lowest rank that cuts roads and closes facilities; default the zones' highest rank.
+
+    Returns
+    -------
+    ndarray of bool
+        One flag per facility row, in order.
+
+    Examples
+    --------
+    >>> z = gpd.GeoDataFrame({"hazard_class": ["high", "low"], "class_rank": [4, 2]},
+    ...     geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)], crs=32751)
+    >>> f = gpd.GeoDataFrame(geometry=[Point(5, 5), Point(15, 5), Point(50, 5)], crs=32751)
+    >>> closed_facilities(f, z).tolist()
+    [True, False, False]
+    """
+    require_same_crs(facilities=facilities, zones=zones)
+    fg = np.asarray(facilities.geometry.values, dtype=object)
+    pts = np.where(shapely.get_type_id(fg) == 0, fg, shapely.point_on_surface(fg))
+    closed = np.zeros(len(facilities), bool)
+    if len(zones) == 0:
+        return closed
+    cut_rank = int(zones["class_rank"].max()) if cut_min_rank is None else int(cut_min_rank)
+    zz = zones[zones["class_rank"] >= max(cut_rank, 1)]
+    if len(zz):
+        zg = np.asarray(zz.geometry.values, dtype=object)
+        pi, _ = shapely.STRtree(zg).query(pts, predicate="intersects")
+        closed[np.unique(pi)] = True
+    return closed
+
+
+def access_before_after(
+    graph: RoadGraph,
+    flooded: RoadGraph,
+    facilities: gpd.GeoDataFrame,
+    *,
+    closed: Any = None,
+    admin: gpd.GeoDataFrame | None = None,
+    assets: gpd.GeoDataFrame | None = None,
+    target_class: str = "health",
+    class_col: str = "exposure_class",
+    id_col: str = "asset_id",
+    name_col: str = "name",
+    max_snap_m: float = 5000.0,
+    access_speed_kmh: float = 5.0,
+) -> AccessResult:
+    """Route to the nearest facility before and after the flood, on prepared graphs.
+
+    The composable form of :func:`access_to_facilities` (osmnx style: build, then flood,
+    then route): ``graph`` from :func:`build_road_graph`, ``flooded`` from
+    :func:`flood_road_graph`, ``closed`` from :func:`closed_facilities`.
+
+    Parameters
+    ----------
+    graph, flooded : RoadGraph
+        The road graph before the flood and after it (cut edges cut, slowed edges slowed).
+    facilities : GeoDataFrame
+        Facilities with ``id_col`` and ``class_col``; those of ``target_class`` are the
+        destinations.
+    closed : array of bool, optional, keyword-only
+        Facilities closed after the flood (one flag per row).
+    admin, assets : GeoDataFrame, optional, keyword-only
+        Origins: desa (``admin_code``, ``admin_name``) and any assets (``id_col``).
+    target_class, class_col, id_col, name_col : str, keyword-only
+        The destination class and column names.
+    max_snap_m : float, keyword-only
+        Places further than this from any road have no road access, m.
+    access_speed_kmh : float, keyword-only
+        Walking speed between a place and its road, km/h.
+
+    Returns
+    -------
+    AccessResult
+        As :func:`access_to_facilities`; ``graph`` is ``flooded``.
+
+    Raises
+    ------
+    ParameterError
+        ``access_speed_kmh`` or ``max_snap_m`` not positive.
+    SchemaError
+        Missing columns, or no facility of ``target_class``.
+    CRSError, CRSMismatchError
+        Layers not in one metric CRS.
+    """
+    check_number(access_speed_kmh, name="access_speed_kmh", gt=0)
+    check_number(max_snap_m, name="max_snap_m", gt=0)
+    layers: dict[str, Any] = {"facilities": facilities, "roads": graph.edges}
+    for nm, lay in (("admin", admin), ("assets", assets)):
+        if lay is not None:
+            layers[nm] = lay
+    require_same_crs(**layers)
+    ledger = Ledger([graph.report] + ([flooded.report] if flooded is not graph else []))
     require_columns(facilities, [id_col], name="facilities")
     if class_col not in facilities.columns:
         raise SchemaError(
@@ -769,26 +883,18 @@ def access_to_facilities(
             f"facilities: expected at least one facility with {class_col} == {target_class!r}, "
             f"found classes {sorted(facilities[class_col].astype(str).unique())[:10]}."
         )
-    flooded = graph if zones is None else flood_road_graph(
-        graph, zones, cut_min_rank=cut_min_rank, bridge_cut_min_rank=bridge_cut_min_rank,
-        speed_factor=speed_factor, flooded_speed_factor=flooded_speed_factor)
-    if zones is not None:
-        ledger.add(flooded.report)
     frep = ledger.step("health facilities on the network", source="facilities",
                        n_in=int(is_target.sum()))
     tpos = np.flatnonzero(is_target)
     tpts = np.asarray(fpts[tpos], dtype=object)
-    closed = np.zeros(len(facilities), bool)
-    if zones is not None and close_flooded_facilities:
-        z = zones
-        cut_rank = int(z["class_rank"].max()) if cut_min_rank is None else int(cut_min_rank)
-        zz = z[z["class_rank"] >= max(cut_rank, 1)]
-        if len(zz):
-            zg = np.asarray(zz.geometry.values, dtype=object)
-            pi, _ = shapely.STRtree(zg).query(tpts, predicate="intersects")
-            closed[tpos[np.unique(pi)]] = True
-        frep.note(f"{int(closed.sum())} health facilities inside a cutting zone are closed after "
-                  "the flood")
+    closed = (np.zeros(len(facilities), bool) if closed is None
+              else np.asarray(closed, dtype=bool).copy())
+    if len(closed) != len(facilities):
+        raise ParameterError(
+            f"closed: expected one flag per facility ({len(facilities)}), found {len(closed)}.")
+    closed &= is_target
+    frep.note(f"{int(closed.sum())} health facilities inside a cutting zone are closed after "
+              "the flood")
     fac_ids = facilities[id_col].to_numpy(object)[tpos]
 
     def sources(

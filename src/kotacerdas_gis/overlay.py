@@ -396,6 +396,10 @@ def resolve_overlaps(
     a, b = STRtree(g).query(g, predicate="intersects")
     keep = pos[b] < pos[a]  # b comes first: a loses the shared area
     a, b = a[keep], b[keep]
+    # neighbours that only touch share no area: leave them out of the unions (zones traced on
+    # a raster touch many neighbours, and the unions would dominate the run)
+    share = ~shapely.touches(g[a], g[b])
+    a, b = a[share], b[share]
     if len(a) == 0:
         return OverlapResolution(out, trimmed, removed, overlap)
     srt = np.argsort(a, kind="stable")

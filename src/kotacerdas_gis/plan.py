@@ -46,7 +46,13 @@ from .hazard import (
     streams_layer,
 )
 from .io.raster import read_raster
-from .network import AccessResult, access_to_facilities
+from .network import (
+    AccessResult,
+    access_before_after,
+    build_road_graph,
+    closed_facilities,
+    flood_road_graph,
+)
 from .overlay import prepare_zones
 from .scenario import Scenario, ValidationReport
 
@@ -530,22 +536,18 @@ def _impact_step(
     if scenario.roads is None or scenario.facilities is None:
         skipped["access"] = "the scenario needs roads and facilities"
         return out
-    out["access"] = _timed(
-        timings,
-        "access",
-        access_to_facilities,
-        scenario.roads,
-        scenario.facilities,
-        zones=zones,
-        admin=admin,
-        snap_tolerance_m=config.snap_tolerance_m,
-        flooded_speed_factor=config.flooded_speed_factor,
-        max_snap_m=config.max_snap_m,
-        speeds_kmh=config.speeds_kmh,
-        # roads, bridges and health facilities are cut only in the class set's highest class,
-        # whatever classes this flood happens to reach
-        cut_min_rank=max(c.rank for c in get_class_set(config.class_set).classes),
-    )
+    # roads, bridges and health facilities are cut only in the class set's highest class,
+    # whatever classes this flood happens to reach
+    cut_rank = max(c.rank for c in get_class_set(config.class_set).classes)
+    graph = _timed(timings, "road graph", build_road_graph, scenario.roads,
+                   snap_tolerance_m=config.snap_tolerance_m, speeds_kmh=config.speeds_kmh,
+                   split_at=zones)
+    flooded = _timed(timings, "flood roads", flood_road_graph, graph, zones,
+                     cut_min_rank=cut_rank, flooded_speed_factor=config.flooded_speed_factor)
+    closed = closed_facilities(scenario.facilities, zones, cut_min_rank=cut_rank)
+    out["access"] = _timed(timings, "access", access_before_after, graph, flooded,
+                           scenario.facilities, closed=closed, admin=admin,
+                           max_snap_m=config.max_snap_m)
     return out
 
 

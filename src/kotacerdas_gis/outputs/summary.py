@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 import geopandas as gpd
@@ -129,8 +130,26 @@ def _recommendation_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
         out["sensor_sites"] = result.sensors.sites
         out["sensor_warning_reach"] = result.sensors.warning_reach
     if result.priorities is not None:
-        out["rebuild_priorities"] = result.priorities.priorities
+        out["rebuild_priorities"] = _as_points(result.priorities.priorities)
     return out
+
+
+def _as_points(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One point per asset (a line's midpoint, a polygon's point on surface).
+
+    A layer of roads, bridges and buildings mixes geometry types, which QGIS cannot style
+    as one layer; the ranked assets are drawn as markers (their ids join the impact layers).
+    """
+    import shapely
+
+    g = np.asarray(gdf.geometry.values, dtype=object)
+    kind = shapely.get_type_id(g)
+    lines = (kind == 1) | (kind == 5)
+    pts = shapely.point_on_surface(g)
+    if lines.any():
+        pts[lines] = shapely.line_interpolate_point(
+            shapely.line_merge(g[lines]), 0.5, normalized=True)
+    return gdf.set_geometry(gpd.GeoSeries(pts, index=gdf.index, crs=gdf.crs))
 
 
 def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
@@ -532,6 +551,26 @@ def console_lines(result: PlanResult, summary: dict[str, Any] | None = None) -> 
             f"villages cut off from health care by the flood, {where}: {len(names)}"
             + (f" ({', '.join(names)})" if names else "")
         )
+    for key, what in (("shelters", "shelters"), ("health_posts", "health posts")):
+        if f"{key}_recommended" in kf:
+            lines.append(
+                f"{what}: {kf[f'{key}_recommended']} recommended; "
+                f"{_fmt(kf[f'{key}_people_within_limit'])} people within the time limit, "
+                f"{_fmt(kf[f'{key}_people_unreachable'])} with no open road to any site "
+                f"(certified gap {kf[f'{key}_gap']:.1%})"
+            )
+    if "water_level_gauges_recommended" in kf:
+        lines.append(
+            f"flood sensors: {kf['water_level_gauges_recommended']} water-level and "
+            f"{kf['rain_gauges_recommended']} rain gauges; expected people warned in time per "
+            f"flash flood {_fmt(kf['people_warned_in_time_expected'])} "
+            f"(certified gap {kf['sensor_gap']:.1%})"
+        )
+    if "top_rebuild_priorities" in kf:
+        lines.append("rebuild first: " + "; ".join(kf["top_rebuild_priorities"]))
+        if kf.get("rebuild_budget_projects") is not None:
+            lines.append(f"a budget of Rp {kf['rebuild_budget_idr'] / 1e9:,.0f} billion buys "
+                         f"{kf['rebuild_budget_projects']} projects (see the report)")
     return lines
 
 
