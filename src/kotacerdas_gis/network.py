@@ -43,7 +43,7 @@ from .crs import require_metric, require_same_crs
 from .errors import DataError, ParameterError, SchemaError
 from .overlay import line_zone_split, prepare_zones
 from .schemas import bridge_flag, require_columns
-from .vocabulary import NOT_EXPOSED, ROAD_CLASSES
+from .vocabulary import NOT_EXPOSED, ROAD_CLASSES, class_key
 
 __all__ = [
     "DEFAULT_SPEEDS_KMH",
@@ -201,7 +201,8 @@ def build_road_graph(
     # road attributes
     if class_col in roads.columns:
         cls = roads[class_col].astype(object).where(roads[class_col].notna(), "")
-        cls = np.array([str(c).strip().lower() for c in cls], dtype=object)
+        by_key = {class_key(k): k for k in speeds}  # the vocabulary's one normaliser
+        cls = np.array([by_key.get(class_key(c), "") for c in cls], dtype=object)
     else:
         cls = np.full(len(roads), "other", dtype=object)
     known = np.isin(cls, np.array(list(speeds), dtype=object))
