@@ -82,6 +82,12 @@ KNOWN_SECTIONS: dict[str, tuple[str, str, str, str]] = {
         "Bangunan, jalan, fasilitas dan penduduk yang terpapar per kelas bahaya.",
         "Buildings, roads, facilities and people exposed per hazard class.",
     ),
+    "impact_by_kecamatan": (
+        "Dampak per kecamatan",
+        "Impact per kecamatan",
+        "Angka kunci penduduk dan aset untuk setiap kecamatan (seluruh wilayah studi).",
+        "The key people and asset figures of every kecamatan (the whole study area).",
+    ),
     "access": (
         "Aksesibilitas",
         "Access",

@@ -293,9 +293,20 @@ def plan_summary(result: PlanResult) -> dict[str, Any]:
     if result.sensors is not None:
         out["sensors"] = result.sensors.to_dict()
     if result.priorities is not None:
-        out["priorities"] = result.priorities.to_dict()
+        out["priorities"] = _short_budget(result.priorities.to_dict())
     out["key_figures"] = key_figures(result, out)
     return out
+
+
+def _short_budget(pri: dict[str, Any], n: int = 20) -> dict[str, Any]:
+    """Keep the first ``n`` ids of the budget's project lists (plan.gpkg flags every one)."""
+    budget = pri.get("budget")
+    if isinstance(budget, dict):
+        for key in ("selected", "not_selected"):
+            ids = budget.get(key)
+            if isinstance(ids, (list, tuple)) and len(ids) > n:
+                budget[key] = [*ids[:n], f"... {len(ids) - n} more (in_budget in plan.gpkg)"]
+    return pri
 
 
 def focus_area(result: PlanResult) -> dict[str, Any]:
