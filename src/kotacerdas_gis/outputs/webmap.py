@@ -436,12 +436,16 @@ function kcLayer(spec) {
   }
   if (spec.fields.length) {
     group.bindTooltip(function (l) {
-      var k = kcSource(l); if (!k) { return spec.title; }
-      for (var i = 0; i < spec.fields.length; i++) {
-        var v = kcValue(k[0].p[spec.fields[i][0]], k[1], k[2]);
-        if (v !== null && v !== undefined && v !== "") { return kcFormat(v, spec.lang); }
+      // a DOM node with textContent: Leaflet inserts a returned string as HTML
+      var el = document.createElement("span"), k = kcSource(l);
+      el.textContent = spec.title;
+      if (k) {
+        for (var i = 0; i < spec.fields.length; i++) {
+          var v = kcValue(k[0].p[spec.fields[i][0]], k[1], k[2]);
+          if (v !== null && v !== undefined && v !== "") { el.textContent = kcFormat(v, spec.lang); break; }
+        }
       }
-      return spec.title;
+      return el;
     }, {sticky: true});
     group.bindPopup(function (l) {
       var k = kcSource(l), box = document.createElement("div");
@@ -754,7 +758,10 @@ def web_map(
         )
         show = visible is None or name in visible
         legend_id = f"kc-legend-{len(sections)}"
-        _CompactLayer(payload, name=style.title(lang), legend_id=legend_id, show=show).add_to(m)
+        # Leaflet's layer control inserts overlay names as HTML: escape them
+        _CompactLayer(payload, name=_esc(style.title(lang)), legend_id=legend_id, show=show).add_to(
+            m
+        )
         kind = payload["chunks"][0]["k"] if payload["chunks"] else "A"
         rows = "".join(
             f'<div class="kc-row">{_legend_swatch(kind, style, e)}'
