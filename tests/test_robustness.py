@@ -107,3 +107,79 @@ def test_finite_layers_still_draw() -> None:
     assert (
         "kcLayer(" in web_map({"roads": ok, "hazard_zones": zones}, title="t").get_root().render()
     )
+
+
+# --- read_vector: non-finite coordinates after reprojection (wrong .prj, swapped axes) ---
+
+READ = """
+import warnings
+from kotacerdas_gis.errors import DataError
+from kotacerdas_gis.io.vector import read_vector, iter_vector_chunks
+warnings.simplefilter("ignore")
+try:
+    if {chunks}:
+        list(iter_vector_chunks({path!r}, to_crs="EPSG:32751", chunk_size=2))
+    else:
+        read_vector({path!r}, to_crs="EPSG:32751")
+except DataError as exc:
+    print("DataError:", exc)
+else:
+    print("read")
+"""
+
+
+def _write(tmp_path: Path, pts: list[tuple[float, float]], crs: str, ext: str = "shp") -> Path:
+    path = tmp_path / f"facilities.{ext}"
+    gpd.GeoDataFrame(
+        {"name": [f"F{i}" for i in range(len(pts))]},
+        geometry=[Point(x, y) for x, y in pts],
+        crs=crs,
+    ).to_file(path)
+    return path
+
+
+@pytest.mark.parametrize("chunks", [False, True])
+def test_utm_metres_with_a_wgs84_prj_are_refused_with_the_diagnosis(
+    tmp_path: Path, chunks: bool
+) -> None:
+    # UTM 51S metres of Masamba written with a .prj that says EPSG:4326
+    path = _write(tmp_path, [(X0, Y0), (X0 + 500, Y0 + 300), (X0 - 200, Y0)], "EPSG:4326")
+    res = run_guarded(READ.format(path=str(path), chunks=chunks))
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert out.startswith("DataError:"), out
+    n = "2 of 2" if chunks else "3 of 3"  # chunks of 2: the first chunk fails
+    assert f"{n} features have infinite or NaN coordinates after reprojection" in out
+    assert "look like projected metres" in out and ".prj" in out and "assume_crs" in out
+
+
+def test_swapped_lat_lon_is_refused_with_a_swap_hint(tmp_path: Path) -> None:
+    # (lat, lon) written as (x, y): y = 120.3 is no latitude; swapping fits lon/lat
+    path = _write(tmp_path, [(-2.55, 120.33), (-2.56, 120.34)], "EPSG:4326", ext="gpkg")
+    res = run_guarded(READ.format(path=str(path), chunks=False))
+    assert res.returncode == 0, res.stderr
+    assert "2 of 2 features have infinite or NaN coordinates" in res.stdout
+    assert "swapped" in res.stdout
+
+
+def test_nan_coordinates_in_the_file_are_a_data_error_not_a_geos_exception(
+    tmp_path: Path,
+) -> None:
+    from kotacerdas_gis.io.vector import read_vector
+
+    path = tmp_path / "f.gpkg"
+    gpd.GeoDataFrame(
+        {"name": ["a", "b"]}, geometry=[Point(X0, Y0), Point(np.nan, 1.0)], crs=CRS
+    ).to_file(path)
+    with pytest.raises(
+        DataError, match=r"1 of 2 features have infinite or NaN coordinates in the file \(rows 1\)"
+    ):
+        read_vector(path)
+
+
+def test_correct_lon_lat_still_reads(tmp_path: Path) -> None:
+    from kotacerdas_gis.io.vector import read_vector
+
+    path = _write(tmp_path, [(120.33, -2.55)], "EPSG:4326", ext="gpkg")
+    gdf = read_vector(path, to_crs=CRS)
+    assert round(gdf.geometry.x.iloc[0]) == 203080
