@@ -110,14 +110,16 @@ def test_demo_figures_agree_across_layers_and_levels(demo_out: tuple[Path, str])
     masamba = impact["admin_code"].isin(desa.loc[in_focus, "admin_code"])
     assert key["buildings_affected"] == int(impact.loc[masamba, "affected"].astype(bool).sum())
     assert key["buildings_affected"] == int(
-        kec.loc[kec["admin_code"] == "73.22.03", "buildings_affected"].iloc[0])
+        kec.loc[kec["admin_code"] == "73.22.03", "buildings_affected"].iloc[0]
+    )
     # the buildings inside desa add up per desa and per kecamatan
     inside = int(impact.loc[impact["admin_code"].notna(), "affected"].astype(bool).sum())
     assert int(desa["buildings_affected"].sum()) == inside
     assert int(kec["buildings_affected"].sum()) == inside
     # people: desa sums equal the total, and displaced never exceed affected
     assert desa["displaced"].sum() == pytest.approx(
-        summary["impact"]["analysis_summary"]["displaced"], abs=1)
+        summary["impact"]["analysis_summary"]["displaced"], abs=1
+    )
     assert desa.loc[in_focus, "displaced"].sum() == pytest.approx(key["people_displaced"], abs=1)
     assert (desa["displaced"] <= desa["total_affected"] + 1e-9).all()
     assert (desa["total_affected"] + desa["total_not_exposed"]).sum() == pytest.approx(
@@ -142,3 +144,28 @@ def test_plan_configuration_file_and_its_errors(tmp_path: Path) -> None:
     text = " ".join(result.output.split())  # rich wraps long lines
     assert result.exit_code == 2 and "combine_rule must be one of 'max', 'first'" in text
     assert not (tmp_path / "o").exists()
+
+
+MARKUP = "Masamba [/] [bold red]x[/bold red] [i]y"
+
+
+def test_a_missing_path_with_markup_is_printed_as_text(tmp_path: Path) -> None:
+    """Rich markup in data (a `[/]` in a file name) is printed literally, not parsed (issue 12)."""
+    bad = tmp_path / "scenario.json"
+    bad.write_text(json.dumps({"layers": {"roads": {"path": f"{MARKUP}.gpkg"}}}))
+    result = runner.invoke(app, ["check", str(bad)])
+    assert result.exit_code == 2, result.output  # before: rich's MarkupError, exit 1
+    assert f"{MARKUP}.gpkg" in " ".join(result.output.split())  # rich wraps long lines
+
+
+def test_a_scenario_name_with_markup_is_printed_as_text(tmp_path: Path) -> None:
+    manifest = json.loads(demo_manifest().read_text(encoding="utf-8"))
+    base = demo_manifest().parent
+    for spec in manifest["layers"].values():
+        spec["path"] = str(base / spec["path"])
+    manifest["name"] = MARKUP
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "o"), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert MARKUP in result.output

@@ -17,7 +17,7 @@ from test_webmap import make_layers  # the same 39 features the unit tests draw
 
 import folium
 import geopandas as gpd
-from shapely.geometry import box
+from shapely.geometry import Point, box
 
 from kotacerdas_gis.outputs.webmap import web_map, write_web_map
 
@@ -177,4 +177,70 @@ def test_a_cdn_map_is_caught_by_the_request_recorder(browser: object, tmp_path: 
     pg.page.wait_for_timeout(300)
     assert any("leaflet" in u for u in pg.external())
     assert pg.errors  # L is not defined
+    pg.page.close()
+
+
+XSS = "RSUD <img src=x onerror=\"document.title='pwned'\"> {{x}} [/]"
+
+
+def _screen_xy(pg: Page, lat: float, lon: float) -> tuple[float, float]:
+    xy = pg.page.evaluate(
+        "([lat, lon]) => { const m = window[document.querySelector('.folium-map').id];"
+        " const p = m.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        [lat, lon],
+    )
+    box_ = pg.page.locator(".folium-map").bounding_box()
+    return box_["x"] + xy[0], box_["y"] + xy[1]
+
+
+def test_names_with_markup_stay_text_under_hover_and_click(browser: object, tmp_path: Path) -> None:
+    """A name carrying an <img onerror> is shown literally and never runs (issue 12, A1)."""
+    from shapely.geometry import LineString
+
+    layers = make_layers()
+    layers["facilities"].loc[0, "name"] = XSS
+    layers["admin_kecamatan"].loc[0, "admin_name"] = XSS
+    layers["hazard_zones"]["label_id"] = [XSS + " T", "Sedang", "Rendah", "Waspada"]
+    river = gpd.GeoDataFrame(
+        {"name": [XSS]},
+        geometry=[LineString([(X0 + 1800, Y0 - 1800), (X0 + 1800, Y0 + 1800)])],
+        crs=CRS,
+    )
+    layers[XSS] = river  # an unknown layer: its name becomes the overlay's title
+    title = "Peta " + XSS
+    path = write_web_map(web_map(layers, title=title, lang="id", note=XSS), tmp_path / "map.html")
+    pg = Page(browser)
+    pg.page.goto(path.as_uri())
+    pg.page.wait_for_selector("path.leaflet-interactive")
+    assert pg.page.title() == title  # the <title> is text
+    assert pg.page.locator("img").count() == 0  # no element made from the data
+    web = {k: v.to_crs(4326) for k, v in layers.items()}
+    targets = [
+        web["facilities"].geometry.iloc[0],
+        web[XSS].geometry.iloc[0].interpolate(0.5, normalized=True),
+        # inside the kecamatan only (east of the zones, away from the roads and the river)
+        gpd.GeoSeries([Point(X0 + 2200, Y0 + 1800)], crs=CRS).to_crs(4326).iloc[0],
+    ]
+    for p in targets:
+        x, y = _screen_xy(pg, p.y, p.x)
+        pg.page.mouse.move(x - 3, y - 3)
+        pg.page.mouse.move(x, y)
+        tip = pg.page.locator(".leaflet-tooltip").last
+        tip.wait_for()
+        assert XSS in tip.inner_text()
+        pg.page.mouse.click(x, y)
+        popup = pg.page.locator(".leaflet-popup-content").last
+        popup.wait_for()
+        assert XSS in popup.inner_text()
+        pg.page.wait_for_timeout(100)
+        assert pg.page.evaluate("document.title") == title
+    # legend labels, legend note, map title and the layer control show the text literally
+    assert XSS in pg.page.locator(".kc-title").inner_text()
+    legend = pg.page.locator(".kc-legend").inner_text()
+    assert XSS + " T" in legend and legend.count(XSS) >= 3
+    assert XSS in pg.page.locator(".leaflet-control-layers-overlays").inner_text()
+    assert pg.page.locator("img").count() == 0
+    pg.page.wait_for_timeout(300)
+    assert pg.page.evaluate("document.title") == title
+    assert pg.errors == [] and pg.external() == []
     pg.page.close()

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
 
 from .errors import KotaCerdasError, RepairWarning
@@ -59,7 +60,7 @@ def _guard(fn: Callable[[], Any]) -> Any:
             warnings.simplefilter("ignore", RepairWarning)
             return fn()
     except KotaCerdasError as exc:
-        err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}")
+        err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {escape(str(exc))}")
         raise typer.Exit(code=2) from None
 
 
@@ -84,20 +85,20 @@ def _plan_and_write(
 
     with console.status("reading the scenario ..."):
         scenario = load_demo() if manifest is None else read_scenario(manifest)
-    console.print(f"[bold]{scenario.name}[/]")
+    console.print(f"[bold]{escape(scenario.name)}[/]")
     if scenario.demonstration:
         console.print("[yellow]demonstration data: a reconstruction, not official data[/]")
     with console.status("planning ..."):
         result = run_plan(scenario, config)
-    with console.status(f"writing outputs to {out} ..."):
+    with console.status(f"writing outputs to {escape(str(out))} ..."):
         files = write_outputs(result, out)
     summary = plan_summary(result)
     _print_summary(summary)
     for line in console_lines(result, summary):
-        console.print(line)
+        console.print(line, markup=False)
     table = Table(title="Outputs", show_header=False)
     for f in files:
-        table.add_row(str(f))
+        table.add_row(escape(str(f)))
     console.print(table)
 
 
@@ -107,11 +108,11 @@ def _print_summary(summary: dict[str, Any]) -> None:
     table.add_column("layer")
     table.add_column("features", justify="right")
     for k, v in counts.items():
-        table.add_row(k, f"{v:,}")
+        table.add_row(escape(str(k)), f"{v:,}")
     console.print(table)
     val = summary["validation"]
     for remark in val["remarks"]:
-        console.print(f"[yellow]note:[/] {remark}")
+        console.print(f"[yellow]note:[/] {escape(str(remark))}")
     repaired = sum(s["n_repaired"] for s in val["accounting"])
     rejected = sum(s["n_rejected"] for s in val["accounting"])
     console.print(f"input accounting: {repaired} features repaired, {rejected} rejected")
@@ -119,7 +120,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
         for kind in ("reasons_repaired", "reasons_rejected"):
             for reason, n in step[kind].items():
                 verb = "repaired" if kind == "reasons_repaired" else "rejected"
-                console.print(f"  {step['step']}: {n:,} {verb}: {reason}")
+                console.print(f"  {step['step']}: {n:,} {verb}: {reason}", markup=False)
 
 
 @app.command()
@@ -165,10 +166,11 @@ def check(
         if step["n_repaired"] or step["n_rejected"] or step["notes"]:
             console.print(
                 f"{step['step']}: {step['n_in']} in, repaired {step['reasons_repaired']}, "
-                f"rejected {step['reasons_rejected']}, notes {step['notes']}"
+                f"rejected {step['reasons_rejected']}, notes {step['notes']}",
+                markup=False,
             )
     for problem in report.problems:
-        err_console.print(f"[bold red]problem:[/] {problem}")
+        err_console.print(f"[bold red]problem:[/] {escape(str(problem))}")
     if not report.ok:
         raise typer.Exit(code=1)
     console.print("[green]scenario OK[/]")

@@ -43,6 +43,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 import fiona
@@ -187,7 +188,10 @@ def read_vector(
     ------
     DataError
         Missing, unreadable or corrupt file; unknown or ambiguous layer; empty
-        layer; mixed geometry types; invalid geometry with ``repair=False``.
+        layer; mixed geometry types; invalid geometry with ``repair=False``;
+        infinite or NaN coordinates in the file or after reprojection (counted, with
+        a diagnosis: metres declared as degrees by a wrong ``.prj``, or latitude and
+        longitude swapped).
     CRSError
         No CRS (and no ``assume_crs``); geographic or non-metre CRS while
         ``metric`` is True and ``to_crs`` is not given.
@@ -231,6 +235,7 @@ def read_vector(
         report.note(f"no CRS declared; assumed {describe_crs(assume_crs)} as the caller said")
 
     # geometries
+    _refuse_non_finite(gdf, src, stage="in the file")
     gdf = _clean_geometries(gdf, src, report, geometry_type=geometry_type, repair=repair)
 
     if to_crs is not None:
@@ -239,7 +244,10 @@ def read_vector(
             report.note(f"reprojected from {describe_crs(gdf.crs)} to {describe_crs(target)}")
             log.info("%s: reprojected from %s to %s", src, describe_crs(gdf.crs),
                      describe_crs(target))
+            source = gdf
             gdf = gdf.to_crs(target)
+            _refuse_non_finite(gdf, src, stage=f"after reprojection to {describe_crs(target)}",
+                               source=source)
     if metric:
         try:
             require_metric(gdf, name=src)
@@ -343,11 +351,20 @@ def iter_vector_chunks(
                 break
             chunk = gpd.GeoDataFrame.from_features(batch, crs=crs)
             report.n_in += len(chunk)
+            _refuse_non_finite(chunk, src_name, stage="in the file", offset=offset)
             chunk = _clean_geometries(
                 chunk, src_name, report, geometry_type=geometry_type, repair=repair
             )
             if target is not None and not as_crs(chunk.crs).equals(target):
+                source = chunk
                 chunk = chunk.to_crs(target)
+                _refuse_non_finite(
+                    chunk,
+                    src_name,
+                    stage=f"after reprojection to {describe_crs(target)}",
+                    source=source,
+                    offset=offset,
+                )
             if metric:
                 require_metric(chunk, name=src_name)
             chunk.index = pd.RangeIndex(offset, offset + len(chunk))
@@ -361,6 +378,68 @@ def iter_vector_chunks(
         report.note(f"reprojected to {describe_crs(target)}")
     if not report.clean:
         warnings.warn(report.summary(), RepairWarning, stacklevel=2)
+
+
+def _non_finite_rows(geoms: Any) -> np.ndarray:
+    """Positions of the features with an infinite or NaN coordinate."""
+    xy, idx = shapely.get_coordinates(np.asarray(geoms), return_index=True)
+    return np.unique(idx[~np.isfinite(xy).all(axis=1)])
+
+
+def _crs_diagnosis(source: gpd.GeoDataFrame, rows: np.ndarray) -> str:
+    """Why reprojecting these rows of ``source`` failed, when the coordinates tell."""
+    crs = source.crs
+    xy = shapely.get_coordinates(source.geometry.to_numpy()[rows])
+    xy = xy[np.isfinite(xy).all(axis=1)]
+    if crs is None or not as_crs(crs).is_geographic or len(xy) == 0:
+        return (
+            f" Check the layer's CRS ({describe_crs(crs)}): the coordinates may not be in it."
+        )
+    x, y = np.abs(xy[:, 0]), np.abs(xy[:, 1])
+    lon_lat = (x <= 180) & (y <= 90)
+    swapped = (x <= 90) & (y <= 180)
+    if (np.maximum(x, y) > 1000).any():
+        return (
+            f" The file says {describe_crs(crs)} (degrees), but the values look like projected "
+            f"metres (up to {float(np.maximum(x, y).max()):,.0f}): the .prj is wrong. Fix the "
+            ".prj (e.g. write the UTM zone's, EPSG:32751 for Luwu Utara), or remove it and pass "
+            "assume_crs='EPSG:32751' (assume_crs applies to files without a CRS)."
+        )
+    if swapped.all() and not lon_lat.all():
+        return (
+            " The values fit longitude/latitude only with x and y swapped (x within ±90, y "
+            "beyond ±90): latitude and longitude are swapped in the file. Swap the columns "
+            "(x = longitude, y = latitude) when converting, e.g. shapely.ops.transform("
+            "lambda x, y: (y, x), geom)."
+        )
+    return (
+        f" {int((~lon_lat).sum())} coordinates lie outside the longitude/latitude ranges of "
+        f"{describe_crs(crs)}; check the layer's CRS."
+    )
+
+
+def _refuse_non_finite(
+    gdf: gpd.GeoDataFrame,
+    src: str,
+    *,
+    stage: str,
+    source: gpd.GeoDataFrame | None = None,
+    offset: int = 0,
+) -> None:
+    """Raise DataError when features have infinite or NaN coordinates, counted and diagnosed."""
+    rows = _non_finite_rows(gdf.geometry.to_numpy())
+    if len(rows) == 0:
+        return
+    first = ", ".join(str(int(r) + offset) for r in rows[:5])
+    why = (
+        _crs_diagnosis(source, rows)
+        if source is not None
+        else " Remove or fix these features (a NaN or infinite coordinate is no position)."
+    )
+    raise DataError(
+        f"{src}: {len(rows)} of {len(gdf)} features have infinite or NaN coordinates {stage} "
+        f"(rows {first}{', ...' if len(rows) > 5 else ''}).{why}"
+    )
 
 
 def _read_info(p: Path, layer: str, src: str) -> dict[str, Any]:

@@ -70,7 +70,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from ..crs import WEB_CRS, require_metric
-from ..errors import KotaCerdasError, RepairWarning
+from ..errors import DataError, KotaCerdasError, RepairWarning
 from ..io.atomic import write_text_atomic
 from .styles import (
     Lang,
@@ -120,7 +120,12 @@ class OfflineAssetError(KotaCerdasError, ValueError):
 # Encoding
 
 
-def encode_polyline(latlon: np.ndarray, *, precision: int = 6) -> str:
+#: Largest scaled coordinate the encoder takes: a latitude/longitude of 1e9 degrees at 6 decimals
+#: (any real one is below 180); far below int64's range, so the delta coding cannot overflow.
+_MAX_SCALED = 1e15
+
+
+def encode_polyline(latlon: np.ndarray, *, precision: int = 6, name: str = "coordinates") -> str:
     """Encode ``(lat, lon)`` pairs with Google's encoded polyline algorithm, vectorised.
 
     Each coordinate is rounded to ``precision`` decimals, delta-coded against the
@@ -133,6 +138,8 @@ def encode_polyline(latlon: np.ndarray, *, precision: int = 6) -> str:
         Latitudes and longitudes in degrees (EPSG:4326), in that order.
     precision : int, default 6
         Decimals kept, 1-6 (6 is about 0.1 m, 5 about 1 m).
+    name : str, default "coordinates"
+        What the coordinates are (a layer name), for error messages.
 
     Returns
     -------
@@ -142,6 +149,8 @@ def encode_polyline(latlon: np.ndarray, *, precision: int = 6) -> str:
     ------
     ValueError
         If ``precision`` is outside 1-6 or the array is not ``(n, 2)``.
+    DataError
+        If a coordinate is infinite, NaN, or beyond 1e9 degrees (e.g. a failed reprojection).
 
     Examples
     --------
@@ -159,17 +168,30 @@ def encode_polyline(latlon: np.ndarray, *, precision: int = 6) -> str:
         raise ValueError(f"latlon: expected an array of shape (n, 2), found {arr.shape}.")
     if len(arr) == 0:
         return ""
-    ints = np.round(arr * 10 ** int(precision)).astype(np.int64)
+    scaled = arr * 10 ** int(precision)
+    with np.errstate(invalid="ignore"):
+        ok = (np.abs(scaled) <= _MAX_SCALED).all(axis=1)  # False for inf and NaN too
+    if not ok.all():
+        raise DataError(
+            f"{name}: {int((~ok).sum())} of {len(arr)} points have infinite, NaN or huge "
+            "(beyond 1e9 degrees) coordinates, which cannot be drawn. They usually come from a "
+            "wrong CRS (a .prj that says EPSG:4326 for projected metres, or latitude and "
+            "longitude swapped) that made the reprojection fail; fix the layer's CRS "
+            "(read_vector's assume_crs, or the .prj) and rerun."
+        )
+    ints = np.round(scaled).astype(np.int64)
     d = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
-    z = (d << 1) ^ (d >> 63)  # zig-zag: non-negative
+    # zig-zag, as unsigned so that the shifts below always reach zero
+    z = ((d << 1) ^ (d >> 63)).view(np.uint64)
     nchunks = np.ones(z.shape, dtype=np.int64)
-    t = z >> 5
+    t = z >> np.uint64(5)
     while t.any():
         nchunks += t > 0
-        t >>= 5
+        t >>= np.uint64(5)
     width = int(nchunks.max())
-    j = np.arange(width, dtype=np.int64)
-    chunks = (z[:, None] >> (5 * j)[None, :]) & 31
+    j = np.arange(width, dtype=np.uint64)
+    chunks = ((z[:, None] >> (np.uint64(5) * j)[None, :]) & np.uint64(31)).astype(np.int64)
+    j = j.astype(np.int64)
     chunks |= np.where(j[None, :] < nchunks[:, None] - 1, 32, 0)
     chunks += 63
     return chunks[j[None, :] < nchunks[:, None]].astype(np.uint8).tobytes().decode("ascii")
@@ -193,7 +215,9 @@ def _geometry_kind(geom_type: str) -> str:
     return "?"
 
 
-def _encode_geometries(geoms: np.ndarray, kind: str, precision: int) -> dict[str, Any]:
+def _encode_geometries(
+    geoms: np.ndarray, kind: str, precision: int, *, name: str = "coordinates"
+) -> dict[str, Any]:
     """Encode one kind of geometry (A/L/P) into the compact payload of the JS runtime."""
     gtype, coords, offsets = shapely.to_ragged_array(geoms)
     name = gtype.name  # POINT, LINESTRING, POLYGON, MULTI*
@@ -228,7 +252,7 @@ def _encode_geometries(geoms: np.ndarray, kind: str, precision: int) -> dict[str
         else:
             (geom_off,) = offsets
             out.update(g=_counts(geom_off))
-    out["c"] = encode_polyline(coords[:, [1, 0]], precision=precision)
+    out["c"] = encode_polyline(coords[:, [1, 0]], precision=precision, name=name)
     return out
 
 
@@ -309,7 +333,7 @@ def _layer_payload(
         mask = kinds == kind
         if not mask.any():
             continue
-        chunk = _encode_geometries(geoms[mask], kind, precision)
+        chunk = _encode_geometries(geoms[mask], kind, precision, name=name)
         s = sidx[mask]
         chunk["s"] = int(s[0]) if (s == s[0]).all() else s.tolist()
         props: dict[str, Any] = {}
@@ -436,12 +460,16 @@ function kcLayer(spec) {
   }
   if (spec.fields.length) {
     group.bindTooltip(function (l) {
-      var k = kcSource(l); if (!k) { return spec.title; }
-      for (var i = 0; i < spec.fields.length; i++) {
-        var v = kcValue(k[0].p[spec.fields[i][0]], k[1], k[2]);
-        if (v !== null && v !== undefined && v !== "") { return kcFormat(v, spec.lang); }
+      // a DOM node with textContent: Leaflet inserts a returned string as HTML
+      var el = document.createElement("span"), k = kcSource(l);
+      el.textContent = spec.title;
+      if (k) {
+        for (var i = 0; i < spec.fields.length; i++) {
+          var v = kcValue(k[0].p[spec.fields[i][0]], k[1], k[2]);
+          if (v !== null && v !== undefined && v !== "") { el.textContent = kcFormat(v, spec.lang); break; }
+        }
       }
-      return spec.title;
+      return el;
     }, {sticky: true});
     group.bindPopup(function (l) {
       var k = kcSource(l), box = document.createElement("div");
@@ -591,6 +619,20 @@ def _legend_swatch(kind: str, style: LayerStyle, entry: LegendEntry) -> str:
     )
 
 
+def _require_finite(gdf: gpd.GeoDataFrame, *, name: str, stage: str) -> None:
+    """Raise DataError naming the layer when features have infinite or NaN coordinates."""
+    xy, idx = shapely.get_coordinates(gdf.geometry.to_numpy(), return_index=True)
+    bad = np.unique(idx[~np.isfinite(xy).all(axis=1)])
+    if len(bad):
+        raise DataError(
+            f"{name}: {len(bad)} of {len(gdf)} features have infinite or NaN coordinates "
+            f"{stage} (first at row {int(bad[0])}), so the layer cannot be drawn. This usually "
+            "comes from a wrong CRS: a .prj that says EPSG:4326 for projected metres, or "
+            "latitude and longitude swapped. Fix the layer's CRS (read_vector's assume_crs, "
+            "or the .prj) and rerun."
+        )
+
+
 def web_map(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
@@ -655,6 +697,8 @@ def web_map(
         If a layer has no CRS, a geographic CRS, or a CRS not in metres.
     SchemaError
         If ``popup_columns`` names a missing column, or ``visible`` an unknown layer.
+    DataError
+        If a layer has infinite or NaN coordinates (before or after conversion to EPSG:4326).
     ValueError
         If ``lang`` or ``precision`` is not supported.
 
@@ -738,7 +782,9 @@ def web_map(
                 ]
             )
         )
+        _require_finite(gdf, name=name, stage="in the working CRS")
         web = gdf[keep + [gdf.geometry.name]].to_crs(WEB_CRS)
+        _require_finite(web, name=name, stage="after conversion to EPSG:4326")
         entries = resolve_classes(
             style, web, lang=lang, class_colours=(class_colours or {}).get(name)
         )
@@ -754,7 +800,10 @@ def web_map(
         )
         show = visible is None or name in visible
         legend_id = f"kc-legend-{len(sections)}"
-        _CompactLayer(payload, name=style.title(lang), legend_id=legend_id, show=show).add_to(m)
+        # Leaflet's layer control inserts overlay names as HTML: escape them
+        _CompactLayer(payload, name=_esc(style.title(lang)), legend_id=legend_id, show=show).add_to(
+            m
+        )
         kind = payload["chunks"][0]["k"] if payload["chunks"] else "A"
         rows = "".join(
             f'<div class="kc-row">{_legend_swatch(kind, style, e)}'
