@@ -23,14 +23,24 @@ kotacerdas_gis.errors.ParameterError: stage_m: expected a number, found '2.5' (s
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, get_args
 
 from .errors import ParameterError
 
-__all__ = ["check_choice", "check_number", "check_int", "choices_of"]
+__all__ = [
+    "check_choice",
+    "check_number",
+    "check_int",
+    "check_bool",
+    "check_keys",
+    "closest",
+    "did_you_mean",
+    "choices_of",
+]
 
 T = TypeVar("T")
 
@@ -123,3 +133,93 @@ def check_int(value: Any, *, name: str, ge: int | None = None, le: int | None = 
     if le is not None and v > le:
         raise ParameterError(f"{name}: expected a whole number <= {le}, found {value!r}.")
     return v
+
+
+def closest(word: Any, choices: Iterable[str]) -> str | None:
+    """Return the valid name closest to a misspelt one (:func:`difflib.get_close_matches`), or None.
+
+    Examples
+    --------
+    >>> closest("demonstraton", ["name", "demonstration", "layers"])
+    'demonstration'
+    >>> closest("xyz", ["name", "layers"]) is None
+    True
+    """
+    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def did_you_mean(word: Any, choices: Iterable[str]) -> str:
+    """``" (did you mean 'stage_m'?)"`` when a close valid name exists, else ``""``."""
+    near = closest(word, choices)
+    return f" (did you mean {near!r}?)" if near else ""
+
+
+def check_keys(data: Any, known: Iterable[str], *, name: str, fix: str = "") -> Mapping[str, Any]:
+    """Return ``data`` if it is a mapping whose keys are all in ``known``.
+
+    Parameters
+    ----------
+    data : Any
+        The mapping to check (a JSON or TOML object).
+    known : iterable of str
+        The valid keys, in the order the message lists them.
+    name : str
+        What the mapping is, for the message (``"plan configuration"``,
+        ``"PlanConfig.sensors"``, ``"scenario.json: layers.roads"``).
+    fix : str, optional
+        Added to the message.
+
+    Raises
+    ------
+    ParameterError
+        When ``data`` is not a mapping, or for unknown keys; each misspelt key is
+        given the closest valid one.
+
+    Examples
+    --------
+    >>> check_keys({"stage": 2.5}, ["stage_m", "lang"], name="plan configuration")
+    Traceback (most recent call last):
+    ...
+    kotacerdas_gis.errors.ParameterError: plan configuration: unknown key(s) ['stage']; did you mean 'stage_m' for 'stage'? Known keys: stage_m, lang.
+    """  # noqa: E501
+    valid = list(known)
+    if not isinstance(data, Mapping):
+        raise ParameterError(
+            f"{name}: expected a mapping of {', '.join(valid)}, found {data!r} "
+            f"({type(data).__name__}).{' ' + fix if fix else ''}"
+        )
+    unknown = sorted(str(k) for k in data if k not in valid)
+    if unknown:
+        hints = [f"{near!r} for {k!r}" for k in unknown if (near := closest(k, valid))]
+        hint = f"; did you mean {', '.join(hints)}?" if hints else "."
+        raise ParameterError(
+            f"{name}: unknown key(s) {unknown}{hint} Known keys: {', '.join(valid)}."
+            f"{' ' + fix if fix else ''}"
+        )
+    return data
+
+
+def check_bool(value: Any, *, name: str) -> bool:
+    """Return ``value`` if it is a boolean (``true``/``false`` in JSON and TOML).
+
+    Text such as ``"false"`` is refused: ``bool("false")`` is True in Python, so a
+    quoted value would silently mean the opposite.
+
+    Examples
+    --------
+    >>> check_bool(False, name="calibrate")
+    False
+    >>> check_bool("false", name="calibrate")
+    Traceback (most recent call last):
+    ...
+    kotacerdas_gis.errors.ParameterError: calibrate: expected true or false, found 'false' (str). Write false without quotes.
+    """  # noqa: E501
+    if isinstance(value, bool):
+        return value
+    hint = ""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        hint = f" Write {value.strip().lower()} without quotes."
+    raise ParameterError(
+        f"{name}: expected true or false, found {value!r} ({type(value).__name__}).{hint}"
+    )

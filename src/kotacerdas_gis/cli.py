@@ -37,8 +37,8 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="Plan parameters as JSON (keys of kotacerdas_gis.plan.PlanConfig), e.g. "
-        '{"stage_m": 2.5, "flooded_speed_factor": 0.3}.',
+        help="Plan parameters as TOML (plan.toml: stage_m = 2.5, comments allowed) or JSON "
+        '(plan.json: {"stage_m": 2.5}); keys of kotacerdas_gis.plan.PlanConfig.',
     ),
 ]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")]
@@ -64,27 +64,38 @@ def _guard(fn: Callable[[], Any]) -> Any:
         raise typer.Exit(code=2) from None
 
 
+def _config(manifest: Path | None, lang: str | None, config_path: Path | None) -> Any:
+    """Build the run's PlanConfig from --config (TOML or JSON), --lang and the demo's defaults."""
+    from .plan import PlanConfig
+
+    defaults: dict[str, Any] = {}
+    if manifest is None:
+        # the bundled scenario is about the town of Masamba: its figures lead
+        defaults["focus_area"] = "Masamba"
+        # an illustrative rebuild budget (Rp 50 miliar), to show what a budget buys
+        defaults["rebuild_budget_idr"] = 50e9
+    overrides = {"lang": lang} if lang is not None else {}
+    return PlanConfig.from_file(config_path, defaults=defaults, overrides=overrides)
+
+
 def _plan_and_write(
     manifest: Path | None, out: Path, lang: str | None, config_path: Path | None
 ) -> None:
     from .datasets import load_demo
-    from .io.manifest import read_json, read_scenario
+    from .io.folders import check_output_folder
+    from .io.manifest import read_scenario
     from .outputs.bundle import write_outputs
     from .outputs.summary import console_lines, plan_summary
-    from .plan import PlanConfig, run_plan
+    from .plan import run_plan
+    from .preflight import require_valid
 
-    settings = read_json(config_path, what="plan configuration") if config_path else {}
-    if lang is not None:
-        settings["lang"] = lang
-    if manifest is None:
-        # the bundled scenario is about the town of Masamba: its figures lead
-        settings.setdefault("focus_area", "Masamba")
-        # an illustrative rebuild budget (Rp 50 miliar), to show what a budget buys
-        settings.setdefault("rebuild_budget_idr", 50e9)
-    config = PlanConfig.from_dict(settings)
-
+    # everything that can be refused is refused before computing: options, the output
+    # folder, then the inputs (the same checks as `kotacerdas check`)
+    config = _config(manifest, lang, config_path)
+    check_output_folder(out)
     with console.status("reading the scenario ..."):
         scenario = load_demo() if manifest is None else read_scenario(manifest)
+        require_valid(scenario, config)
     console.print(f"[bold]{escape(scenario.name)}[/]")
     if scenario.demonstration:
         console.print("[yellow]demonstration data: a reconstruction, not official data[/]")
@@ -153,14 +164,31 @@ def run(
 @app.command()
 def check(
     manifest: Annotated[Path, typer.Argument(help="Scenario manifest (JSON).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also check that this output folder "
+                                  "can be written.")
+    ] = None,
+    lang: LangOption = None,
+    config: ConfigOption = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Read and validate a scenario; print counts, repairs and problems. Exit 1 on problems."""
-    _setup_logging(verbose)
-    from .io.manifest import read_scenario
+    """Validate a scenario as `run` would (same checks); print counts, repairs, problems.
 
-    scenario = _guard(lambda: read_scenario(manifest))
-    report = scenario.validate()
+    Exit 1 on problems, 2 on an error that stops reading.
+    """
+    _setup_logging(verbose)
+    from .io.folders import check_output_folder
+    from .io.manifest import read_scenario
+    from .preflight import validate_scenario
+
+    def read() -> Any:
+        settings = _config(manifest, lang, config)
+        if out is not None:
+            check_output_folder(out)
+        scenario = read_scenario(manifest)
+        return scenario, validate_scenario(scenario, settings)
+
+    scenario, report = _guard(read)
     _print_summary({"scenario": scenario.summary(), "validation": report.to_dict()})
     for step in report.accounting:
         if step["n_repaired"] or step["n_rejected"] or step["notes"]:

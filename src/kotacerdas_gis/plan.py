@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import geopandas as gpd
 
-from .checks import check_choice, check_int, check_number
+from .checks import check_bool, check_choice, check_int, check_keys, check_number
 from .errors import ParameterError
 from .exposure import ExposureResult, analyse_exposure
 from .hazard import (
@@ -75,13 +75,20 @@ def _sensor_parameters(value: Any) -> Any:
             "PlanConfig.sensors: expected SensorParameters, a mapping of its fields, or None; "
             f"found {type(value).__name__}."
         )
-    known = [f.name for f in fields(SensorParameters)]
-    unknown = sorted(set(value) - set(known))
-    if unknown:
-        raise ParameterError(
-            f"PlanConfig.sensors: unknown key(s) {unknown}. Known keys: {', '.join(known)}."
-        )
+    check_keys(value, [f.name for f in fields(SensorParameters)], name="PlanConfig.sensors")
     return SensorParameters(**dict(value))
+
+
+def _speeds(value: Any) -> None:
+    """Check ``speeds_kmh``: a mapping of road classes (``ROAD_CLASSES``) to speeds > 0, km/h."""
+    from .vocabulary import ROAD_CLASSES
+
+    if value is None:
+        return
+    check_keys(value, ROAD_CLASSES.values, name="PlanConfig.speeds_kmh",
+               fix="Speeds are per road class (the highway values are classed first).")
+    for road_class, speed in value.items():
+        check_number(speed, name=f"PlanConfig.speeds_kmh[{road_class!r}]", gt=0)
 
 
 @dataclass(frozen=True)
@@ -187,18 +194,14 @@ class PlanConfig:
         check_choice(self.combine_rule, CombineRule, name="PlanConfig.combine_rule")
         check_choice(self.population_method, PopulationMethod,
                      name="PlanConfig.population_method")
-        if not isinstance(self.calibrate, bool):
-            raise ParameterError(
-                f"PlanConfig.calibrate: expected true or false, found {self.calibrate!r}."
-            )
+        check_bool(self.calibrate, name="PlanConfig.calibrate")
         for name in ("stream_threshold_km2", "stage_m", "snap_tolerance_m", "max_snap_m"):
             check_number(getattr(self, name), name=f"PlanConfig.{name}", gt=0)
         check_number(self.min_drain_area_km2, name="PlanConfig.min_drain_area_km2", gt=0,
                      allow_none=True)
         check_number(self.flooded_speed_factor, name="PlanConfig.flooded_speed_factor (a speed "
                      "multiplier)", ge=0, le=1)
-        for road_class, speed in (self.speeds_kmh or {}).items():
-            check_number(speed, name=f"PlanConfig.speeds_kmh[{road_class!r}]", gt=0)
+        _speeds(self.speeds_kmh)
         for name in ("shelter_model", "health_post_model"):
             check_choice(getattr(self, name), SitingModel, name=f"PlanConfig.{name}")
         for name in ("n_shelters", "n_health_posts"):
@@ -209,11 +212,19 @@ class PlanConfig:
         check_number(self.rebuild_budget_idr, name="PlanConfig.rebuild_budget_idr", gt=0,
                      allow_none=True)
         for name in ("service_points", "priorities"):
-            if not isinstance(getattr(self, name), bool):
-                raise ParameterError(
-                    f"PlanConfig.{name}: expected true or false, found {getattr(self, name)!r}.")
+            check_bool(getattr(self, name), name=f"PlanConfig.{name}")
         if self.sensors is not None and not hasattr(self.sensors, "to_dict"):
             object.__setattr__(self, "sensors", _sensor_parameters(self.sensors))
+        if self.focus_area is not None and not isinstance(self.focus_area, str):
+            raise ParameterError(
+                f"PlanConfig.focus_area: expected an admin code or name as text, found "
+                f"{self.focus_area!r}. Write it in quotes: \"73.22.03\" or \"Masamba\"."
+            )
+        if not isinstance(self.class_set, str) and not hasattr(self.class_set, "classes"):
+            raise ParameterError(
+                f"PlanConfig.class_set: expected a class set's name (e.g. \"petabencana\") or "
+                f"a ClassSet, found {self.class_set!r}."
+            )
         if self.focus_area is not None and not str(self.focus_area).strip():
             raise ParameterError("PlanConfig.focus_area: expected an admin code or name, found ''.")
         if isinstance(self.class_set, str):
@@ -230,18 +241,51 @@ class PlanConfig:
         >>> PlanConfig.from_dict({"stage": 2.5})
         Traceback (most recent call last):
         ...
-        kotacerdas_gis.errors.ParameterError: plan configuration: unknown key(s) ['stage']. Known keys: lang, class_set, stream_threshold_km2, calibrate, stage_m, min_drain_area_km2, combine_rule, population_method, snap_tolerance_m, flooded_speed_factor, max_snap_m, speeds_kmh, service_points, shelter_model, n_shelters, shelter_max_time_min, health_post_model, n_health_posts, health_post_max_time_min, walk_speed_kmh, shelter_m2_per_person, sensors, priorities, rebuild_budget_idr, focus_area.
+        kotacerdas_gis.errors.ParameterError: plan configuration: unknown key(s) ['stage']; did you mean 'stage_m' for 'stage'? Known keys: lang, class_set, stream_threshold_km2, calibrate, stage_m, min_drain_area_km2, combine_rule, population_method, snap_tolerance_m, flooded_speed_factor, max_snap_m, speeds_kmh, service_points, shelter_model, n_shelters, shelter_max_time_min, health_post_model, n_health_posts, health_post_max_time_min, walk_speed_kmh, shelter_m2_per_person, sensors, priorities, rebuild_budget_idr, focus_area.
         """  # noqa: E501
-        known = [f.name for f in fields(cls)]
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise ParameterError(
-                f"plan configuration: unknown key(s) {unknown}. Known keys: {', '.join(known)}."
-            )
+        check_keys(data, [f.name for f in fields(cls)], name="plan configuration")
         try:
             return cls(**dict(data))
         except ParameterError as exc:
             raise ParameterError(f"plan configuration: {exc}") from None
+
+    @classmethod
+    def from_file(
+        cls, path: Any, *, defaults: Mapping[str, Any] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> PlanConfig:
+        """Read a configuration file (``.toml`` or ``.json``; keys of this class), checked.
+
+        Parameters
+        ----------
+        path : path-like or None
+            ``plan.toml`` (comments allowed; ``[sensors]`` and ``[speeds_kmh]`` tables)
+            or ``plan.json``, read by :func:`kotacerdas_gis.io.config.read_settings`;
+            None: no file.
+        defaults : mapping, optional
+            Values used where the file gives none.
+        overrides : mapping, optional
+            Values that win over the file (command-line options).
+
+        Raises
+        ------
+        DataError
+            The file is missing, not UTF-8, or not valid JSON/TOML.
+        ParameterError
+            An unknown key (with the closest valid one) or a value of the wrong type or
+            range; the message starts with the file's name.
+        """
+        from .io.config import read_settings
+
+        settings: dict[str, Any] = dict(defaults or {})
+        if path is not None:
+            settings.update(read_settings(path, what="plan configuration"))
+        settings.update(overrides or {})
+        try:
+            return cls.from_dict(settings)
+        except ParameterError as exc:
+            where = f"{path}: " if path is not None else ""
+            raise ParameterError(f"{where}{exc}") from None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready parameters (for ``summary.json`` under ``parameters``)."""

@@ -47,6 +47,7 @@ from .schemas import (
     ADMIN_COLUMNS,
     bridge_flag,
     exposure_class_from_types,
+    parse_numbers,
     require_columns,
     road_class_from_highway,
 )
@@ -486,7 +487,7 @@ def build_scenario(
         r["highway"] = _text(r, "highway")
         r["road_class"], rep = road_class_from_highway(r["highway"], source="roads")
         _add_repairs(step, rep)
-        r["bridge"] = bridge_flag(_text(r, "bridge"))
+        r["bridge"] = bridge_flag(_text(r, "bridge"), source="roads")
         out["roads"] = r
 
     if bridges is not None:
@@ -521,15 +522,17 @@ def build_scenario(
         )
         _add_repairs(step, rep)
         if "capacity_persons" in f.columns:
-            f["capacity_persons"] = pd.to_numeric(f["capacity_persons"], errors="coerce")
+            # "150 orang", "1.200" (Indonesian thousands) are read, not emptied
+            f["capacity_persons"], rep = parse_numbers(f["capacity_persons"],
+                                                       column="capacity_persons",
+                                                       source="facilities")
+            _add_repairs(step, rep)
         else:
             f["capacity_persons"] = np.nan
         out["facilities"] = f
 
     if observed_flood_2020 is not None:
-        require_columns(observed_flood_2020, ["depth_min_m", "depth_max_m"],
-                        name="observed_flood_2020")
-        out["observed_flood_2020"] = observed_flood_2020.copy()
+        out["observed_flood_2020"] = _footprint(observed_flood_2020, ledger)
 
     if population is not None:
         out["population"] = _population(population, ledger)
@@ -550,6 +553,28 @@ def build_scenario(
     )
 
 
+def _footprint(footprint: gpd.GeoDataFrame, ledger: Ledger) -> gpd.GeoDataFrame:
+    """Read the footprint's depths as numbers; count polygons lacking a depth bound.
+
+    Depths written as text (``"2,5"``, ``"1.5 m"``) are read by
+    :func:`~kotacerdas_gis.schemas.parse_numbers`. A polygon with ``depth_min_m``
+    but no ``depth_max_m`` is classed by its minimum (a lower bound, so perhaps a
+    class too low): counted under ``"no depth_max_m: classed by depth_min_m (a lower
+    bound)"``; with neither it is rejected when the zones are classified.
+    """
+    require_columns(footprint, ["depth_min_m", "depth_max_m"], name="observed_flood_2020")
+    step = ledger.step("adapt observed_flood_2020", source="observed_flood_2020",
+                       n_in=len(footprint))
+    fp = footprint.copy()
+    for col in ("depth_min_m", "depth_max_m"):
+        fp[col], rep = parse_numbers(fp[col], column=col, source="observed_flood_2020",
+                                     kind="measure")
+        _add_repairs(step, rep)
+    lower_only = fp["depth_max_m"].isna() & fp["depth_min_m"].notna()
+    step.repair("no depth_max_m: classed by depth_min_m (a lower bound)", int(lower_only.sum()))
+    return fp
+
+
 def _population(population: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
     require_columns(population, ["admin_code", "population"], name="population")
     pop = population.copy()
@@ -561,18 +586,16 @@ def _population(population: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
                 pop[col] = np.nan
                 step.note(f"no {col!r} column: vulnerable-group figures for it are unknown (NaN)")
             continue
-        values = pd.to_numeric(pop[col], errors="coerce")
-        bad_text = values.isna() & pop[col].notna()
-        if col == "population" and values.isna().any():
+        values, rep = parse_numbers(pop[col], column=col, source="population")
+        _add_repairs(step, rep)
+        if values.isna().any():
             rows = pop.loc[values.isna(), "admin_code"].head(5).tolist()
+            fix = ("Fill them (0 if nobody lives there) or drop those rows." if col == "population"
+                   else f"Fill them, or leave out the whole {col!r} column if the figures are "
+                   "unknown (they are then reported as unknown).")
             raise SchemaError(
-                f"population: column 'population' has missing or non-numeric values for "
-                f"admin_code {rows}. Fill them (0 if nobody lives there) or drop those rows."
-            )
-        if bad_text.any():
-            raise SchemaError(
-                f"population: column {col!r} has non-numeric values "
-                f"{pop.loc[bad_text, col].head(3).tolist()}."
+                f"population: column {col!r} has {int(values.isna().sum())} missing value(s), "
+                f"for admin_code {rows}. {fix}"
             )
         if (values < 0).any():
             rows = pop.loc[values < 0, "admin_code"].head(5).tolist()

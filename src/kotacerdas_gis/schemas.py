@@ -32,7 +32,7 @@ import numbers
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,13 @@ __all__ = [
     "exposure_class_from_types",
     "road_class_from_highway",
     "bridge_flag",
+    "parse_numbers",
+    "parse_flags",
+    "COUNT_UNITS",
+    "METRE_UNITS",
+    "TRUE_WORDS",
+    "FALSE_WORDS",
+    "BRIDGE_WORDS",
 ]
 
 AdminLevel = Literal["kabupaten", "kecamatan", "desa"]
@@ -461,30 +468,283 @@ def road_class_from_highway(
     return classes.fillna("other").rename("road_class"), report
 
 
-def bridge_flag(values: pd.Series) -> pd.Series:
-    """Boolean bridge flag from OSM-style values (``yes``, ``viaduct``, ``1``, ``true``).
+# --- text attributes: numbers in Indonesian format, units, yes/no flags ----------------------
+
+NumberKind = Literal["count", "measure"]
+#: Units accepted after a count ("150 orang"), removed and counted.
+COUNT_UNITS = ("orang", "jiwa", "org", "people", "persons", "person", "pax", "kk", "ruta",
+               "rumah tangga", "kepala keluarga", "kepala rumah tangga", "households")
+#: Units accepted after a measure in metres ("2,5 m").
+METRE_UNITS = ("m", "meter", "metre", "meters", "metres")
+_NUM_TOKEN = re.compile(r"^(?P<num>[+-]?\d[\d.,]*)\s*(?P<unit>\D.*)?$")
+_PLAIN = re.compile(r"^[+-]?\d+$")
+_DOT_GROUPED = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+_COMMA_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+_ID_FULL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
+_EN_FULL = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$")
+_DOT_DEC = re.compile(r"^[+-]?\d+\.\d+$")
+_COMMA_DEC = re.compile(r"^[+-]?\d+,\d+$")
+_THOUSANDS_DOT = "thousands separator '.' read (Indonesian format, e.g. '3.483' -> 3483)"
+_THOUSANDS_COMMA = "thousands separator ',' read (e.g. '3,483' -> 3483)"
+_DECIMAL_COMMA = "decimal comma read (Indonesian format, e.g. '2,5' -> 2.5)"
+_UNIT = "unit removed from a number (e.g. '150 orang' -> 150)"
+
+
+def _token_shape(tok: str) -> str:
+    """Name the shape of a number written as text: plain, grouped, decimal, or bad."""
+    if _PLAIN.match(tok):
+        return "plain"
+    if _DOT_GROUPED.match(tok):
+        return "dot_grouped" if tok.count(".") == 1 else "id"
+    if _COMMA_GROUPED.match(tok):
+        return "comma_grouped" if tok.count(",") == 1 else "en"
+    if _ID_FULL.match(tok) or _COMMA_DEC.match(tok):
+        return "id"
+    if _EN_FULL.match(tok) or _DOT_DEC.match(tok):
+        return "en"
+    return "bad"
+
+
+def parse_numbers(
+    values: pd.Series,
+    *,
+    column: str,
+    source: str = "",
+    kind: NumberKind = "count",
+    units: Sequence[str] | None = None,
+) -> tuple[pd.Series, StepReport]:
+    """Numbers from a column that may hold text: Indonesian formats and units recognised.
+
+    Numeric values pass unchanged; text is read as a number when its format is
+    clear, else refused, never guessed:
+
+    - the column's convention is found from the values that can only be read one
+      way: ``2,5`` or ``1.234,5`` or ``1.234.567`` say Indonesian (``.`` groups
+      thousands, ``,`` is the decimal mark); ``2.5``, ``1,234.5`` or ``1,234,567``
+      say English. A column showing both is refused.
+    - ``3.483`` (one group of three digits) is 3,483 in an Indonesian column, and in a
+      column of counts without other evidence (a fraction of a person is no count);
+      3.483 in an English column and in a measure column without evidence.
+      ``3,483`` is 3,483 in an English column or a count column, 3.483 in an
+      Indonesian one, and refused in a measure column without evidence.
+    - a unit after the number (``150 orang``, ``20 jiwa``, ``2,5 m``) is removed
+      when it is one of ``units`` (default :data:`COUNT_UNITS` for counts,
+      :data:`METRE_UNITS` for measures).
+    - counts must come out whole.
+
+    Parameters
+    ----------
+    values : Series
+        The column (object, string or numeric dtype).
+    column : str
+        Its name, for messages.
+    source : str
+        The layer or file, for messages and the report.
+    kind : {"count", "measure"}
+        People, households, capacity (``count``), or depths in metres (``measure``).
+    units : sequence of str, optional
+        Units accepted after the number.
+
+    Returns
+    -------
+    (Series of float, StepReport)
+        NaN where the value is missing or empty text; the report counts each value
+        read from a thousands separator, a decimal comma or with a unit removed.
+
+    Raises
+    ------
+    SchemaError
+        Text that is no number (``"sekitar 150"``, ``"150-200"``), a unit not accepted,
+        a column mixing conventions, an ambiguous value, or a count that is not whole;
+        the message names the source, the column and the values.
 
     Examples
     --------
-    >>> bridge_flag(pd.Series(["yes", None, "no", "viaduct", True])).tolist()
-    [True, False, False, True, True]
+    >>> v, rep = parse_numbers(pd.Series(["3.483", "1.200", "150 orang", 20]), column="population")
+    >>> v.tolist()
+    [3483.0, 1200.0, 150.0, 20.0]
+    >>> sorted(rep.reasons_repaired.values())
+    [1, 2]
+    >>> parse_numbers(pd.Series(["2,5", "0,75"]), column="depth_max_m", kind="measure")[0].tolist()
+    [2.5, 0.75]
+    """
+    accepted = tuple(units) if units is not None else (COUNT_UNITS if kind == "count"
+                                                        else METRE_UNITS)
+    label = f"{source}: column {column!r}" if source else f"column {column!r}"
+    report = StepReport(step=f"read numbers in {column}", source=source, n_in=len(values))
+    out = pd.Series(np.nan, index=values.index, dtype=float)
+    tokens: dict[Any, str] = {}
+    bad: list[str] = []
+    unit_rows = 0
+    for idx, v in values.items():
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+            continue
+        if isinstance(v, (bool, np.bool_)):
+            bad.append(repr(v))
+            continue
+        if isinstance(v, numbers.Number):
+            out[idx] = float(v)  # type: ignore[arg-type]
+            continue
+        text = str(v).strip()
+        if not text:
+            continue
+        m = _NUM_TOKEN.match(text)
+        if m is None:
+            bad.append(repr(text))
+            continue
+        unit = (m.group("unit") or "").strip()
+        if unit:
+            if normalise_name(unit) not in accepted:
+                bad.append(repr(text))
+                continue
+            unit_rows += 1
+        tokens[idx] = m.group("num")
+    if bad:
+        raise SchemaError(
+            f"{label}: {len(bad)} value(s) are not numbers: {', '.join(sorted(set(bad))[:5])}. "
+            f"Write plain numbers (3483, 2.5 or the Indonesian 3.483, 2,5)"
+            + (f"; units allowed after a number: {', '.join(accepted)}" if accepted else "")
+            + ". Fix the source table, or leave the cell empty when the value is unknown."
+        )
+    shapes = {idx: _token_shape(tok) for idx, tok in tokens.items()}
+    weird = sorted({tokens[i] for i, sh in shapes.items() if sh == "bad"})
+    if weird:
+        raise SchemaError(
+            f"{label}: {len(weird)} value(s) are not numbers in any format: {weird[:5]}. "
+            "Write them as 3483 or 2.5 (or the Indonesian 3.483 and 2,5)."
+        )
+    id_ex = [tokens[i] for i, sh in shapes.items() if sh == "id"]
+    en_ex = [tokens[i] for i, sh in shapes.items() if sh == "en"]
+    if id_ex and en_ex:
+        raise SchemaError(
+            f"{label}: mixes number formats: Indonesian {id_ex[:3]} ('.' groups thousands, ',' "
+            f"is the decimal mark) and English {en_ex[:3]}. Write every value the same way."
+        )
+    dot = [tokens[i] for i, sh in shapes.items() if sh == "dot_grouped"]
+    comma = [tokens[i] for i, sh in shapes.items() if sh == "comma_grouped"]
+    convention = "id" if id_ex else "en" if en_ex else None
+    if convention is None:
+        if kind == "count" and dot and comma:
+            raise SchemaError(
+                f"{label}: mixes thousands separators: {dot[:3]} and {comma[:3]}. Write every "
+                "value the same way (3483, or 3.483 throughout)."
+            )
+        if kind == "count":
+            convention = "id" if dot else "en"
+        elif comma:
+            raise SchemaError(
+                f"{label}: {comma[:3]} is ambiguous: a decimal comma (Indonesian, 1,500 = 1.5) or "
+                "a thousands separator (1,500 = 1500)? Write 1.5 or 1500."
+            )
+        else:
+            convention = "en"
+    for idx, tok in tokens.items():
+        sh = shapes[idx]
+        sign = -1.0 if tok.startswith("-") else 1.0
+        body = tok.lstrip("+-")
+        if convention == "id" or (kind == "count" and sh == "dot_grouped" and convention is None):
+            number = float(body.replace(".", "").replace(",", "."))
+        else:
+            number = float(body.replace(",", ""))
+        if convention == "id":
+            if "." in body and sh != "plain":
+                report.repair(f"{column}: {_THOUSANDS_DOT}")
+            if "," in body:
+                report.repair(f"{column}: {_DECIMAL_COMMA}")
+        elif "," in body:
+            report.repair(f"{column}: {_THOUSANDS_COMMA}")
+        out[idx] = sign * number
+    if unit_rows:
+        report.repair(f"{column}: {_UNIT}", unit_rows)
+    if kind == "count":
+        frac = [tokens[i] for i in tokens if not float(out[i]).is_integer()]
+        if frac:
+            raise SchemaError(
+                f"{label}: counts must be whole numbers, found {frac[:5]}. Write the count of "
+                "people (3483, or the Indonesian 3.483 with '.' grouping thousands)."
+            )
+    return out.rename(values.name), report
+
+
+#: Values read as true and as false by :func:`parse_flags` (``ya``/``tidak`` and English forms).
+TRUE_WORDS = ("yes", "ya", "y", "true", "t", "benar", "ada", "1")
+FALSE_WORDS = ("no", "tidak", "tdk", "n", "false", "f", "bukan", "tidak ada", "0", "none")
+#: OSM ``bridge=*`` values that are bridges (besides :data:`TRUE_WORDS`).
+BRIDGE_WORDS = ("viaduct", "aqueduct", "boardwalk", "cantilever", "covered", "movable",
+                "trestle", "suspension", "simple brunnel", "low water crossing", "jembatan",
+                "culvert")
+
+
+def parse_flags(
+    values: pd.Series, *, column: str, source: str = "", true_words: Sequence[str] = ()
+) -> pd.Series:
+    """Booleans from yes/no text in Indonesian or English; unknown values refused.
+
+    Missing values and empty text are false; numbers are true when non-zero;
+    :data:`TRUE_WORDS` (``ya``, ``yes``, ``true``, ``1`` ...) and ``true_words`` are
+    true, :data:`FALSE_WORDS` (``tidak``, ``no``, ``false``, ``0`` ...) false.
+
+    Raises
+    ------
+    SchemaError
+        For any other value, naming the source, the column and the values.
+
+    Examples
+    --------
+    >>> parse_flags(pd.Series(["ya", "tidak", None, "Y", 0.0]), column="bridge").tolist()
+    [True, False, False, True, False]
+    """
+    trues = set(TRUE_WORDS) | {normalise_name(w) for w in true_words}
+    falses = set(FALSE_WORDS) | {""}
+    unknown: list[str] = []
+
+    def flag(v: object) -> bool:
+        if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v)):
+            return False
+        if isinstance(v, (bool, np.bool_, numbers.Number)):
+            return bool(v)
+        text = normalise_name(v)
+        try:
+            x = float(str(v).strip())  # "0", "1.0", "nan" as text
+        except ValueError:
+            if text in trues:
+                return True
+            if text not in falses:
+                unknown.append(str(v))
+            return False
+        return not math.isnan(x) and x != 0.0
+
+    out = values.map(flag).astype(bool)
+    if unknown:
+        counts = pd.Series(unknown).value_counts()
+        shown = ", ".join(f"{k!r} ({n})" for k, n in counts.head(5).items())
+        label = f"{source}: column {column!r}" if source else f"column {column!r}"
+        raise SchemaError(
+            f"{label}: {len(unknown)} value(s) are neither yes nor no: {shown}. Expected "
+            f"{', '.join(sorted(trues))} (true) or {', '.join(sorted(falses - {''}))} (false), "
+            "or empty. Fix the column or map the values with the manifest's rename to another "
+            "column."
+        )
+    return out
+
+
+def bridge_flag(values: pd.Series, *, source: str = "") -> pd.Series:
+    """Boolean bridge flag from OSM-style or Indonesian values.
+
+    ``yes``, ``ya``, ``viaduct`` and the other OSM ``bridge=*`` kinds
+    (:data:`BRIDGE_WORDS`), ``1``, ``true`` are bridges; ``no``, ``tidak``,
+    ``false``, ``0`` and empty are not; anything else is refused
+    (:func:`parse_flags`), never taken as a bridge.
+
+    Examples
+    --------
+    >>> bridge_flag(pd.Series(["yes", None, "no", "viaduct", True, "tidak"])).tolist()
+    [True, False, False, True, True, False]
 
     Numbers (a 0/1 column read with missing values is float) are true when non-zero:
 
     >>> bridge_flag(pd.Series([1.0, 0.0, float("nan"), "0.0"])).tolist()
     [True, False, False, False]
     """
-
-    def flag(v: object) -> bool:
-        if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):
-            return False
-        if isinstance(v, (bool, np.bool_, numbers.Number)):
-            return bool(v)
-        text = str(v).strip()
-        try:
-            x = float(text)  # "0", "1.0", "nan" as text
-        except ValueError:
-            return normalise_name(text) not in ("", "no", "false")
-        return not math.isnan(x) and x != 0.0
-
-    return values.map(flag).astype(bool).rename("bridge")
+    return parse_flags(values, column="bridge", source=source,
+                       true_words=BRIDGE_WORDS).rename("bridge")

@@ -28,19 +28,30 @@ layer silently.
 
 from __future__ import annotations
 
-import json
+import codecs
 import os
 from pathlib import Path
 from typing import Any
 
 from ..accounting import Ledger
+from ..checks import check_keys, did_you_mean
 from ..crs import as_crs, describe_crs, estimate_working_crs
-from ..errors import DataError, SchemaError
+from ..errors import DataError, ParameterError, SchemaError
 from ..scenario import Scenario, build_scenario
 from ..schemas import admin_from_bigrbi, admin_from_hdx
-from .vector import GeometryFamily, read_table, read_vector
+from .config import read_json, read_settings
+from .vector import GeometryFamily, read_table, read_vector, restore_dbf_names
 
-__all__ = ["read_scenario", "read_manifest", "read_json", "MANIFEST_KEYS"]
+__all__ = [
+    "read_scenario",
+    "read_manifest",
+    "validate_manifest",
+    "read_json",
+    "MANIFEST_KEYS",
+    "TOP_LEVEL_KEYS",
+    "LAYER_KEYS",
+    "ADAPTERS",
+]
 
 _GEOMETRY: dict[str, GeometryFamily] = {
     "admin_kabupaten": "polygon",
@@ -55,69 +66,190 @@ _GEOMETRY: dict[str, GeometryFamily] = {
 }
 #: Layer keys a manifest may hold.
 MANIFEST_KEYS = (*_GEOMETRY, "dem", "population")
-_LAYER_OPTIONS = {
-    "path", "layer", "adapter", "rename", "assume_crs", "encoding",
-    "source", "date", "licence", "description", "url",
+#: Top-level keys of a manifest and the JSON types they take (the schema; see validate_manifest).
+TOP_LEVEL_KEYS: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "crs": (str, int, type(None)),
+    "demonstration": (bool,),
+    "description": (str,),
+    "layers": (dict,),
+    "generated_by": (str,),
+    "seed": (int,),
+    "comment": (str,),
 }
+#: Keys of one layer's specification and their types.
+LAYER_KEYS: dict[str, tuple[type, ...]] = {
+    "path": (str,),
+    "layer": (str,),
+    "adapter": (str,),
+    "rename": (dict,),
+    "assume_crs": (str, int),
+    "encoding": (str,),
+    "source": (str,),
+    "date": (str, int),
+    "licence": (str,),
+    "description": (str,),
+    "url": (str,),
+    "comment": (str,),
+}
+#: The values of a layer's ``adapter``.
+ADAPTERS = ("canonical", "hdx", "bigrbi")
 _PROVENANCE = ("source", "date", "licence", "description", "url")
+_TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false", dict: "an object",
+               type(None): "null"}
 
 
-def read_json(
-    path: str | os.PathLike[str], *, what: str = "JSON file", hint: str = ""
-) -> dict[str, Any]:
-    """Read a JSON object from a file.
+def _json_type(value: Any) -> str:
+    """Name a value's JSON type, for messages."""
+    return {str: "text", bool: "true/false", int: "a number", float: "a number",
+            dict: "an object", list: "a list", type(None): "null"}.get(type(value),
+                                                                     type(value).__name__)
+
+
+def _check_type(p: Path, key: str, value: Any, types: tuple[type, ...]) -> None:
+    """Raise SchemaError unless ``value`` has one of ``types`` exactly (true is no number)."""
+    if any(type(value) is t for t in types):
+        return
+    expected = " or ".join(_TYPE_NAMES[t] for t in types)
+    fix = ""
+    if isinstance(value, str):
+        low = value.strip().lower()
+        if bool in types and low in ("true", "false"):
+            fix = f" Write {low} without quotes: \"{low}\" in quotes is text."
+        elif int in types and low.lstrip("-").isdigit():
+            fix = f" Write {low} without quotes."
+    elif str in types and value is not None and not isinstance(value, (dict, list)):
+        fix = f" Write it in quotes: \"{value}\"."
+    raise SchemaError(
+        f"{p}: key {key!r}: expected {expected}, found {value!r} ({_json_type(value)}).{fix}"
+    )
+
+
+def _check_keys(p: Path, where: str, data: dict[str, Any], known: Any) -> None:
+    """Raise SchemaError for unknown keys of a manifest object, suggesting the closest."""
+    try:
+        check_keys(data, list(known), name=f"{p}: {where}")
+    except ParameterError as exc:
+        raise SchemaError(str(exc)) from None
+
+
+def validate_manifest(manifest: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """Check a manifest object against the schema; raise naming the key, the file and the fix.
+
+    Every level is checked: the top level (:data:`TOP_LEVEL_KEYS`), the layer keys
+    (:data:`MANIFEST_KEYS`), each layer's options (:data:`LAYER_KEYS`), the
+    ``rename`` mapping (text to text), ``adapter`` (:data:`ADAPTERS`) and
+    ``encoding`` (a codec Python knows). A misspelt key is given the closest valid
+    one; a quoted boolean or number is refused (``"demonstration": "false"`` would
+    otherwise read as true).
 
     Raises
     ------
-    DataError
-        Missing file, invalid JSON, or not an object; the message names the file.
+    SchemaError
+        For the first problem found.
     """
     p = Path(path)
-    if not p.exists():
-        raise DataError(f"{p}: {what} not found.{' ' + hint if hint else ''}")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
-    if not isinstance(data, dict):
-        raise DataError(f"{p}: expected a JSON object, found {type(data).__name__}.")
-    return data
+    _check_keys(p, "top level", manifest, TOP_LEVEL_KEYS)
+    if "layers" not in manifest:
+        raise SchemaError(f"{p}: no 'layers' object. Add \"layers\": {{\"admin_desa\": "
+                          "{\"path\": \"desa.gpkg\"}, ...} (see data/scenario.json).")
+    for key, types in TOP_LEVEL_KEYS.items():
+        if key in manifest:
+            _check_type(p, key, manifest[key], types)
+    _check_keys(p, "layers", manifest["layers"], MANIFEST_KEYS)
+    for key, spec in manifest["layers"].items():
+        where = f"layers.{key}"
+        if not isinstance(spec, dict):
+            raise SchemaError(f"{p}: key {where!r}: expected an object such as {{\"path\": "
+                              f"\"{key}.gpkg\"}}, found {spec!r} ({_json_type(spec)}).")
+        _check_keys(p, where, spec, LAYER_KEYS)
+        if "path" not in spec:
+            raise SchemaError(f"{p}: {where} has no 'path'. Add \"path\": the file, relative "
+                              "to the manifest.")
+        for opt, types in LAYER_KEYS.items():
+            if opt in spec:
+                _check_type(p, f"{where}.{opt}", spec[opt], types)
+        if not spec["path"].strip():
+            raise SchemaError(f"{p}: key '{where}.path' is empty. Give the file, relative to "
+                              "the manifest.")
+        for src, dst in spec.get("rename", {}).items():
+            if not isinstance(dst, str) or not dst.strip():
+                raise SchemaError(
+                    f"{p}: key '{where}.rename.{src}': expected the new column name as text, "
+                    f"found {dst!r} ({_json_type(dst)}). rename maps source names to the names "
+                    'the loader expects, e.g. {"kode": "admin_code"}.'
+                )
+        adapter = spec.get("adapter", "canonical")
+        if adapter not in ADAPTERS:
+            raise SchemaError(
+                f"{p}: key '{where}.adapter': {adapter!r} is not an adapter"
+                f"{did_you_mean(adapter, ADAPTERS)}; use one of {', '.join(ADAPTERS)}."
+            )
+        if "encoding" in spec:
+            try:
+                codecs.lookup(spec["encoding"])
+            except LookupError:
+                raise SchemaError(
+                    f"{p}: key '{where}.encoding': {spec['encoding']!r} is not a text encoding "
+                    "Python knows; use e.g. 'utf-8', 'latin-1' or 'cp1252'."
+                ) from None
 
 
 def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check a manifest; return it with absolute layer paths.
 
+    The manifest is JSON (or TOML with a ``.toml`` suffix) in UTF-8; a byte-order
+    mark is removed and noted under ``"_notes"``; other encodings are refused
+    with the fix (:func:`kotacerdas_gis.io.config.read_text`). The content is
+    checked by :func:`validate_manifest`.
+
     Raises
     ------
     DataError
-        Missing or unreadable file, invalid JSON, a layer file that does not exist.
+        Missing or unreadable file, not UTF-8, invalid JSON, a layer file that does not exist.
     SchemaError
-        Unknown keys, missing ``layers`` or ``path``.
+        Unknown keys (at every level), values of the wrong type, missing ``layers`` or ``path``.
     """
     p = Path(path)
-    manifest = read_json(p, what="manifest", hint="Write one like data/scenario.json.")
-    if not isinstance(manifest.get("layers"), dict):
-        raise SchemaError(f"{p}: expected an object with a 'layers' object.")
-    unknown = sorted(set(manifest["layers"]) - set(MANIFEST_KEYS))
-    if unknown:
-        raise SchemaError(
-            f"{p}: unknown layer key(s) {unknown}. Known keys: {', '.join(MANIFEST_KEYS)}."
-        )
+    notes: list[str] = []
+    hint = "Write one like data/scenario.json."
+    manifest = (read_settings(p, what="manifest", hint=hint, notes=notes)
+                if p.suffix.lower() == ".toml"
+                else read_json(p, what="manifest", hint=hint, notes=notes))
+    validate_manifest(manifest, p)
     for key, spec in manifest["layers"].items():
-        if not isinstance(spec, dict) or "path" not in spec:
-            raise SchemaError(f"{p}: layer {key!r} needs an object with a 'path'.")
-        bad = sorted(set(spec) - _LAYER_OPTIONS)
-        if bad:
-            raise SchemaError(
-                f"{p}: layer {key!r} has unknown option(s) {bad}. "
-                f"Options: {', '.join(sorted(_LAYER_OPTIONS))}."
-            )
         full = (p.parent / spec["path"]).resolve()
         if not full.exists():
             raise DataError(f"{p}: layer {key!r} points to {full}, which does not exist.")
         spec["path"] = full
     manifest["_path"] = p.resolve()
+    manifest["_notes"] = notes
     return manifest
+
+
+#: Columns build_scenario reads from each layer (names longer than 10 characters are cut by DBF).
+SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "admin_kabupaten": ("admin_code", "admin_name", "admin_level", "parent_code"),
+    "admin_kecamatan": ("admin_code", "admin_name", "admin_level", "parent_code"),
+    "admin_desa": ("admin_code", "admin_name", "admin_level", "parent_code"),
+    "rivers": ("river_id", "name"),
+    "roads": ("road_id", "name", "highway", "bridge"),
+    "bridges": ("bridge_id", "name", "river", "road_id"),
+    "buildings": ("building_id", "name", "building", "amenity"),
+    "facilities": ("facility_id", "name", "facility_type", "amenity", "capacity_persons"),
+    "observed_flood_2020": ("flood_id", "depth_min_m", "depth_max_m", "material"),
+    "population": ("admin_code", "population", "households", "female", "elderly", "disabled"),
+}
+
+
+def _restore_dbf_names(df: Any, key: str, spec: dict[str, Any], ledger: Ledger) -> Any:
+    """Map field names cut to 10 characters by a DBF (Shapefile, .dbf) back, counted."""
+    if Path(spec["path"]).suffix.lower() not in (".shp", ".dbf") or key not in SOURCE_COLUMNS:
+        return df
+    if spec.get("adapter", "canonical") != "canonical":
+        return df
+    return restore_dbf_names(df, SOURCE_COLUMNS[key], name=f"{key} ({Path(spec['path']).name})",
+                             ledger=ledger)
 
 
 def _estimated_crs(manifest: dict[str, Any], ledger: Ledger) -> Any:
@@ -165,25 +297,28 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
     """
     manifest = read_manifest(path)
     ledger = Ledger()
+    if manifest["_notes"]:
+        step = ledger.step("read manifest", source=str(manifest["_path"].name))
+        for note in manifest["_notes"]:
+            step.note(note)
     crs = (as_crs(manifest["crs"]) if manifest.get("crs") is not None
            else _estimated_crs(manifest, ledger))
     raw: dict[str, Any] = {}
     provenance: dict[str, dict[str, Any]] = {}
     for key, spec in manifest["layers"].items():
-        provenance[key] = {k: spec[k] for k in _PROVENANCE if k in spec}
+        provenance[key] = {k: str(spec[k]) for k in _PROVENANCE if k in spec}
         provenance[key]["path"] = os.path.relpath(spec["path"], manifest["_path"].parent)
         if key == "dem":
             raw["dem_path"] = spec["path"]
             continue
         if key == "population":
-            rename = spec.get("rename", {})
-            code_col = next(
-                (src for src, dst in rename.items() if dst == "admin_code"), "admin_code"
-            )
-            table = read_table(  # codes are text: 7322032001 must not become a number
-                spec["path"], layer=spec.get("layer"), dtype={code_col: str}, name="population"
-            )
-            raw["population"] = table.rename(columns=spec.get("rename", {}))
+            # every column as text: codes (7322032001) must not become numbers, and counts
+            # such as "3.483" (Indonesian thousands) must not become 3.483: build_scenario
+            # reads the numbers (schemas.parse_numbers)
+            table = read_table(spec["path"], layer=spec.get("layer"), dtype=str,
+                               name="population")
+            table = table.rename(columns=spec.get("rename", {}))
+            raw["population"] = _restore_dbf_names(table, key, spec, ledger)
             continue
         gdf = read_vector(
             spec["path"],
@@ -197,6 +332,7 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
         )
         if spec.get("rename"):
             gdf = gdf.rename(columns=spec["rename"])
+        gdf = _restore_dbf_names(gdf, key, spec, ledger)
         adapter = spec.get("adapter", "canonical")
         if adapter == "hdx":
             gdf = admin_from_hdx(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +61,8 @@ __all__ = [
     "iter_vector_chunks",
     "read_table",
     "list_layers",
+    "restore_dbf_names",
+    "DBF_NAME_LENGTH",
     "GeometryFamily",
     "where",
 ]
@@ -590,11 +593,89 @@ def _keep_dimension(geom: Any, dim: int) -> Any:
     return {0: shapely.MultiPoint, 1: shapely.MultiLineString, 2: shapely.MultiPolygon}[dim](parts)
 
 
+#: Longest field name a DBF (the attribute file of a Shapefile) holds; GDAL cuts longer ones.
+DBF_NAME_LENGTH = 10
+
+
+def restore_dbf_names(
+    df: pd.DataFrame,
+    expected: list[str] | tuple[str, ...],
+    *,
+    name: str,
+    ledger: Ledger | None = None,
+) -> pd.DataFrame:
+    """Give back the names a DBF cut to 10 characters (``facility_t`` -> ``facility_type``).
+
+    A Shapefile's attributes live in a DBF, whose field names hold at most
+    :data:`DBF_NAME_LENGTH` characters: ``facility_type`` is written as ``facility_t``,
+    ``capacity_persons`` as ``capacity_p``. Each expected name longer than that and
+    absent is restored from the one column that is its cut form, and counted under
+    ``"DBF-truncated field name restored (<cut> -> <name>)"``.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        As read (not modified).
+    expected : sequence of str
+        The column names the caller reads.
+    name : str
+        The layer and file, for messages and the report.
+    ledger : Ledger, optional
+        Receives the step report when a name was restored.
+
+    Returns
+    -------
+    DataFrame or GeoDataFrame
+        A renamed copy (or ``df`` itself when nothing was cut).
+
+    Raises
+    ------
+    SchemaError
+        When a cut name could stand for two expected names, or a column looks like a
+        cut name GDAL made unique (``capacity_1``): the message gives the manifest
+        ``rename`` that settles it.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"facility_t": ["Puskesmas"], "capacity_p": [40]})
+    >>> list(restore_dbf_names(df, ["facility_type", "capacity_persons"], name="f").columns)
+    ['facility_type', 'capacity_persons']
+    """
+    geom = getattr(df, "_geometry_column_name", None)
+    cols = [str(c) for c in df.columns if c != geom]
+    long = [e for e in expected if len(e) > DBF_NAME_LENGTH and e not in cols]
+    mapping: dict[str, str] = {}
+    for full in long:
+        cut = full[:DBF_NAME_LENGTH]
+        claimants = [e for e in long if e[:DBF_NAME_LENGTH] == cut]
+        if cut in cols and cut not in expected and len(claimants) == 1:
+            mapping[cut] = full
+            continue
+        near = [c for c in cols if c not in expected and len(c) == DBF_NAME_LENGTH
+                and re.fullmatch(re.escape(full[:DBF_NAME_LENGTH - 2]) + r".?\d+", c)]
+        if (cut in cols and len(claimants) > 1) or near:
+            options = sorted({cut, *near} & set(cols))
+            raise SchemaError(
+                f"{name}: column(s) {options} look like {full!r} cut to {DBF_NAME_LENGTH} "
+                f"characters by the Shapefile's DBF, but it is not clear which one it is. Say "
+                f'so in the manifest: "rename": {{"{options[0]}": "{full}"}} (or save the layer '
+                "as a GeoPackage, which keeps long names)."
+            )
+    if not mapping:
+        return df
+    if ledger is not None:
+        step = ledger.step(f"field names {name}", source=name, n_in=len(df))
+        for cut, full in mapping.items():
+            step.repair(f"DBF-truncated field name restored ({cut} -> {full})", len(df))
+    log.info("%s: DBF-truncated field names restored: %s", name, mapping)
+    return df.rename(columns=mapping)
+
+
 def read_table(
     path: str | os.PathLike[str],
     *,
     layer: str | None = None,
-    dtype: dict[str, Any] | None = None,
+    dtype: dict[str, Any] | type | None = None,
     required: list[str] | None = None,
     name: str | None = None,
 ) -> pd.DataFrame:
@@ -607,8 +688,10 @@ def read_table(
         any table GDAL reads.
     layer : str, optional
         Layer of a multi-layer file.
-    dtype : dict, optional
-        Column types for pandas (codes such as ``admin_code`` should be ``str``).
+    dtype : dict or type, optional
+        Column types for pandas (codes such as ``admin_code`` should be ``str``); ``str``
+        reads every column of a CSV as text (empty cells stay missing). Tables read
+        through GDAL keep their field types; a mapping converts the columns it names.
     required : list of str, optional
         Columns that must exist; a :class:`~kotacerdas_gis.errors.SchemaError`
         lists those present otherwise.
@@ -647,7 +730,7 @@ def read_table(
                 df = pd.read_csv(p, dtype=dtype, encoding="latin-1")
         else:
             df = pyogrio.read_dataframe(p, layer=layer, read_geometry=False)
-            if dtype:
+            if isinstance(dtype, dict):
                 df = df.astype({k: v for k, v in dtype.items() if k in df.columns})
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{label}: the table is empty.") from exc
