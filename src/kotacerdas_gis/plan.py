@@ -76,7 +76,9 @@ def _sensor_parameters(value: Any) -> Any:
             f"found {type(value).__name__}."
         )
     check_keys(value, [f.name for f in fields(SensorParameters)], name="PlanConfig.sensors")
-    return SensorParameters(**dict(value))
+    # a JSON or TOML list ([30, 60]) is the tuple the frozen parameters hold
+    return SensorParameters(**{k: tuple(v) if isinstance(v, list) else v
+                               for k, v in value.items()})
 
 
 def _speeds(value: Any) -> None:

@@ -538,7 +538,8 @@ def build_scenario(
         out["population"] = _population(population, ledger)
 
     for step in ledger.steps:
-        if not step.clean and step.step.startswith("adapt"):
+        # the readers warned of their own repairs; these are the adapters' and the tables'
+        if not step.clean and step.step.startswith(("adapt", "check population", "field names")):
             warnings.warn(step.summary(), RepairWarning, stacklevel=2)
 
     return Scenario(
