@@ -77,8 +77,9 @@ def _sensor_parameters(value: Any) -> Any:
         )
     check_keys(value, [f.name for f in fields(SensorParameters)], name="PlanConfig.sensors")
     # a JSON or TOML list ([30, 60]) is the tuple the frozen parameters hold
-    return SensorParameters(**{k: tuple(v) if isinstance(v, list) else v
-                               for k, v in value.items()})
+    kwargs: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                              for k, v in value.items()}
+    return SensorParameters(**kwargs)
 
 
 def _speeds(value: Any) -> None:
