@@ -21,9 +21,18 @@ Paths are relative to the manifest. Every vector layer is read with
 :func:`kotacerdas_gis.io.vector.read_vector` and reprojected to ``crs``;
 ``adapter`` is ``"canonical"`` (default), ``"hdx"`` or ``"bigrbi"`` for admin
 layers; ``rename`` maps source column names to the names the loader expects;
-``assume_crs`` names the CRS of a file that declares none. Keys other than
-those listed in :data:`MANIFEST_KEYS` are rejected, so a typo does not drop a
-layer silently.
+``assume_crs`` names the CRS of a file that declares none.
+
+The manifest is checked against a typed schema (:func:`validate_manifest`:
+:data:`TOP_LEVEL_KEYS`, :data:`MANIFEST_KEYS`, :data:`LAYER_KEYS`): an unknown
+key at any level is an error suggesting the closest valid one, so a typo neither
+drops a layer nor loses the ``demonstration`` flag silently; values of the wrong
+type (a ``path`` that is a number, ``"demonstration": "false"``) are errors.
+Text encodings are handled by :func:`kotacerdas_gis.io.config.read_text`.
+Shapefile field names cut to 10 characters are mapped back
+(:func:`kotacerdas_gis.io.vector.restore_dbf_names`), and the population table
+is read as text so that its numbers are read by
+:func:`kotacerdas_gis.schemas.parse_numbers` (``3.483`` people are 3,483).
 """
 
 from __future__ import annotations
