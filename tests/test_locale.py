@@ -278,3 +278,23 @@ def test_a_manifest_rename_settles_truncated_names(tmp_path: Path,
         sc = read_scenario(path)
     assert sc.facilities["capacity_persons"].tolist() == [40]
     assert sc.facilities["facility_type"].tolist() == ["Puskesmas"]
+
+
+@pytest.mark.parametrize(("text", "note"), [
+    ("admin_code;population\n73.22.03.2001;3.483\n73.22.03.2002;1.200\n", "separated by ';'"),
+    ("\ufeffadmin_code,population\n73.22.03.2001,3483\n73.22.03.2002,1200\n", "byte-order mark"),
+    ("admin_code\tpopulation\n73.22.03.2001\t3483\n73.22.03.2002\t1200\n", "separated by '\\t'"),
+])
+def test_population_csv_from_excel(tmp_path: Path, desa: gpd.GeoDataFrame, text: str,
+                                   note: str) -> None:
+    """Excel in an Indonesian locale writes ';' (',' is the decimal mark), 'CSV UTF-8' a BOM."""
+    desa.to_file(tmp_path / "desa.gpkg")
+    (tmp_path / "pop.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "scenario.json").write_text(json.dumps({"layers": {
+        "admin_desa": {"path": "desa.gpkg"}, "population": {"path": "pop.csv"}}}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RepairWarning)
+        sc = read_scenario(tmp_path / "scenario.json")
+    assert sc.population["population"].tolist() == [3483, 1200]
+    notes = [n for s in sc.ledger.steps if s.step == "read population" for n in s.notes]
+    assert any(note in n for n in notes), notes

@@ -306,3 +306,17 @@ def test_cli_toml_config_error_names_the_file_before_computing(tmp_path: Path) -
     assert "plan.toml: plan configuration: unknown key(s) ['stage']" in text
     assert "did you mean 'stage_m'" in text
     assert not (tmp_path / "o").exists()
+
+
+def test_a_key_twice_in_a_manifest_is_an_error(manifest: Path) -> None:
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace('"demonstration": true', '"demonstration": true, '
+                                     '"demonstration": false'), encoding="utf-8")
+    with pytest.raises(DataError, match=r"the key 'demonstration' appears twice in one object"):
+        read_manifest(manifest)
+
+
+def test_a_key_twice_in_a_toml_config_is_an_error(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, "stage_m = 2.5\nstage_m = 3.0\n", name="plan.toml")
+    with pytest.raises(DataError, match=r"plan.toml: not valid TOML"):
+        PlanConfig.from_file(cfg)

@@ -116,12 +116,25 @@ def read_json(
     Raises
     ------
     DataError
-        Missing file, not UTF-8, invalid JSON, or not an object; the message names the file.
+        Missing file, not UTF-8, invalid JSON, a key twice in one object, or not an
+        object; the message names the file.
     """
     p = Path(path)
     text = read_text(p, what=what, hint=hint, notes=notes)
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:  # json.loads keeps the last silently
+                raise DataError(
+                    f"{p}: the key {key!r} appears twice in one object; JSON keeps only the "
+                    "last, so the first would be lost silently. Keep one."
+                )
+            seen[key] = value
+        return seen
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=unique)
     except json.JSONDecodeError as exc:
         raise DataError(
             f"{p}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})."

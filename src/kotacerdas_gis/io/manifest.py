@@ -325,7 +325,7 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
             # such as "3.483" (Indonesian thousands) must not become 3.483: build_scenario
             # reads the numbers (schemas.parse_numbers)
             table = read_table(spec["path"], layer=spec.get("layer"), dtype=str,
-                               name="population")
+                               name="population", ledger=ledger)
             table = table.rename(columns=spec.get("rename", {}))
             raw["population"] = _restore_dbf_names(table, key, spec, ledger)
             continue

@@ -678,14 +678,17 @@ def read_table(
     dtype: dict[str, Any] | type | None = None,
     required: list[str] | None = None,
     name: str | None = None,
+    ledger: Ledger | None = None,
 ) -> pd.DataFrame:
     r"""Read an attribute table (CSV, or a non-spatial layer of a GeoPackage/XLSX via GDAL).
 
     Parameters
     ----------
     path : path-like
-        ``.csv`` (read by pandas, UTF-8 with a Latin-1 fallback that is logged) or
-        any table GDAL reads.
+        ``.csv`` (read by pandas: UTF-8 with or without a byte-order mark, with a
+        Latin-1 fallback that is logged and noted; columns separated by ``,``, ``;``
+        (Excel in an Indonesian locale) or tabs, as the header shows) or any table
+        GDAL reads.
     layer : str, optional
         Layer of a multi-layer file.
     dtype : dict or type, optional
@@ -697,6 +700,9 @@ def read_table(
         lists those present otherwise.
     name : str, optional
         Name for messages.
+    ledger : Ledger, optional
+        Receives a step with notes when the separator, a byte-order mark or the
+        Latin-1 fallback was handled.
 
     Returns
     -------
@@ -721,13 +727,10 @@ def read_table(
     p = _existing(path)
     src = where(p, layer)
     label = name or src
+    notes: list[str] = []
     try:
         if p.suffix.lower() in (".csv", ".txt"):
-            try:
-                df = pd.read_csv(p, dtype=dtype)
-            except UnicodeDecodeError:
-                log.warning("%s: not UTF-8; read as Latin-1", src)
-                df = pd.read_csv(p, dtype=dtype, encoding="latin-1")
+            df = _read_csv(p, dtype, src, notes)
         else:
             df = pyogrio.read_dataframe(p, layer=layer, read_geometry=False)
             if isinstance(dtype, dict):
@@ -747,5 +750,32 @@ def read_table(
                 f"{label}: missing column(s) {', '.join(missing)}. "
                 f"Columns present: {', '.join(map(str, df.columns))}."
             )
+    if ledger is not None and notes:
+        step = ledger.step(f"read {label}", source=src, n_in=len(df))
+        for note in notes:
+            step.note(note)
     df.attrs["source"] = src
     return df
+
+
+def _read_csv(p: Path, dtype: Any, src: str, notes: list[str]) -> pd.DataFrame:
+    """Read a CSV: UTF-8 with or without a byte-order mark, ',' ';' or tab separated."""
+    raw = p.read_bytes()[:65536]
+    try:
+        head = raw.decode("utf-8-sig")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError:
+        head = raw.decode("latin-1")
+        encoding = "latin-1"
+        log.warning("%s: not UTF-8; read as Latin-1", src)
+        notes.append(f"{p.name}: not UTF-8; read as Latin-1 (ISO-8859-1): check the names, or "
+                     "save the table as UTF-8")
+    header = head.splitlines()[0] if head else ""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    sep = max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
+    if sep != ",":
+        # Excel in an Indonesian locale writes ';' (the comma is the decimal mark)
+        notes.append(f"{p.name}: columns separated by {sep!r} (read as such)")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        notes.append(f"{p.name}: UTF-8 byte-order mark removed (Excel's 'CSV UTF-8')")
+    return pd.read_csv(p, dtype=dtype, encoding=encoding, sep=sep)
