@@ -20,7 +20,7 @@ from shapely.geometry import LineString, Point, box
 
 from kotacerdas_gis.errors import RepairWarning, SchemaError
 from kotacerdas_gis.io.manifest import read_scenario
-from kotacerdas_gis.io.vector import restore_dbf_names
+from kotacerdas_gis.io.vector import restore_field_names
 from kotacerdas_gis.scenario import build_scenario
 from kotacerdas_gis.schemas import bridge_flag, parse_flags, parse_numbers
 
@@ -264,7 +264,7 @@ def test_ambiguous_truncated_names_suggest_a_rename(desa: gpd.GeoDataFrame) -> N
     df = pd.DataFrame({"capacity_p": [1], "capacity_1": [2]})
     with pytest.raises(SchemaError, match=r"look like 'capacity_persons' cut to 10 characters.*"
                                           r"\"rename\": \{\"capacity_1\": \"capacity_persons\"\}"):
-        restore_dbf_names(df.drop(columns="capacity_p"), ["capacity_persons"], name="facilities")
+        restore_field_names(df.drop(columns="capacity_p"), ["capacity_persons"], name="facilities")
 
 
 def test_a_manifest_rename_settles_truncated_names(tmp_path: Path,

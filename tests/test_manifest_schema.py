@@ -320,3 +320,54 @@ def test_a_key_twice_in_a_toml_config_is_an_error(tmp_path: Path) -> None:
     cfg = _config(tmp_path, "stage_m = 2.5\nstage_m = 3.0\n", name="plan.toml")
     with pytest.raises(DataError, match=r"plan.toml: not valid TOML"):
         PlanConfig.from_file(cfg)
+
+
+# ------------------------------------------------------------------------------ rename
+
+
+def test_rename_of_a_column_the_file_lacks_is_an_error(manifest: Path) -> None:
+    """A rename whose source is misspelt renamed nothing, silently."""
+    _with(manifest, layers__population__rename={"Admin_Code": "kode", "populasi": "population"})
+    with pytest.raises(SchemaError) as err:
+        read_scenario(manifest)
+    msg = _flat(str(err.value))
+    assert "key 'layers.population.rename': column(s) ['Admin_Code', 'populasi'] are not in " \
+           "pop.csv, so nothing would be renamed" in msg
+    assert "For 'Admin_Code', did you mean 'admin_code'?" in msg
+    assert "For 'populasi', did you mean 'population'?" in msg
+
+
+def test_rename_to_one_name_twice_is_an_error(manifest: Path) -> None:
+    _with(manifest, layers__admin_desa__rename={"admin_code": "kode", "admin_name": "kode"})
+    with pytest.raises(SchemaError, match=r"two columns named 'kode': two columns are renamed"):
+        read_scenario(manifest)
+
+
+def test_rename_onto_an_existing_column_is_an_error(manifest: Path) -> None:
+    _with(manifest, layers__admin_desa__rename={"admin_name": "admin_code"})
+    with pytest.raises(SchemaError, match=r"two columns named 'admin_code': the file already has"):
+        read_scenario(manifest)
+
+
+def test_missing_admin_column_suggests_the_manifest_rename(manifest: Path) -> None:
+    """The hint named a *_col keyword a manifest user cannot pass."""
+    _with(manifest, layers__admin_desa__rename={"parent_code": "induk"})
+    with pytest.raises(SchemaError) as err:
+        read_scenario(manifest)
+    msg = str(err.value)
+    assert str(manifest) in msg and "missing column(s) 'parent_code'" in msg
+    assert '"rename" in the manifest' in msg and "*_col" not in msg
+
+
+def test_upper_case_field_names_are_mapped_back_and_counted(tmp_path: Path) -> None:
+    gpd.GeoDataFrame(
+        {"ADMIN_CODE": ["73.22.03.2001"], "Admin_Name": ["Bone"], "ADMIN_LEVEL": ["desa"],
+         "PARENT_CODE": ["73.22.03"]},
+        geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000)], crs=32751,
+    ).to_file(tmp_path / "desa.gpkg")
+    _write(tmp_path / "scenario.json", {"layers": {"admin_desa": {"path": "desa.gpkg"}}})
+    with pytest.warns(Warning, match="field name case restored"):
+        sc = read_scenario(tmp_path / "scenario.json")
+    assert sc.admin_desa["admin_code"].tolist() == ["73.22.03.2001"]
+    step = next(s for s in sc.ledger.steps if s.step.startswith("field names admin_desa"))
+    assert step.reasons_repaired["field name case restored (ADMIN_CODE -> admin_code)"] == 1

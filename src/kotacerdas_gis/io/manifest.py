@@ -30,7 +30,8 @@ drops a layer nor loses the ``demonstration`` flag silently; values of the wrong
 type (a ``path`` that is a number, ``"demonstration": "false"``) are errors.
 Text encodings are handled by :func:`kotacerdas_gis.io.config.read_text`.
 Shapefile field names cut to 10 characters are mapped back
-(:func:`kotacerdas_gis.io.vector.restore_dbf_names`), and the population table
+(:func:`kotacerdas_gis.io.vector.restore_field_names`, which also restores
+names in other case: ``ADMIN_CODE``), and the population table
 is read as text so that its numbers are read by
 :func:`kotacerdas_gis.schemas.parse_numbers` (``3.483`` people are 3,483).
 """
@@ -38,18 +39,20 @@ is read as text so that its numbers are read by
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..accounting import Ledger
-from ..checks import check_keys, did_you_mean
+from ..checks import check_keys, closest, did_you_mean
 from ..crs import as_crs, describe_crs, estimate_working_crs
 from ..errors import DataError, ParameterError, SchemaError
 from ..scenario import Scenario, build_scenario
 from ..schemas import admin_from_bigrbi, admin_from_hdx
 from .config import read_json, read_settings
-from .vector import GeometryFamily, read_table, read_vector, restore_dbf_names
+from .vector import GeometryFamily, read_table, read_vector, restore_field_names
 
 __all__ = [
     "read_scenario",
@@ -251,14 +254,61 @@ SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _restore_dbf_names(df: Any, key: str, spec: dict[str, Any], ledger: Ledger) -> Any:
-    """Map field names cut to 10 characters by a DBF (Shapefile, .dbf) back, counted."""
-    if Path(spec["path"]).suffix.lower() not in (".shp", ".dbf") or key not in SOURCE_COLUMNS:
+_COL_HINT = "Pass the right name through the function's *_col keyword, or rename the column"
+_RENAME_HINT = ('Map the file\'s column to it with the layer\'s "rename" in the manifest, e.g. '
+                '"rename": {"kode": "admin_code"}')
+
+
+@contextlib.contextmanager
+def _for_manifest(path: Path, key: str | None = None) -> Iterator[None]:
+    """Name the manifest (and layer) in schema errors, with the manifest's fix."""
+    try:
+        yield
+    except SchemaError as exc:
+        # the adapters speak to Python callers (a *_col keyword); a manifest has "rename"
+        msg = str(exc).replace(_COL_HINT, _RENAME_HINT)
+        where = f"{path}: layer {key!r}: " if key else f"{path}: "
+        raise SchemaError(where + msg) from None
+
+
+def _rename(df: Any, key: str, spec: dict[str, Any], manifest: Path) -> Any:
+    """Apply a layer's ``rename``; a source column absent or a name given twice is an error."""
+    rename: dict[str, str] = spec.get("rename") or {}
+    if not rename:
         return df
-    if spec.get("adapter", "canonical") != "canonical":
+    geom = getattr(df, "_geometry_column_name", None)
+    cols = [str(c) for c in df.columns if c != geom]
+    where = f"{manifest}: key 'layers.{key}.rename'"
+    missing = [src for src in rename if src not in cols]
+    if missing:
+        hints = "".join(f" For {src!r}, did you mean {near!r}?" for src in missing
+                        if (near := next((c for c in cols if c.casefold() == src.casefold()),
+                                         None) or closest(src, cols)))
+        raise SchemaError(
+            f"{where}: column(s) {missing} are not in {Path(spec['path']).name}, so nothing "
+            f"would be renamed.{hints} Columns in the file: {', '.join(cols)}."
+        )
+    targets = list(rename.values())
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    clash = sorted({t for t in targets if t in cols and t not in rename})
+    if twice or clash:
+        name = (twice or clash)[0]
+        why = ("two columns are renamed to it" if twice
+               else "the file already has a column of that name")
+        raise SchemaError(
+            f"{where}: the layer would have two columns named {name!r}: {why}. Rename only one "
+            f"column to {name!r} (rename the other away, e.g. \"{name}\": \"{name}_source\")."
+        )
+    return df.rename(columns=rename)
+
+
+def _restore_field_names(df: Any, key: str, spec: dict[str, Any], ledger: Ledger) -> Any:
+    """Map back field names in other case, or cut to 10 characters by a DBF, counted."""
+    if key not in SOURCE_COLUMNS or spec.get("adapter", "canonical") != "canonical":
         return df
-    return restore_dbf_names(df, SOURCE_COLUMNS[key], name=f"{key} ({Path(spec['path']).name})",
-                             ledger=ledger)
+    dbf = Path(spec["path"]).suffix.lower() in (".shp", ".dbf", ".zip")
+    return restore_field_names(df, SOURCE_COLUMNS[key], name=f"{key} ({Path(spec['path']).name})",
+                               ledger=ledger, dbf=dbf)
 
 
 def _estimated_crs(manifest: dict[str, Any], ledger: Ledger) -> Any:
@@ -326,8 +376,8 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
             # reads the numbers (schemas.parse_numbers)
             table = read_table(spec["path"], layer=spec.get("layer"), dtype=str,
                                name="population", ledger=ledger)
-            table = table.rename(columns=spec.get("rename", {}))
-            raw["population"] = _restore_dbf_names(table, key, spec, ledger)
+            table = _rename(table, key, spec, manifest["_path"])
+            raw["population"] = _restore_field_names(table, key, spec, ledger)
             continue
         gdf = read_vector(
             spec["path"],
@@ -339,14 +389,15 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
             name=key,
             ledger=ledger,
         )
-        if spec.get("rename"):
-            gdf = gdf.rename(columns=spec["rename"])
-        gdf = _restore_dbf_names(gdf, key, spec, ledger)
+        gdf = _rename(gdf, key, spec, manifest["_path"])
+        gdf = _restore_field_names(gdf, key, spec, ledger)
         adapter = spec.get("adapter", "canonical")
         if adapter == "hdx":
-            gdf = admin_from_hdx(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
+            with _for_manifest(manifest["_path"], key):
+                gdf = admin_from_hdx(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
         elif adapter == "bigrbi":
-            gdf, report = admin_from_bigrbi(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
+            with _for_manifest(manifest["_path"], key):
+                gdf, report = admin_from_bigrbi(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
             ledger.add(report)
         elif adapter != "canonical":
             raise SchemaError(
@@ -354,12 +405,14 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
                 "use 'canonical', 'hdx' or 'bigrbi'."
             )
         raw[key] = gdf
-    return build_scenario(
-        name=str(manifest.get("name", Path(path).stem)),
-        crs=crs,
-        provenance=provenance,
-        demonstration=bool(manifest.get("demonstration", False)),
-        description=str(manifest.get("description", "")),
-        ledger=ledger,
-        **raw,
-    )
+    with _for_manifest(manifest["_path"]):
+        return build_scenario(
+            name=str(manifest.get("name", Path(path).stem)),
+            crs=crs,
+            provenance=provenance,
+            demonstration=bool(manifest.get("demonstration", False)),
+            description=str(manifest.get("description", "")),
+            ledger=ledger,
+            **raw,
+        )
+

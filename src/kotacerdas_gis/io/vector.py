@@ -61,7 +61,7 @@ __all__ = [
     "iter_vector_chunks",
     "read_table",
     "list_layers",
-    "restore_dbf_names",
+    "restore_field_names",
     "DBF_NAME_LENGTH",
     "GeometryFamily",
     "where",
@@ -597,20 +597,23 @@ def _keep_dimension(geom: Any, dim: int) -> Any:
 DBF_NAME_LENGTH = 10
 
 
-def restore_dbf_names(
+def restore_field_names(
     df: pd.DataFrame,
     expected: list[str] | tuple[str, ...],
     *,
     name: str,
     ledger: Ledger | None = None,
+    dbf: bool = True,
 ) -> pd.DataFrame:
-    """Give back the names a DBF cut to 10 characters (``facility_t`` -> ``facility_type``).
+    """Give back expected names written in other case or cut to 10 characters by a DBF.
 
-    A Shapefile's attributes live in a DBF, whose field names hold at most
-    :data:`DBF_NAME_LENGTH` characters: ``facility_type`` is written as ``facility_t``,
-    ``capacity_persons`` as ``capacity_p``. Each expected name longer than that and
-    absent is restored from the one column that is its cut form, and counted under
-    ``"DBF-truncated field name restored (<cut> -> <name>)"``.
+    An expected name that is absent is restored, and counted, from the one column that
+    differs from it only in case (``ADMIN_CODE``, ``Population``, as ArcGIS and Excel
+    write them: ``"field name case restored (<found> -> <name>)"``); with ``dbf``, from
+    the one column that is its cut form: a Shapefile's attributes live in a DBF, whose
+    field names hold at most :data:`DBF_NAME_LENGTH` characters, so ``facility_type``
+    is written as ``facility_t`` and ``capacity_persons`` as ``capacity_p``
+    (``"DBF-truncated field name restored (<cut> -> <name>)"``; compared in any case).
 
     Parameters
     ----------
@@ -631,44 +634,73 @@ def restore_dbf_names(
     Raises
     ------
     SchemaError
-        When a cut name could stand for two expected names, or a column looks like a
-        cut name GDAL made unique (``capacity_1``): the message gives the manifest
-        ``rename`` that settles it.
+        When two columns differ from an expected name only in case, a cut name could
+        stand for two expected names, or a column looks like a cut name GDAL made
+        unique (``capacity_1``): the message gives the manifest ``rename`` that
+        settles it.
 
     Examples
     --------
     >>> df = pd.DataFrame({"facility_t": ["Puskesmas"], "capacity_p": [40]})
-    >>> list(restore_dbf_names(df, ["facility_type", "capacity_persons"], name="f").columns)
+    >>> list(restore_field_names(df, ["facility_type", "capacity_persons"], name="f").columns)
     ['facility_type', 'capacity_persons']
+    >>> list(restore_field_names(pd.DataFrame({"ADMIN_CODE": ["73.22"]}), ["admin_code"],
+    ...                          name="kab", dbf=False).columns)
+    ['admin_code']
     """
     geom = getattr(df, "_geometry_column_name", None)
     cols = [str(c) for c in df.columns if c != geom]
-    long = [e for e in expected if len(e) > DBF_NAME_LENGTH and e not in cols]
     mapping: dict[str, str] = {}
-    for full in long:
-        cut = full[:DBF_NAME_LENGTH]
-        claimants = [e for e in long if e[:DBF_NAME_LENGTH] == cut]
-        if cut in cols and cut not in expected and len(claimants) == 1:
-            mapping[cut] = full
+    reasons: dict[str, str] = {}
+    for full in expected:
+        if full in cols:
             continue
+        same = [c for c in cols if c.casefold() == full.casefold() and c not in expected]
+        if len(same) == 1:
+            mapping[same[0]] = full
+            reasons[same[0]] = f"field name case restored ({same[0]} -> {full})"
+        elif len(same) > 1:
+            raise SchemaError(
+                f"{name}: columns {same} all read as {full!r} but for their case. Say which one "
+                f'in the manifest: "rename": {{"{same[0]}": "{full}"}}.'
+            )
+    if dbf:
+        folded = {c.casefold(): c for c in cols if c not in mapping}
+        _restore_cut_names(cols, folded, expected, mapping, reasons, name)
+    if not mapping:
+        return df
+    if ledger is not None:
+        step = ledger.step(f"field names {name}", source=name, n_in=len(df))
+        for found in mapping:
+            step.repair(reasons[found], len(df))
+    log.info("%s: field names restored: %s", name, mapping)
+    return df.rename(columns=mapping)
+
+
+def _restore_cut_names(cols: list[str], folded: dict[str, str], expected: Any,
+                       mapping: dict[str, str], reasons: dict[str, str], name: str) -> None:
+    """Add the DBF-cut names to ``mapping``; raise when a cut name is ambiguous."""
+    long = [e for e in expected if len(e) > DBF_NAME_LENGTH and e not in cols
+            and e not in mapping.values()]
+    for full in long:
+        cut = full[:DBF_NAME_LENGTH].casefold()
+        claimants = [e for e in long if e[:DBF_NAME_LENGTH].casefold() == cut]
+        found = folded.get(cut)
+        if found is not None and found not in expected and len(claimants) == 1:
+            mapping[found] = full
+            reasons[found] = f"DBF-truncated field name restored ({found} -> {full})"
+            continue
+        pattern = re.escape(full[:DBF_NAME_LENGTH - 2]) + r".?\d+"
         near = [c for c in cols if c not in expected and len(c) == DBF_NAME_LENGTH
-                and re.fullmatch(re.escape(full[:DBF_NAME_LENGTH - 2]) + r".?\d+", c)]
-        if (cut in cols and len(claimants) > 1) or near:
-            options = sorted({cut, *near} & set(cols))
+                and re.fullmatch(pattern, c, flags=re.IGNORECASE)]
+        if (found is not None and len(claimants) > 1) or near:
+            options = sorted({*([found] if found else []), *near})
             raise SchemaError(
                 f"{name}: column(s) {options} look like {full!r} cut to {DBF_NAME_LENGTH} "
                 f"characters by the Shapefile's DBF, but it is not clear which one it is. Say "
                 f'so in the manifest: "rename": {{"{options[0]}": "{full}"}} (or save the layer '
                 "as a GeoPackage, which keeps long names)."
             )
-    if not mapping:
-        return df
-    if ledger is not None:
-        step = ledger.step(f"field names {name}", source=name, n_in=len(df))
-        for cut, full in mapping.items():
-            step.repair(f"DBF-truncated field name restored ({cut} -> {full})", len(df))
-    log.info("%s: DBF-truncated field names restored: %s", name, mapping)
-    return df.rename(columns=mapping)
 
 
 def read_table(
