@@ -371,3 +371,23 @@ def test_upper_case_field_names_are_mapped_back_and_counted(tmp_path: Path) -> N
     assert sc.admin_desa["admin_code"].tolist() == ["73.22.03.2001"]
     step = next(s for s in sc.ledger.steps if s.step.startswith("field names admin_desa"))
     assert step.reasons_repaired["field name case restored (ADMIN_CODE -> admin_code)"] == 1
+
+
+def test_a_url_as_a_layer_path_is_refused_with_the_fix(manifest: Path) -> None:
+    _with(manifest, layers__admin_desa__path="https://example.org/desa.geojson")
+    with pytest.raises(DataError, match=r"points to the URL .* Download the file"):
+        read_manifest(manifest)
+
+
+def test_backslashes_in_a_missing_path_get_a_hint(manifest: Path) -> None:
+    _with(manifest, layers__admin_desa__path="batas\\desa.gpkg")
+    with pytest.raises(DataError, match=r"does not exist. The path has backslashes: write it "
+                                        "with '/'"):
+        read_manifest(manifest)
+
+
+def test_home_folder_in_a_path_is_expanded(manifest: Path, monkeypatch: pytest.MonkeyPatch
+                                           ) -> None:
+    monkeypatch.setenv("HOME", str(manifest.parent))
+    _with(manifest, layers__admin_desa__path="~/desa.gpkg")
+    assert read_manifest(manifest)["layers"]["admin_desa"]["path"] == manifest.parent / "desa.gpkg"

@@ -230,9 +230,20 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
                 else read_json(p, what="manifest", hint=hint, notes=notes))
     validate_manifest(manifest, p)
     for key, spec in manifest["layers"].items():
-        full = (p.parent / spec["path"]).resolve()
+        given = spec["path"].strip()
+        if "://" in given:
+            raise DataError(
+                f"{p}: layer {key!r} points to the URL {given!r}. Download the file and give "
+                "its path (this package reads local files only, so a run never depends on the "
+                "network)."
+            )
+        full = (p.parent / Path(given).expanduser()).resolve()
         if not full.exists():
-            raise DataError(f"{p}: layer {key!r} points to {full}, which does not exist.")
+            hint = ""
+            if "\\" in given:
+                hint = (" The path has backslashes: write it with '/' (\"data/desa.gpkg\"), "
+                        "which works on Windows too.")
+            raise DataError(f"{p}: layer {key!r} points to {full}, which does not exist.{hint}")
         spec["path"] = full
     manifest["_path"] = p.resolve()
     manifest["_notes"] = notes
