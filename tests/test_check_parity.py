@@ -159,6 +159,12 @@ def _misspelt_key(m: Path) -> None:
     _edit(m, lambda d: d.update(demonstraton=True))
 
 
+def _unknown_focus_area(m: Path) -> None:
+    # matched only by the summary, after plan.gpkg was written
+    text = (m.parent / "plan.toml").read_text(encoding="utf-8")
+    (m.parent / "plan.toml").write_text('focus_area = "Bonee"\n' + text, encoding="utf-8")
+
+
 def _unknown_class_set_footprint_only(m: Path) -> None:
     # no DEM: the footprint alone gives the hazard; fine
     _edit(m, lambda d: d["layers"].pop("dem"))
@@ -177,6 +183,7 @@ BROKEN: dict[str, Callable[[Path], None]] = {
     "missing female count": _missing_female,
     "quoted boolean in manifest": _quoted_boolean,
     "misspelt top-level key": _misspelt_key,
+    "focus area matching no unit": _unknown_focus_area,
 }
 FINE: dict[str, Callable[[Path], None]] = {
     "as written (Indonesian numbers, ya/tidak, units)": lambda m: None,

@@ -17,7 +17,8 @@ layers, CRS, duplicate ids and codes, population codes):
   :func:`kotacerdas_gis.hazard.observed_zones` as the run does (its repairs are
   added to the accounting);
 - the texts the outputs refuse: a URL in the scenario's name (the offline web
-  map refuses pages that refer to external resources).
+  map refuses pages that refer to external resources);
+- the configured focus area, matched against the admin units as the summary does.
 
 The output folder is checked by :func:`kotacerdas_gis.io.folders.check_output_folder`.
 
@@ -80,6 +81,16 @@ def validate_scenario(scenario: Scenario, config: Any = None) -> ValidationRepor
             "refuses pages that refer to external resources. Remove it from the manifest's "
             "\"name\" (a layer's \"url\" is the place for a link)."
         )
+    if config.focus_area is not None:
+        # matched by the summary after the whole run (plan.gpkg already written): match it now
+        from types import SimpleNamespace
+
+        from .outputs.summary import focus_area
+
+        try:
+            focus_area(SimpleNamespace(config=config, scenario=scenario))  # type: ignore[arg-type]
+        except KotaCerdasError as exc:
+            problems.append(str(exc))
     class_set = get_class_set(config.class_set)
     if scenario.dem_path is not None:
         try:
