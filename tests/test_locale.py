@@ -298,3 +298,13 @@ def test_population_csv_from_excel(tmp_path: Path, desa: gpd.GeoDataFrame, text:
     assert sc.population["population"].tolist() == [3483, 1200]
     notes = [n for s in sc.ledger.steps if s.step == "read population" for n in s.notes]
     assert any(note in n for n in notes), notes
+
+
+def test_numbers_are_read_by_position_when_index_labels_repeat() -> None:
+    values, _ = parse_numbers(pd.Series(["3.483", "150 orang"], index=[7, 7]), column="population")
+    assert values.tolist() == [3483, 150] and values.index.tolist() == [7, 7]
+
+
+def test_a_numeric_column_passes_as_it_is() -> None:
+    values, report = parse_numbers(pd.Series([3483, 12], dtype="Int64"), column="population")
+    assert values.tolist() == [3483.0, 12.0] and report.clean

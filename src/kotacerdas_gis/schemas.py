@@ -32,7 +32,7 @@ import numbers
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -572,11 +572,14 @@ def parse_numbers(
                                                         else METRE_UNITS)
     label = f"{source}: column {column!r}" if source else f"column {column!r}"
     report = StepReport(step=f"read numbers in {column}", source=source, n_in=len(values))
-    out = pd.Series(np.nan, index=values.index, dtype=float)
-    tokens: dict[Any, str] = {}
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float), report  # numbers already: nothing to read
+    # by position, not label: an index may repeat labels
+    out = np.full(len(values), np.nan)
+    tokens: dict[int, str] = {}
     bad: list[str] = []
     unit_rows = 0
-    for idx, v in values.items():
+    for idx, v in enumerate(values.to_numpy(dtype=object)):
         if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
             continue
         if isinstance(v, (bool, np.bool_)):
@@ -663,7 +666,7 @@ def parse_numbers(
                 f"{label}: counts must be whole numbers, found {frac[:5]}. Write the count of "
                 "people (3483, or the Indonesian 3.483 with '.' grouping thousands)."
             )
-    return out.rename(values.name), report
+    return pd.Series(out, index=values.index, name=values.name), report
 
 
 #: Values read as true and as false by :func:`parse_flags` (``ya``/``tidak`` and English forms).
