@@ -391,3 +391,11 @@ def test_home_folder_in_a_path_is_expanded(manifest: Path, monkeypatch: pytest.M
     monkeypatch.setenv("HOME", str(manifest.parent))
     _with(manifest, layers__admin_desa__path="~/desa.gpkg")
     assert read_manifest(manifest)["layers"]["admin_desa"]["path"] == manifest.parent / "desa.gpkg"
+
+
+def test_sensors_false_in_toml_turns_sensor_siting_off(tmp_path: Path) -> None:
+    """TOML has no null; `sensors = false` says what JSON's null says."""
+    cfg = _config(tmp_path, "sensors = false\n", name="plan.toml")
+    assert PlanConfig.from_file(cfg).sensors is None
+    with pytest.raises(ParameterError, match="PlanConfig.sensors: expected SensorParameters"):
+        PlanConfig.from_dict({"sensors": True})

@@ -150,7 +150,8 @@ class PlanConfig:
     sensors : SensorParameters or mapping, optional
         Water-level and rain-gauge siting parameters
         (:class:`~kotacerdas_gis.siting.sensors.SensorParameters`; a JSON object of its
-        fields in a config file); None: no sensor siting.
+        fields in a config file, a ``[sensors]`` table in TOML); None (or false, as TOML
+        has no null): no sensor siting.
     priorities : bool
         Rank the damaged assets for rebuilding.
     rebuild_budget_idr : float, optional
@@ -216,6 +217,8 @@ class PlanConfig:
                      allow_none=True)
         for name in ("service_points", "priorities"):
             check_bool(getattr(self, name), name=f"PlanConfig.{name}")
+        if self.sensors is False:  # TOML has no null: `sensors = false` turns sensor siting off
+            object.__setattr__(self, "sensors", None)
         if self.sensors is not None and not hasattr(self.sensors, "to_dict"):
             object.__setattr__(self, "sensors", _sensor_parameters(self.sensors))
         if self.focus_area is not None and not isinstance(self.focus_area, str):
