@@ -302,3 +302,17 @@ def test_population_table_frame_is_not_modified(tmp_path: Path) -> None:
     read_scenario(manifest)
     assert (tmp_path / "pop.csv").read_bytes() == before
     assert pd.read_csv(tmp_path / "pop.csv", dtype=str)["population"].tolist() == ["1.200", "3.483"]
+
+
+def test_more_gauges_than_candidates_skips_sensors_instead_of_failing(tmp_path: Path) -> None:
+    """The default 3 water-level gauges on a valley with fewer candidates: check said OK,
+    so run must finish, with sensor siting skipped and the reason in summary.json."""
+    manifest = write_tiny(tmp_path / "in")
+    checked = runner.invoke(app, ["check", str(manifest)])
+    assert checked.exit_code == 0, checked.output
+    out = tmp_path / "out_defaults"
+    result = runner.invoke(app, ["run", str(manifest), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    text = json.dumps(summary)
+    assert "candidate stream cells" in text

@@ -758,13 +758,13 @@ def build_gauge_problem(
 
     Raises
     ------
-    ParameterError
-        No stream cell drains ``min_upstream_area_km2`` (the message gives the largest
-        upstream area), no candidate near a road, or more gauges than candidates.
     DataError
         Places outside the DEM (with their count), existing gauges off the streams.
     InfeasibleProblemError
-        No exposed place lies far enough downstream of any candidate.
+        The data leave nothing to solve: no stream cell drains ``min_upstream_area_km2``
+        (the message gives the largest upstream area), no candidate near a road, more
+        gauges than candidates, or no exposed place far enough downstream of any
+        candidate. ``run_plan`` then skips sensor siting with this reason.
     CRSError, CRSMismatchError
         Layers not in the terrain's metric CRS.
     SchemaError
@@ -806,7 +806,7 @@ def build_gauge_problem(
                       n_in=int(net.n))
     rep.reject(f"drains less than {params.min_upstream_area_km2:g} km²", int((~cand).sum()))
     if not cand.any():
-        raise ParameterError(
+        raise InfeasibleProblemError(
             f"min_upstream_area_km2={params.min_upstream_area_km2:g}: no stream cell drains that "
             f"much; the largest upstream area on the DEM is {net.upa_km2.max():.4g} km². Use "
             f"min_upstream_area_km2 <= {net.upa_km2.max():.4g} (and a DEM that reaches further "
@@ -826,7 +826,7 @@ def build_gauge_problem(
             rep.reject(f"more than {params.max_road_distance_m:g} m from a road",
                        int(cand.sum() - near.sum()))
             if not near.any():
-                raise ParameterError(
+                raise InfeasibleProblemError(
                     f"max_road_distance_m={params.max_road_distance_m:g}: no candidate stream "
                     f"cell lies that close to a road; the nearest is {np.nanmin(road_d):.0f} m "
                     "away. Raise max_road_distance_m or check the road layer."
@@ -834,7 +834,7 @@ def build_gauge_problem(
             cand = near
     n_cand = int(cand.sum())
     if params.n_water_level is not None and params.n_water_level > n_cand:
-        raise ParameterError(
+        raise InfeasibleProblemError(
             f"n_water_level={params.n_water_level}: expected at most the {n_cand} candidate "
             f"stream cells (draining >= {params.min_upstream_area_km2:g} km²"
             + (f", within {params.max_road_distance_m:g} m of a road"
