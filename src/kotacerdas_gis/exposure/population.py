@@ -61,6 +61,22 @@ def _clean_population(
     return pop[~unknown].reset_index(drop=True)
 
 
+def _refuse_people_without_area(pop: pd.DataFrame, admin: gpd.GeoDataFrame,
+                                no_area: np.ndarray) -> None:
+    """Raise when people belong to a unit with no area left (they would vanish)."""
+    lost = pop[pop["admin_code"].isin(no_area) & (pop["population"] > 0)]
+    if len(lost):
+        names = dict(zip(admin["admin_code"], admin.get("admin_name", admin["admin_code"]),
+                         strict=True))
+        rows = ", ".join(f"{names.get(c, c)} ({c}, {p:,.0f} people)" for c, p in
+                         zip(lost["admin_code"].head(5), lost["population"].head(5), strict=True))
+        raise DataError(
+            f"population: {len(lost)} admin units with people have no area left: {rows}. Their "
+            "outline repeats another unit's (trimmed away as an overlap) or is empty, so their "
+            "people cannot be placed. Fix or merge these units in the boundary layer."
+        )
+
+
 def population_exposure(
     zones: gpd.GeoDataFrame,
     admin: gpd.GeoDataFrame,
@@ -128,9 +144,10 @@ def population_exposure(
     rep = report if report is not None else StepReport("population x zones", source="population")
     rep.n_in = len(population)
     pop = _clean_population(population, admin, code_col, rep)
-    agg = _aggregate if _aggregate is not None else admin_zone_pieces(zones, admin)
     codes = admin["admin_code"].to_numpy(object)
     admin_area = admin["area_m2"].to_numpy(float)
+    _refuse_people_without_area(pop, admin, codes[admin_area <= 0])
+    agg = _aggregate if _aggregate is not None else admin_zone_pieces(zones, admin)
     z_class = zones["hazard_class"].to_numpy(object)
     z_rank = zones["class_rank"].to_numpy()
     z_rate = zones["displacement_rate"].to_numpy(float)

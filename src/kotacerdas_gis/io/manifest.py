@@ -19,8 +19,9 @@ A manifest is how a planner swaps the bundled reconstruction for official data
 
 Paths are relative to the manifest. Every vector layer is read with
 :func:`kotacerdas_gis.io.vector.read_vector` and reprojected to ``crs``;
-``adapter`` is ``"canonical"`` (default), ``"hdx"`` or ``"bigrbi"`` for admin
-layers; ``rename`` maps source column names to the names the loader expects;
+``adapter`` is ``"canonical"`` (default), ``"hdx"``, ``"bigrbi"`` or ``"kemendagri"``
+(columns ``kode``, ``nama``; levels and parents from the codes) for admin layers;
+``rename`` maps source column names to the names the loader expects;
 ``assume_crs`` names the CRS of a file that declares none. Keys other than
 those listed in :data:`MANIFEST_KEYS` are rejected, so a typo does not drop a
 layer silently.
@@ -37,7 +38,7 @@ from ..accounting import Ledger
 from ..crs import as_crs, describe_crs, estimate_working_crs
 from ..errors import DataError, SchemaError
 from ..scenario import Scenario, build_scenario
-from ..schemas import admin_from_bigrbi, admin_from_hdx
+from ..schemas import admin_from_bigrbi, admin_from_hdx, admin_from_kemendagri
 from .vector import GeometryFamily, read_table, read_vector
 
 __all__ = ["read_scenario", "read_manifest", "read_json", "MANIFEST_KEYS"]
@@ -200,13 +201,15 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
         adapter = spec.get("adapter", "canonical")
         if adapter == "hdx":
             gdf = admin_from_hdx(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
-        elif adapter == "bigrbi":
-            gdf, report = admin_from_bigrbi(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
+        elif adapter in ("bigrbi", "kemendagri"):
+            adapt = admin_from_bigrbi if adapter == "bigrbi" else admin_from_kemendagri
+            gdf, report = adapt(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
+            report.source = key
             ledger.add(report)
         elif adapter != "canonical":
             raise SchemaError(
                 f"{manifest['_path']}: layer {key!r} has adapter {adapter!r}; "
-                "use 'canonical', 'hdx' or 'bigrbi'."
+                "use 'canonical', 'hdx', 'bigrbi' or 'kemendagri'."
             )
         raw[key] = gdf
     return build_scenario(

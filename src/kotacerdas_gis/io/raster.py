@@ -50,6 +50,7 @@ from rasterio.enums import Resampling
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
+from ..boundaries import bbox_distance_km
 from ..crs import as_crs, describe_crs
 from ..errors import CRSError, DataError
 from .atomic import atomic_path, check_data_path
@@ -696,13 +697,6 @@ def _sample(src: RasterSource) -> tuple[np.ndarray, float]:
     return vals[ok], float(ok.mean()) if len(ok) else 0.0
 
 
-def _km_between(a: tuple[float, float, float, float], b: tuple[float, float, float, float]
-                ) -> float:
-    dx = max(a[0] - b[2], b[0] - a[2], 0.0)
-    dy = max(a[1] - b[3], b[1] - a[3], 0.0)
-    return math.hypot(dx, dy) / 1000.0
-
-
 def _band_unit(src: RasterSource) -> str:
     with src._open() as ds:
         units = getattr(ds, "units", None) or ("",)
@@ -807,7 +801,7 @@ def validate_raster(
         import shapely
 
         if not shapely.box(*rb).intersects(area_geom):
-            km = _km_between(rb, tuple(area_geom.bounds))
+            km = bbox_distance_km(rb, area_geom.bounds)
             raise DataError(
                 f"{label}: the {what} covers x {rb[0]:.0f}..{rb[2]:.0f}, "
                 f"y {rb[1]:.0f}..{rb[3]:.0f} "
