@@ -75,7 +75,8 @@ def test_kemendagri_levels_parents_and_kelurahan_from_the_code(tmp_path):
         ["73.22.03.2001", "desa", "73.22.03", "desa", "kemendagri"],
     ]
     assert rep.reasons_repaired["code written without dots read as dotted"] == 1
-    assert rep.reasons_rejected["row of another admin level (by its code)"] == 1
+    assert rep.notes == ["1 rows of other levels by their code (1 kecamatan) left out of this "
+                         "layer: read the file under their own admin_* key"]
     k, _ = admin_from_kemendagri(g, level="kecamatan")
     assert k[["admin_code", "admin_name", "parent_code"]].values.tolist() == [
         ["73.22.03", "Masamba", "73.22"]]
@@ -381,3 +382,14 @@ def test_plan_gpkg_holds_the_trimmed_desa_the_analysis_used(tmp_path):
     assert written.area.tolist() == pytest.approx([1e6, 1e6])  # Bone (smaller) kept the overlap
     assert used.area.tolist() == pytest.approx(written.area.tolist())
     assert used["population"].sum() == pytest.approx(2000.0)  # nobody lost
+
+
+def test_an_invalid_overlapping_outline_is_trimmed_without_a_geos_error():
+    bowtie = shapely.Polygon([(X0, Y0), (X0 + 2000, Y0 + 1000), (X0 + 2000, Y0),
+                              (X0, Y0 + 1000)])  # self-intersecting
+    d = desa(["73.22.03.2001", "73.22.03.2002"], ["Bone", "Kappuna"],
+             [bowtie, kbox(1.5, 0, 2, 1)])  # Kappuna (0.5 km2) is the smaller: Bone is cut
+    sc = quiet(build_scenario, name="bowtie", admin_desa=d)
+    step = next(s for s in sc.ledger.steps if s.step == "trim overlaps admin_desa")
+    assert step.reasons_repaired["invalid admin outline made valid to be trimmed"] == 1
+    assert shapely.is_valid(sc.admin_desa.geometry.to_numpy()).all()

@@ -286,3 +286,22 @@ def test_alignment_names_what_differs(tmp_path):
     with pytest.raises(DataError, match="do not share one grid: depth: cell size"):
         check_alignment({"dem": dem, "depth": depth}, strict=True)
     assert check_alignment({"dem": dem, "same": same}) == []
+
+
+def test_a_scenario_dem_and_rasters_validated_in_one_call(tmp_path):
+    from kotacerdas_gis.io.raster import validate_scenario_rasters
+    from kotacerdas_gis.scenario import build_scenario
+
+    d = desa_grid(2, 2)
+    d["admin_level"], d["parent_code"] = "desa", "73.22.03"
+    dem = write(tmp_path, dem_array())
+    depth = write(tmp_path, np.full((40, 40), 0.5, "float32"), name="depth.tif", cell=50.0)
+    sc = build_scenario(name="s", admin_desa=d, dem_path=dem.path)
+    reports, grids = validate_scenario_rasters(sc, {"depth": (depth.path, "depth")})
+    assert sorted(reports) == ["dem", "depth"]
+    assert reports["dem"].study_area_covered_frac == pytest.approx(1.0)
+    assert grids == ["depth: cell size 50 x 50 m differs from dem (100 x 100 m)"]
+    bad = build_scenario(name="s", admin_desa=d, dem_path=write(
+        tmp_path, dem_array(), name="far.tif", x0=X0 + 302_000).path)
+    with pytest.raises(DataError, match="300 km from the study area"):
+        validate_scenario_rasters(bad)

@@ -472,12 +472,16 @@ class AdminTrim:
         Area each unit gave away (m2).
     pairs : list of tuple
         ``(code_a, code_b, shared_m2)`` of every overlapping pair before trimming.
+    repaired : ndarray of bool
+        Invalid outlines made valid (their polygonal part) to be cut; they are written back
+        valid only when trimmed.
     """
 
     trimmed: np.ndarray
     removed: np.ndarray
     overlap_area_m2: np.ndarray
     pairs: list[tuple[str, str, float]]
+    repaired: np.ndarray
 
 
 def trim_admin(
@@ -524,6 +528,10 @@ def trim_admin(
     codes = admin[code_col].astype(str).to_numpy(object)
     n = len(geoms)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    invalid = ok & ~shapely.is_valid(np.where(ok, geoms, shapely.Polygon()))
+    if invalid.any():  # GEOS cannot cut invalid outlines: their polygonal part, made valid
+        geoms = geoms.copy()
+        geoms[invalid] = polygonal_part(shapely.make_valid(geoms[invalid]))
     area = np.where(ok, shapely.area(np.where(ok, geoms, shapely.Polygon())), 0.0)
     i, j, shared = overlap_pairs(np.where(ok, geoms, shapely.Polygon()),
                                  min_overlap_m2=overlap_tolerance_m2)
@@ -531,17 +539,17 @@ def trim_admin(
              for a, b, m in zip(i, j, shared, strict=True)]
     if not len(i):
         z = np.zeros(n, bool)
-        return admin.copy(), AdminTrim(z, z.copy(), np.zeros(n), pairs)
+        return admin.copy(), AdminTrim(z, z.copy(), np.zeros(n), pairs, invalid)
     order = pd.DataFrame({"a": area, "c": codes}).sort_values(["a", "c"], kind="stable").index
     res = resolve_overlaps(np.where(ok, geoms, shapely.Polygon()), order.to_numpy(),
                            min_overlap_m2=overlap_tolerance_m2)
     out = admin.copy()
-    new = np.where(res.trimmed, res.geoms, geoms)
+    new = np.where(res.trimmed, res.geoms, np.asarray(admin.geometry.values, dtype=object))
     out = out.set_geometry(gpd.GeoSeries(new, index=admin.index, crs=admin.crs),
                            crs=admin.crs)
     if admin.geometry.name != out.geometry.name:  # keep the caller's geometry column name
         out = out.rename_geometry(admin.geometry.name)
-    return out, AdminTrim(res.trimmed & ok, res.removed & ok, res.overlap_area_m2, pairs)
+    return out, AdminTrim(res.trimmed & ok, res.removed & ok, res.overlap_area_m2, pairs, invalid)
 
 
 def prepare_admin(

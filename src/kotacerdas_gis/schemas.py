@@ -456,8 +456,8 @@ def admin_from_kemendagri(
     Levels and parents come from the codes (:func:`admin_from_code_table`): ``73.22``
     kabupaten, ``73.22.03`` kecamatan, ``73.22.03.1002`` a kelurahan (``1xxx``) and
     ``73.22.03.2001`` a desa (``2xxx``), column ``desa_type``. One file may hold several
-    levels: the rows of ``level`` are kept, the others are counted under ``"row of another
-    admin level (by its code)"`` (read the same file under each ``admin_*`` key).
+    levels: the rows of ``level`` are kept and the others counted in a note (read the same
+    file under each ``admin_*`` key).
 
     Parameters
     ----------
@@ -487,8 +487,8 @@ def admin_from_kemendagri(
     >>> desa, rep = admin_from_kemendagri(g, level="desa")
     >>> desa[["admin_code", "parent_code", "desa_type"]].values.tolist()
     [['73.22.03.1002', '73.22.03', 'kelurahan'], ['73.22.03.2001', '73.22.03', 'desa']]
-    >>> dict(rep.reasons_rejected)
-    {'row of another admin level (by its code)': 1}
+    >>> rep.notes[0][:45]
+    '1 rows of other levels by their code (1 kecam'
     """
     if level not in _BIG_NAME:
         raise ValueError(f"level must be one of {list(_BIG_NAME)}, not {level!r}")
@@ -508,7 +508,12 @@ def admin_from_kemendagri(
             f"{table['admin_code'].head(3).tolist()}); a {level} code looks like "
             f"{ {'kabupaten': '73.22', 'kecamatan': '73.22.03', 'desa': '73.22.03.2001'}[level]}."
         )
-    report.reject("row of another admin level (by its code)", int((~mine).sum()))
+    if (~mine).any():
+        other = table.loc[~mine, "admin_level"].value_counts().sort_index()
+        report.note(
+            f"{int((~mine).sum())} rows of other levels by their code ("
+            + ", ".join(f"{n} {lv}" for lv, n in other.items())
+            + ") left out of this layer: read the file under their own admin_* key")
     keep = [c for c in gdf.columns if c != gdf.geometry.name]
     out = _canonical(gdf, {c: table[c] for c in table.columns}, keep=keep)
     return out[mine].reset_index(drop=True), report

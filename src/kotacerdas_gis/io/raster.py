@@ -65,6 +65,7 @@ __all__ = [
     "RasterReport",
     "validate_raster",
     "check_alignment",
+    "validate_scenario_rasters",
 ]
 
 log = logging.getLogger(__name__)
@@ -1046,3 +1047,48 @@ def check_alignment(
         raise DataError("rasters do not share one grid: " + "; ".join(out) + ". Warp them onto "
                         f"the {ref_name} grid with gdalwarp -te/-tr (or reproject_raster).")
     return out
+
+
+def validate_scenario_rasters(
+    scenario: Any,
+    rasters: dict[str, tuple[str | os.PathLike[str] | RasterSource, RasterRole]] | None = None,
+) -> tuple[dict[str, RasterReport], list[str]]:
+    """Validate a scenario's DEM and any other rasters against its study area, in one call.
+
+    For the ``check`` / ``run`` preflight: each raster goes through :func:`validate_raster`
+    with the scenario's boundary as study area, its finest admin layer for per-unit coverage
+    and its working CRS; then :func:`check_alignment` compares their grids (the DEM first).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With ``dem_path`` (may be None), ``crs``, admin layers.
+    rasters : dict, optional
+        More rasters: name -> (path or RasterSource, role), e.g.
+        ``{"depth": ("depth_2020.tif", "depth"), "population": ("worldpop.tif", "population")}``.
+
+    Returns
+    -------
+    (dict of RasterReport, list of str)
+        Reports by name (``"dem"`` for the DEM), and the grid differences (remarks).
+
+    Raises
+    ------
+    DataError, CRSError
+        From :func:`validate_raster`, for the first raster that is not usable.
+    """
+    todo: dict[str, tuple[Any, str]] = {}
+    if getattr(scenario, "dem_path", None) is not None:
+        todo["dem"] = (scenario.dem_path, "dem")
+    todo.update(rasters or {})
+    admin = next((getattr(scenario, k) for k in ("admin_desa", "admin_kecamatan",
+                                                 "admin_kabupaten")
+                  if getattr(scenario, k, None) is not None), None)
+    area = scenario.boundary if admin is not None else None
+    reports = {
+        nm: validate_raster(src, role, study_area=area, admin=admin,  # type: ignore[arg-type]
+                            working_crs=scenario.crs, name=nm if nm != "dem" else None)
+        for nm, (src, role) in todo.items()
+    }
+    grids = check_alignment({nm: r.source for nm, r in reports.items()})
+    return reports, grids
