@@ -105,8 +105,8 @@ def test_unknown_adapter_names_kemendagri(tmp_path):
 
 def test_kemendagri_adapter_without_kode_hints_at_rename(tmp_path):
     g = read_vector(kemendagri_file(tmp_path)).rename(columns={"kode": "KODE_DESA"})
-    with pytest.raises(SchemaError, match=r"missing column\(s\) 'kode'.*\"rename\": "
-                                          r"\{\"<code column>\": \"kode\""):
+    with pytest.raises(SchemaError, match=r"missing column\(s\) 'kode'.*in a manifest, the layer's "
+                                          r"\"rename\": \{\"<your column>\": \"kode\"\}"):
         admin_from_kemendagri(g, level="desa")
 
 

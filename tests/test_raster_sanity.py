@@ -305,3 +305,37 @@ def test_a_scenario_dem_and_rasters_validated_in_one_call(tmp_path):
         tmp_path, dem_array(), name="far.tif", x0=X0 + 302_000).path)
     with pytest.raises(DataError, match="300 km from the study area"):
         validate_scenario_rasters(bad)
+
+
+def test_population_raster_in_another_crs_at_analysis_is_told_to_reproject_the_raster(tmp_path):
+    from kotacerdas_gis.errors import CRSMismatchError
+    from kotacerdas_gis.exposure import population_from_raster, prepare_admin, prepare_zones
+
+    src = write(tmp_path, np.ones((4, 4), "float32"), name="pop.tif", crs="EPSG:3857",
+                x0=13_390_000, y0=-283_000)
+    zones = prepare_zones(gpd.GeoDataFrame({"hazard_class": ["high"], "class_rank": [3],
+                                            "displacement_rate": [0.0]},
+                                           geometry=[box(X0, Y0 - 300, X0 + 90, Y0)], crs=32751))
+    admin = prepare_admin(desa_grid(1, 1))
+    with rasterio.open(src.path) as ds, pytest.raises(
+            CRSMismatchError, match=r"Reproject the raster \(not the vector layers\).*"
+                                    r'crs="EPSG:32751", resampling="sum"'):
+        population_from_raster(ds, zones, admin)
+
+
+def test_units_without_people_from_the_raster_are_noted_in_the_analysis(tmp_path):
+    from kotacerdas_gis.exposure import analyse_exposure
+
+    pop = np.full((10, 10), 1.0, "float32")  # 1 km x 1 km: desa 1 only
+    src = write(tmp_path, pop, name="pop.tif")
+    zones = gpd.GeoDataFrame({"hazard_class": ["high"], "class_rank": [3],
+                              "displacement_rate": [0.0]},
+                             geometry=[box(X0, Y0 - 1000, X0 + 500, Y0)], crs=32751)
+    desa = desa_grid(3, 1)
+    desa["parent_code"] = "73.22.03"
+    with rasterio.open(src.path) as ds:
+        r = analyse_exposure(zones, admin=desa, population_raster=ds)
+    step = next(s for s in r.report.steps if s.step == "population raster x zones")
+    assert any(n.startswith("2 of 3 admin units get no people from the population raster")
+               and "Desa 2 (73.22.03.2002), Desa 3 (73.22.03.2003)" in n for n in step.notes)
+    assert r.aggregation_summary["population"].sum() == pytest.approx(100.0)

@@ -136,7 +136,7 @@ def require_columns(
     >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], name="roads")
     Traceback (most recent call last):
     ...
-    kotacerdas_gis.errors.SchemaError: roads: missing column(s) 'b'; found only ['a']. Pass the right name through the function's *_col keyword, or rename the column.
+    kotacerdas_gis.errors.SchemaError: roads: missing column(s) 'b'; found only ['a']. Rename the column (in a manifest, the layer's "rename": {"<your column>": "b"}; in Python, the function's *_col keyword or DataFrame.rename).
     """  # noqa: E501 (a doctest's expected message is one line)
     missing = [c for c in columns if c not in df.columns]
     if missing:
@@ -144,8 +144,9 @@ def require_columns(
         present = [c for c in df.columns if c != geom]
         raise SchemaError(
             f"{name}: missing column(s) {', '.join(repr(c) for c in missing)}; found only "
-            f"{present}. Pass the right name through the function's *_col keyword, or rename "
-            f"the column{hint}."
+            f"{present}. Rename the column (in a manifest, the layer's \"rename\": "
+            f"{{\"<your column>\": \"{missing[0]}\"}}; in Python, the function's *_col keyword "
+            f"or DataFrame.rename){hint}."
         )
 
 
@@ -427,8 +428,7 @@ def admin_from_code_table(
     SchemaError
         If a column is missing or a code has an unknown shape (BPS codes are named as such).
     """
-    require_columns(df, [code_col, name_col], name="Kemendagri code table",
-                    hint=' (in a manifest: "rename": {"<code column>": "kode"})')
+    require_columns(df, [code_col, name_col], name="Kemendagri code table")
     codes = _parse_kemendagri(df[code_col], where="Kemendagri code table", code_col=code_col)
     parts = codes.str.count(r"\.") + 1
     levels = parts.map(_KMD_LEVELS)
@@ -493,9 +493,7 @@ def admin_from_kemendagri(
     if level not in _BIG_NAME:
         raise ValueError(f"level must be one of {list(_BIG_NAME)}, not {level!r}")
     where = f"Kemendagri {level} layer"
-    require_columns(gdf, [code_col, name_col], name=where,
-                    hint=' (in a manifest: "rename": {"<code column>": "kode", '
-                         '"<name column>": "nama"})')
+    require_columns(gdf, [code_col, name_col], name=where)
     report = StepReport(step=f"adapt Kemendagri {level}", n_in=len(gdf))
     table = admin_from_code_table(gdf, code_col=code_col, name_col=name_col)
     plain = gdf[code_col].astype(str).str.strip() != table["admin_code"]

@@ -16,8 +16,8 @@ import geopandas as gpd
 
 from ..accounting import StepReport
 from ..checks import check_choice
-from ..crs import require_same_crs
-from ..errors import DataError, SchemaError
+from ..crs import as_crs, describe_crs, require_same_crs
+from ..errors import CRSMismatchError, DataError, SchemaError
 from ..overlay import admin_zone_pieces
 from ..schemas import require_columns
 from .assets import NOT_EXPOSED
@@ -269,7 +269,18 @@ def population_from_raster(
 
     raster_crs = getattr(raster, "crs", None)
     if raster_crs is not None:
-        require_same_crs(zones=zones, raster=raster_crs)
+        try:
+            require_same_crs(zones=zones, raster=raster_crs)
+        except CRSMismatchError:
+            work = as_crs(zones.crs)
+            code = f"EPSG:{work.to_epsg()}" if work.to_epsg() else "<working CRS>"
+            raise CRSMismatchError(
+                f"population raster: it is in {describe_crs(raster_crs)} but the zones and admin "
+                f"units are in {describe_crs(work)}. Reproject the raster (not the vector "
+                "layers): kotacerdas_gis.io.raster.reproject_raster(read_raster(path, "
+                f'require_metric=False), "people_working.tif", crs="{code}", resampling="sum") '
+                "('sum' keeps the number of people)."
+            ) from None
     agg = admin_zone_pieces(zones, admin)
     agg = agg[agg["admin_pos"] >= 0].reset_index(drop=True)
     if len(agg) == 0:
@@ -300,6 +311,16 @@ def _raster_population(raster: Any, zones: gpd.GeoDataFrame, admin: gpd.GeoDataF
     out = population_from_raster(raster, zones, admin)
     out.insert(4, "method", "raster")
     rep.n_in = len(admin)
+    per = out.groupby("admin_code")["population"].sum().reindex(
+        admin["admin_code"].to_numpy(object)).fillna(0.0)
+    nobody = per.index[per.to_numpy() <= 0]
+    if len(nobody):  # outside the raster, or nodata there: said, never silent
+        names = dict(zip(admin["admin_code"], admin.get("admin_name", admin["admin_code"]),
+                         strict=True))
+        rep.note(f"{len(nobody)} of {len(admin)} admin units get no people from the population "
+                 "raster (outside it, or nodata or 0 there): "
+                 + ", ".join(f"{names.get(c, c)} ({c})" for c in nobody[:10])
+                 + (", ..." if len(nobody) > 10 else ""))
     shares = pd.DataFrame(index=pd.Index(admin["admin_code"].to_numpy(object)))
     if table is not None:
         t = _clean_population(table, admin, "admin_code", rep).set_index("admin_code")
