@@ -231,7 +231,8 @@ def test_the_advised_sum_resampling_keeps_the_people(tmp_path):
 
 def test_a_geographic_raster_without_working_crs_is_told_to_reproject(tmp_path):
     src = write(tmp_path, dem_array(), x0=120.3, y0=-2.5, cell=0.001, crs="EPSG:4326")
-    with pytest.raises(CRSError, match=r"not a projected CRS in metres.*reproject_raster"):
+    with pytest.raises(CRSError, match=r"not a projected CRS in metres.*to the UTM zone of its "
+                                       r'area \(EPSG:32751 .*crs="EPSG:32751"'):
         validate_raster(src.path, "dem")
 
 
@@ -339,3 +340,17 @@ def test_units_without_people_from_the_raster_are_noted_in_the_analysis(tmp_path
     assert any(n.startswith("2 of 3 admin units get no people from the population raster")
                and "Desa 2 (73.22.03.2002), Desa 3 (73.22.03.2003)" in n for n in step.notes)
     assert r.aggregation_summary["population"].sum() == pytest.approx(100.0)
+
+
+def test_a_dem_in_another_crs_than_the_footprint_is_told_to_reproject_the_dem():
+    """The issue: a DEM in EPSG:3857 was told to reproject the vectors."""
+    from kotacerdas_gis.crs import require_same_crs
+    from kotacerdas_gis.errors import CRSMismatchError
+
+    footprint = gpd.GeoDataFrame(geometry=[box(X0, Y0, X0 + 10, Y0 + 10)], crs=32751)
+    for kwargs in ({"terrain": "EPSG:3857", "footprint": footprint},
+                   {"footprint": footprint, "dem": "EPSG:3857"}):
+        with pytest.raises(CRSMismatchError,
+                           match=r"Reproject the raster (terrain|dem) \(not the vector layers\) "
+                                 r'to EPSG:32751: .*reproject_raster\(.*crs="EPSG:32751"'):
+            require_same_crs(**kwargs)

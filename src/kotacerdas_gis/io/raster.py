@@ -816,10 +816,16 @@ def validate_raster(
             f"{describe_crs(target)}. " + _reproject_advice(src, role, target)
         )
     if target is None and not _is_metric(src.crs):
+        import geopandas as gpd
+        import shapely
+
+        from ..crs import estimate_working_crs
+
+        zone = estimate_working_crs(gpd.GeoSeries([shapely.box(*src.bounds)], crs=src.crs))
         raise CRSError(
             f"{label}: the {what} is in {describe_crs(src.crs)}, not a projected CRS in metres. "
-            + _reproject_advice(src, role, CRS.from_epsg(32751)).replace(
-                "the working CRS", "the study area's UTM zone (EPSG:32751 for Luwu Utara)")
+            + _reproject_advice(src, role, zone).replace(
+                "the working CRS", f"the UTM zone of its area ({describe_crs(zone)})")
         )
 
     vals, valid_frac = _sample(src)
