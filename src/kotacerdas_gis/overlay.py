@@ -343,10 +343,11 @@ def resolve_overlaps(
 ) -> OverlapResolution:
     """Make polygons non-overlapping: **the earlier polygon keeps the overlap**.
 
-    The one overlap rule of the package (hazard zones by rank, admin units by code, combined
-    flood sources by rule). Polygons are taken in ``order``; each loses what earlier polygons
-    hold. An overlap counts when its area exceeds ``max(min_overlap_m2, min_overlap_frac x
-    area)``; smaller ones (numerical slivers, shared edges) leave the polygon unchanged.
+    The one overlap rule of the package (hazard zones by rank, admin units by area, smallest
+    first, combined flood sources by rule). Polygons are taken in ``order``; each loses what
+    earlier polygons hold. An overlap counts when its area exceeds ``max(min_overlap_m2,
+    min_overlap_frac x area)``; smaller ones (numerical slivers, shared edges) leave the polygon
+    unchanged.
 
     Parameters
     ----------
