@@ -393,3 +393,36 @@ def test_an_invalid_overlapping_outline_is_trimmed_without_a_geos_error():
     step = next(s for s in sc.ledger.steps if s.step == "trim overlaps admin_desa")
     assert step.reasons_repaired["invalid admin outline made valid to be trimmed"] == 1
     assert shapely.is_valid(sc.admin_desa.geometry.to_numpy()).all()
+
+
+def test_population_codes_of_another_system_are_named():
+    d = desa(["id7322120020"], ["Bone"], [kbox(0, 0, 1, 1)])
+    pop = pd.DataFrame({"admin_code": ["73.22.03.2001"], "population": [5]})
+    rep = build_scenario(name="sys", admin_desa=d, population=pop).validate()
+    assert any("The table's codes are kemendagri codes, the desa's bps codes" in p
+               for p in rep.problems)
+
+
+def test_real_desa_outside_a_population_raster_are_named(tmp_path, real_data_dir):
+    """A synthetic population raster over Masamba town only, against the real 179 villages."""
+    import numpy as np
+
+    from kotacerdas_gis.io.raster import validate_raster, write_raster
+
+    sc = quiet(read_scenario, _hdx_manifest(tmp_path, real_data_dir))
+    town = gpd.GeoSeries.from_xy([120.33], [-2.55], crs=4326).to_crs(sc.crs).iloc[0]
+    from affine import Affine
+
+    src = write_raster(np.full((40, 40), 3.0, "float32"), tmp_path / "pop.tif",
+                       transform=Affine(100, 0, town.x - 2000, 0, -100, town.y + 2000),
+                       crs=sc.crs, nodata=-1.0)
+    with pytest.raises(DataError) as exc:
+        validate_raster(src, "population", admin=sc.admin_desa, working_crs=sc.crs)
+    msg = str(exc.value)
+    footprint = box(*src.bounds)
+    outside = sc.admin_desa[~sc.admin_desa.intersects(footprint)]
+    assert 150 < len(outside) < 179  # the villages around the town are covered
+    assert f"no valid cell in {len(outside)} of 179 admin units" in msg
+    first = outside.iloc[0]
+    assert f"{first['admin_name']} ({first['admin_code']})" in msg
+    assert "Bone (id7322120020)" not in msg  # the town's village is covered

@@ -48,6 +48,7 @@ from .overlay import trim_admin
 from .schemas import (
     ADMIN_COLUMNS,
     bridge_flag,
+    code_system_of,
     exposure_class_from_types,
     require_columns,
     road_class_from_highway,
@@ -297,9 +298,14 @@ class Scenario:
             pop_codes = set(self.population["admin_code"])
             stray = sorted(pop_codes - codes)
             if stray:
+                pop_sys = sorted({str(c) for c in map(code_system_of, stray) if c})
+                desa_sys = sorted({str(c) for c in map(code_system_of, codes) if c})
+                which = (f" The table's codes are {'/'.join(pop_sys)} codes, the desa's "
+                         f"{'/'.join(desa_sys)} codes." if pop_sys and desa_sys
+                         and pop_sys != desa_sys else "")
                 problems.append(
-                    f"population: {len(stray)} admin_code values match no desa, e.g. {stray[:3]}. "
-                    "Use the same code system (Kemendagri or BPS) in both."
+                    f"population: {len(stray)} admin_code values match no desa, e.g. {stray[:3]}."
+                    f"{which} Use the same code system (Kemendagri or BPS) in both."
                 )
             lacking = sorted(codes - pop_codes)
             if lacking:
