@@ -166,8 +166,10 @@ def require_same_crs(**layers: gpd.GeoDataFrame | gpd.GeoSeries | Any) -> CRS:
     """  # noqa: E501
     first_name: str | None = None
     first: CRS | None = None
+    first_is_raster = False
     for name, layer in layers.items():
-        if isinstance(layer, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        is_raster = not isinstance(layer, (gpd.GeoDataFrame, gpd.GeoSeries))
+        if not is_raster:
             crs = require_metric(layer, name=name)
         else:
             crs = as_crs(getattr(layer, "crs", layer))
@@ -176,8 +178,19 @@ def require_same_crs(**layers: gpd.GeoDataFrame | gpd.GeoSeries | Any) -> CRS:
                     f"{name}: expected a projected CRS in metres, found {describe_crs(crs)}."
                 )
         if first is None:
-            first_name, first = name, crs
+            first_name, first, first_is_raster = name, crs, is_raster
         elif not crs.equals(first):
+            if is_raster or first_is_raster:  # vectors are read into the working CRS: warp rasters
+                raster, vector_crs = (name, first) if is_raster else (first_name, crs)
+                epsg = vector_crs.to_epsg()
+                target = f"EPSG:{epsg}" if epsg else vector_crs.to_string()
+                raise CRSMismatchError(
+                    f"{first_name} is in {describe_crs(first)} but {name} is in "
+                    f"{describe_crs(crs)}. Reproject the raster {raster} (not the vector layers) "
+                    f"to {target}: kotacerdas_gis.io.raster.reproject_raster(read_raster(path, "
+                    f'require_metric=False), "out.tif", crs="{target}", resampling="bilinear") '
+                    '(resampling="sum" for people per cell).'
+                )
             epsg = first.to_epsg()
             target = f"EPSG:{epsg}" if epsg else first.to_string()
             raise CRSMismatchError(

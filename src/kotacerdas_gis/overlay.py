@@ -3,9 +3,10 @@
 Every overlay of the package goes through here: exposure (buildings, roads, facilities, people),
 the flood-aware road network and the coming siting code. It owns
 
-* preparing hazard zones (:func:`prepare_zones`) and admin units (:func:`prepare_admin`): checked,
-  repaired (counted) and made non-overlapping by one rule, :func:`resolve_overlaps` ("the earlier
-  polygon keeps the overlap");
+* preparing hazard zones (:func:`prepare_zones`) and admin units (:func:`prepare_admin`,
+  :func:`trim_admin`): checked, repaired (counted) and made non-overlapping by one rule,
+  :func:`resolve_overlaps` ("the earlier polygon keeps the overlap"; admin units are taken from
+  the smallest, so an enclave keeps its area);
 * :func:`polygonal_part`, the one "keep the polygonal part" of a repaired or cut geometry;
 * :func:`polygon_zone_overlay` (areas of footprints in zones), :func:`line_zone_split` (lines cut
   at zone edges), :func:`point_zone_index` (the zone holding each point) and
@@ -52,6 +53,9 @@ __all__ = [
     "OverlayStats",
     "prepare_zones",
     "prepare_admin",
+    "AdminTrim",
+    "trim_admin",
+    "overlap_pairs",
     "OverlapResolution",
     "resolve_overlaps",
     "is_prepared_zones",
@@ -339,10 +343,11 @@ def resolve_overlaps(
 ) -> OverlapResolution:
     """Make polygons non-overlapping: **the earlier polygon keeps the overlap**.
 
-    The one overlap rule of the package (hazard zones by rank, admin units by code, combined
-    flood sources by rule). Polygons are taken in ``order``; each loses what earlier polygons
-    hold. An overlap counts when its area exceeds ``max(min_overlap_m2, min_overlap_frac x
-    area)``; smaller ones (numerical slivers, shared edges) leave the polygon unchanged.
+    The one overlap rule of the package (hazard zones by rank, admin units by area, smallest
+    first, combined flood sources by rule). Polygons are taken in ``order``; each loses what
+    earlier polygons hold. An overlap counts when its area exceeds ``max(min_overlap_m2,
+    min_overlap_frac x area)``; smaller ones (numerical slivers, shared edges) leave the polygon
+    unchanged.
 
     Parameters
     ----------
@@ -423,6 +428,131 @@ def resolve_overlaps(
     return OverlapResolution(out, trimmed, removed, overlap)
 
 
+def overlap_pairs(
+    geoms: np.ndarray | gpd.GeoSeries | Sequence[Any], *, min_overlap_m2: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of polygons that share more than ``min_overlap_m2`` of area.
+
+    Returns
+    -------
+    (i, j, area_m2) : arrays
+        Positions with ``i < j`` and the shared area (m2), largest first.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> i, j, a = overlap_pairs([box(0, 0, 10, 10), box(8, 0, 20, 10), box(10, 0, 12, 1)])
+    >>> i.tolist(), j.tolist(), a.tolist()
+    ([0, 1], [1, 2], [20.0, 2.0])
+    """
+    g = np.asarray(getattr(geoms, "values", geoms), dtype=object)
+    empty = np.zeros(0, np.int64)
+    if len(g) < 2:
+        return empty, empty, np.zeros(0)
+    a, b = STRtree(g).query(g, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    keep = ~shapely.touches(g[a], g[b])
+    a, b = a[keep], b[keep]
+    area = shapely.area(shapely.intersection(g[a], g[b])) if len(a) else np.zeros(0)
+    sig = area > min_overlap_m2
+    a, b, area = a[sig], b[sig], area[sig]
+    srt = np.argsort(-area, kind="stable")
+    return a[srt], b[srt], area[srt]
+
+
+@dataclass(frozen=True)
+class AdminTrim:
+    """What :func:`trim_admin` changed (arrays aligned with the input rows).
+
+    Attributes
+    ----------
+    trimmed, removed : ndarray of bool
+        Units that lost area to others; units left with no area at all (a twin outline).
+    overlap_area_m2 : ndarray of float
+        Area each unit gave away (m2).
+    pairs : list of tuple
+        ``(code_a, code_b, shared_m2)`` of every overlapping pair before trimming.
+    repaired : ndarray of bool
+        Invalid outlines made valid (their polygonal part) to be cut; they are written back
+        valid only when trimmed.
+    """
+
+    trimmed: np.ndarray
+    removed: np.ndarray
+    overlap_area_m2: np.ndarray
+    pairs: list[tuple[str, str, float]]
+    repaired: np.ndarray
+
+
+def trim_admin(
+    admin: gpd.GeoDataFrame,
+    *,
+    code_col: str = "admin_code",
+    overlap_tolerance_m2: float = 1.0,
+) -> tuple[gpd.GeoDataFrame, AdminTrim]:
+    """Make admin units non-overlapping: **the smaller unit keeps the overlap**.
+
+    The package's one rule for admin units (through :func:`resolve_overlaps`): units are
+    taken from the smallest to the largest (ties by code), so an enclave keeps its area and
+    the unit around it gets a hole, and a sliver between neighbours goes to the smaller one.
+    No unit loses all its area unless its outline repeats a unit of equal area (reported in
+    ``removed``). Every column is kept; only geometries change. Used on loading
+    (:func:`kotacerdas_gis.scenario.build_scenario`), so the analysis and ``plan.gpkg`` share
+    the trimmed units, and by :func:`prepare_admin` (a no-op on trimmed units).
+
+    Parameters
+    ----------
+    admin : GeoDataFrame
+        Polygons in a metric CRS with ``code_col``.
+    code_col : str, keyword-only
+    overlap_tolerance_m2 : float, keyword-only
+        Overlaps up to this area (m2) are ignored.
+
+    Returns
+    -------
+    (GeoDataFrame, AdminTrim)
+        A copy with trimmed geometries (row order kept), and what changed.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> a = gpd.GeoDataFrame({"admin_code": ["1", "2"]},
+    ...     geometry=[box(0, 0, 100, 100), box(10, 10, 40, 40)], crs=32751)
+    >>> out, t = trim_admin(a)
+    >>> out.area.tolist(), t.trimmed.tolist(), t.pairs
+    ([9100.0, 900.0], [True, False], [('1', '2', 900.0)])
+    """
+    check_number(overlap_tolerance_m2, name="overlap_tolerance_m2", ge=0)
+    require_metric(admin, name="admin")
+    geoms = np.asarray(admin.geometry.values, dtype=object)
+    codes = admin[code_col].astype(str).to_numpy(object)
+    n = len(geoms)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    invalid = ok & ~shapely.is_valid(np.where(ok, geoms, shapely.Polygon()))
+    if invalid.any():  # GEOS cannot cut invalid outlines: their polygonal part, made valid
+        geoms = geoms.copy()
+        geoms[invalid] = polygonal_part(shapely.make_valid(geoms[invalid]))
+    area = np.where(ok, shapely.area(np.where(ok, geoms, shapely.Polygon())), 0.0)
+    i, j, shared = overlap_pairs(np.where(ok, geoms, shapely.Polygon()),
+                                 min_overlap_m2=overlap_tolerance_m2)
+    pairs = [(str(codes[a]), str(codes[b]), float(m))
+             for a, b, m in zip(i, j, shared, strict=True)]
+    if not len(i):
+        z = np.zeros(n, bool)
+        return admin.copy(), AdminTrim(z, z.copy(), np.zeros(n), pairs, invalid)
+    order = pd.DataFrame({"a": area, "c": codes}).sort_values(["a", "c"], kind="stable").index
+    res = resolve_overlaps(np.where(ok, geoms, shapely.Polygon()), order.to_numpy(),
+                           min_overlap_m2=overlap_tolerance_m2)
+    out = admin.copy()
+    new = np.where(res.trimmed, res.geoms, np.asarray(admin.geometry.values, dtype=object))
+    out = out.set_geometry(gpd.GeoSeries(new, index=admin.index, crs=admin.crs),
+                           crs=admin.crs)
+    if admin.geometry.name != out.geometry.name:  # keep the caller's geometry column name
+        out = out.rename_geometry(admin.geometry.name)
+    return out, AdminTrim(res.trimmed & ok, res.removed & ok, res.overlap_area_m2, pairs, invalid)
+
+
 def prepare_admin(
     admin: gpd.GeoDataFrame,
     *,
@@ -435,8 +565,8 @@ def prepare_admin(
     """Check admin units and make them non-overlapping (a counted repair).
 
     Real boundaries overlap by simplification; an asset must still be counted in one unit only.
-    Units are processed in ``admin_code`` order and each loses the parts that earlier units already
-    hold. Duplicated codes raise.
+    Overlaps are given to the smaller unit (:func:`trim_admin`: an enclave keeps its area, so
+    its people stay in it). Units are returned in ``admin_code`` order. Duplicated codes raise.
 
     Parameters
     ----------
@@ -500,12 +630,12 @@ def prepare_admin(
         geometry=geoms, crs=admin.crs,
     )[~bad]
     out = out.sort_values("admin_code", kind="stable").reset_index(drop=True)
-    res = resolve_overlaps(out.geometry.values, min_overlap_m2=overlap_tolerance_m2)
-    if res.trimmed.any():  # units left empty stay (with area 0): their code is still a unit
-        n_fixed = int(res.trimmed.sum())
-        out = out.set_geometry(gpd.GeoSeries(res.geoms, index=out.index, crs=out.crs))
-        rep.repair("overlapping admin unit trimmed (earlier code keeps the overlap)", n_fixed)
-        rep.note(f"admin overlaps removed: {float(res.overlap_area_m2.sum()):.0f} m2 in "
+    out, trim = trim_admin(out, overlap_tolerance_m2=overlap_tolerance_m2)
+    if trim.trimmed.any():  # units left empty stay (with area 0): their code is still a unit
+        n_fixed = int(trim.trimmed.sum())
+        rep.repair("overlapping admin unit trimmed (the smaller unit keeps the overlap)",
+                   n_fixed)
+        rep.note(f"admin overlaps removed: {float(trim.overlap_area_m2.sum()):.0f} m2 in "
                  f"{n_fixed} units")
     out["area_m2"] = out.area.to_numpy()
     return out[["admin_code", "admin_name", "parent_code", "area_m2", "geometry"]]

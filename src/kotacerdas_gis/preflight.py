@@ -11,8 +11,10 @@ layers, CRS, duplicate ids and codes, population codes):
 
 - the plan configuration (:class:`~kotacerdas_gis.plan.PlanConfig`, by whoever
   built it) and its class set;
-- the DEM, opened and validated by :func:`kotacerdas_gis.io.raster.read_raster`,
-  the function the run opens it with;
+- the DEM, opened by :func:`kotacerdas_gis.io.raster.read_raster` (the function
+  the run opens it with) and checked by
+  :func:`kotacerdas_gis.io.raster.validate_scenario_rasters` (void markers, units,
+  classified rasters, CRS, distance, coverage of the study area and of each unit);
 - the observed footprint, classified with the configured class set by
   :func:`kotacerdas_gis.hazard.observed_zones` as the run does (its repairs are
   added to the accounting);
@@ -64,7 +66,7 @@ def validate_scenario(scenario: Scenario, config: Any = None) -> ValidationRepor
         footprint classification's accounting.
     """
     from .hazard import get_class_set, observed_zones
-    from .io.raster import read_raster
+    from .io.raster import read_raster, validate_scenario_rasters
     from .outputs.webmap import _external_urls
     from .plan import PlanConfig
 
@@ -94,7 +96,12 @@ def validate_scenario(scenario: Scenario, config: Any = None) -> ValidationRepor
     class_set = get_class_set(config.class_set)
     if scenario.dem_path is not None:
         try:
+            # opened as the run opens it, then its values, CRS and coverage checked
             read_raster(scenario.dem_path, name="dem")
+            reports, grid_remarks = validate_scenario_rasters(scenario)
+            for name, rep in reports.items():
+                remarks.extend(f"{name}: {r}" for r in rep.remarks)
+            remarks.extend(grid_remarks)
         except KotaCerdasError as exc:
             problems.append(f"dem: {exc}")
     if scenario.observed_flood_2020 is not None:

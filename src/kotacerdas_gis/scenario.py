@@ -41,11 +41,14 @@ import geopandas as gpd
 from pyproj import CRS
 
 from .accounting import Ledger, StepReport
+from .boundaries import admin_findings, extent_problems, population_name_findings
 from .crs import as_crs, describe_crs, require_same_crs
 from .errors import CRSError, DataError, RepairWarning, SchemaError
+from .overlay import trim_admin
 from .schemas import (
     ADMIN_COLUMNS,
     bridge_flag,
+    code_system_of,
     exposure_class_from_types,
     parse_numbers,
     require_columns,
@@ -268,10 +271,22 @@ class Scenario:
                             f"{dup.head(3).tolist()}."
                         )
         if not problems and any(k.startswith("admin_") for k in layers):
-            boundary = self.boundary.geometry.iloc[0].buffer(1.0)
+            admin_problems, admin_remarks = admin_findings(layers)
+            problems.extend(admin_problems)
+            remarks.extend(admin_remarks)
+            remarks.extend(_overlap_remarks(self.ledger))
+            area = self.boundary.geometry.iloc[0]
+            # the study area is the first admin layer: the others are checked against it
+            first = next(k for k in ("admin_kabupaten", "admin_kecamatan", "admin_desa")
+                         if k in layers)
+            far = extent_problems({k: v for k, v in layers.items() if k != first}, area,
+                                  crs=self.crs)
+            problems.extend(far)
+            far_keys = {p.split(":", 1)[0] for p in far}
+            boundary = area.buffer(1.0)
             for key in ("buildings", "facilities", "roads", "bridges"):
                 layer = layers.get(key)
-                if layer is None:
+                if layer is None or key in far_keys:
                     continue
                 outside = ~layer.geometry.intersects(boundary)
                 if outside.any():
@@ -284,13 +299,19 @@ class Scenario:
             pop_codes = set(self.population["admin_code"])
             stray = sorted(pop_codes - codes)
             if stray:
+                pop_sys = sorted({str(c) for c in map(code_system_of, stray) if c})
+                desa_sys = sorted({str(c) for c in map(code_system_of, codes) if c})
+                which = (f" The table's codes are {'/'.join(pop_sys)} codes, the desa's "
+                         f"{'/'.join(desa_sys)} codes." if pop_sys and desa_sys
+                         and pop_sys != desa_sys else "")
                 problems.append(
-                    f"population: {len(stray)} admin_code values match no desa, e.g. {stray[:3]}. "
-                    "Use the same code system (Kemendagri or BPS) in both."
+                    f"population: {len(stray)} admin_code values match no desa, e.g. {stray[:3]}."
+                    f"{which} Use the same code system (Kemendagri or BPS) in both."
                 )
             lacking = sorted(codes - pop_codes)
             if lacking:
                 remarks.append(f"admin_desa: {len(lacking)} desa have no population row.")
+            remarks.extend(population_name_findings(self.population, self.admin_desa))
         return ValidationReport(
             counts=self.counts(),
             problems=problems,
@@ -358,6 +379,51 @@ def _admin(layer: gpd.GeoDataFrame, key: str, level: str) -> gpd.GeoDataFrame:
             f"{sorted(out.loc[wrong, 'admin_level'].astype(str).unique())}. Split the layer by "
             "level."
         )
+    return out
+
+
+_TRIM_STEP = "trim overlaps "
+#: Overlaps of admin units above this area (m²) are trimmed on loading.
+_TRIM_TOLERANCE_M2 = 1e-6
+
+
+def _trimmed(layer: gpd.GeoDataFrame, key: str, crs: CRS, ledger: Ledger) -> gpd.GeoDataFrame:
+    """Trim overlapping admin units once, on loading (the analysis and plan.gpkg share them)."""
+    if not as_crs(crs).is_projected or len(layer) < 2:
+        return layer
+    # no tolerance worth the name: an overlap of a few cm² left in place double-counts the
+    # road that crosses it (by the sliver's width)
+    out, trim = trim_admin(layer, overlap_tolerance_m2=_TRIM_TOLERANCE_M2)
+    if not trim.pairs:
+        return layer
+    step = ledger.step(_TRIM_STEP + key, source=key, n_in=len(layer))
+    step.repair("overlapping admin unit trimmed (the smaller unit keeps the overlap)",
+                int(trim.trimmed.sum()))
+    step.repair("invalid admin outline made valid to be trimmed",
+                int((trim.repaired & trim.trimmed).sum()))
+    names = dict(zip(layer["admin_code"].astype(str), layer["admin_name"].astype(str),
+                     strict=False)) if "admin_name" in layer else {}
+    shared = sum(a for _, _, a in trim.pairs)
+    eg = ", ".join(f"{names.get(a, a)} ({a}) / {names.get(b, b)} ({b}) {_area_text(m)}"
+                   for a, b, m in trim.pairs[:3])
+    step.note(f"{len(trim.pairs)} overlapping pairs, {_area_text(shared)} shared in all "
+              f"(largest: {eg}); trimmed once for the analysis and plan.gpkg")
+    return out
+
+
+def _area_text(m2: float) -> str:
+    """``1.234 km²`` from 0.01 km², else ``560 m²``."""
+    return f"{m2 / 1e6:,.3f} km²" if m2 >= 1e4 else f"{m2:,.0f} m²"
+
+
+def _overlap_remarks(ledger: Ledger) -> list[str]:
+    """One remark per admin layer trimmed on loading (from the ledger's trim steps)."""
+    out = []
+    for step in ledger.steps:
+        if step.step.startswith(_TRIM_STEP) and step.n_repaired:
+            key = step.step.removeprefix(_TRIM_STEP)
+            out.append(f"{key}: overlapping units: {'; '.join(step.notes)}; {step.n_repaired} "
+                       "units lost the overlap to the smaller unit (their people stay with them).")
     return out
 
 
@@ -470,7 +536,7 @@ def build_scenario(
         ("admin_desa", "desa"),
     ):
         if raw[key] is not None:
-            out[key] = _admin(raw[key], key, level)
+            out[key] = _trimmed(_admin(raw[key], key, level), key, work_crs, ledger)
 
     if rivers is not None:
         step = ledger.step("adapt rivers", source="rivers", n_in=len(rivers))
@@ -539,7 +605,8 @@ def build_scenario(
 
     for step in ledger.steps:
         # the readers warned of their own repairs; these are the adapters' and the tables'
-        if not step.clean and step.step.startswith(("adapt", "check population", "field names")):
+        if not step.clean and step.step.startswith(
+                ("adapt", "check population", "field names", _TRIM_STEP)):
             warnings.warn(step.summary(), RepairWarning, stacklevel=2)
 
     return Scenario(

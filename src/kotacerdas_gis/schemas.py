@@ -56,6 +56,10 @@ __all__ = [
     "admin_from_hdx",
     "admin_from_bigrbi",
     "admin_from_code_table",
+    "admin_from_kemendagri",
+    "admin_name_key",
+    "code_system_of",
+    "kemendagri_code",
     "exposure_class_from_types",
     "road_class_from_highway",
     "bridge_flag",
@@ -139,7 +143,7 @@ def require_columns(
     >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], name="roads")
     Traceback (most recent call last):
     ...
-    kotacerdas_gis.errors.SchemaError: roads: missing column(s) 'b'; found only ['a']. Pass the right name through the function's *_col keyword, or rename the column.
+    kotacerdas_gis.errors.SchemaError: roads: missing column(s) 'b'; found only ['a']. Rename the column (in a manifest, the layer's "rename": {"<your column>": "b"}; in Python, the function's *_col keyword or DataFrame.rename).
     """  # noqa: E501 (a doctest's expected message is one line)
     missing = [c for c in columns if c not in df.columns]
     if missing:
@@ -147,8 +151,9 @@ def require_columns(
         present = [c for c in df.columns if c != geom]
         raise SchemaError(
             f"{name}: missing column(s) {', '.join(repr(c) for c in missing)}; found only "
-            f"{present}. Pass the right name through the function's *_col keyword, or rename "
-            f"the column{hint}."
+            f"{present}. Rename the column (in a manifest, the layer's \"rename\": "
+            f"{{\"<your column>\": \"{missing[0]}\"}}; in Python, the function's *_col keyword "
+            f"or DataFrame.rename){hint}."
         )
 
 
@@ -318,37 +323,125 @@ def admin_from_bigrbi(
     return out.reset_index(drop=True), report
 
 
+#: Kemendagri codes: province.kabupaten[.kecamatan[.desa]], e.g. 73.22.03.1002.
+_KMD_DOTTED = re.compile(r"^\d{2}\.\d{2}(\.\d{2}(\.\d{4})?)?$")
+#: The same written without dots (7322, 732203, 7322031002), as spreadsheets often do.
+_KMD_PLAIN = re.compile(r"^\d{2}(\d{2}){1,2}(\d{4})?$")
+#: BPS codes as HDX COD-AB writes them (id7322, id7322120, id7322120020).
+_BPS = re.compile(r"^(?:id)?\d{4}(?:\d{3}(?:\d{3})?)?$", re.IGNORECASE)
+_KMD_LEVELS = {2: "kabupaten", 3: "kecamatan", 4: "desa"}
+
+
+def kemendagri_code(code: object) -> str | None:
+    """Return a Kemendagri code in its dotted form, or None when ``code`` is not one.
+
+    Examples
+    --------
+    >>> kemendagri_code("73.22.03.1002"), kemendagri_code("7322031002"), kemendagri_code(" 7322 ")
+    ('73.22.03.1002', '73.22.03.1002', '73.22')
+    >>> kemendagri_code("id7322120020") is None, kemendagri_code("73.2.3") is None
+    (True, True)
+    """
+    if code is None or (isinstance(code, float) and math.isnan(code)):
+        return None
+    text = str(code).strip()
+    if _KMD_DOTTED.match(text):
+        return text
+    if _KMD_PLAIN.match(text) and len(text) in (4, 6, 10):
+        parts = [text[0:2], text[2:4], text[4:6], text[6:10]]
+        return ".".join(p for p in parts if p)
+    return None
+
+
+def code_system_of(code: object) -> str | None:
+    """Return ``"kemendagri"`` (``73.22.03``), ``"bps"`` (``id7322120``) or None (unknown).
+
+    Undotted digits of a Kemendagri length (4, 6 or 10) count as Kemendagri; BPS codes have 7
+    digits for a kecamatan and 10 for a desa, so a 10-digit code without ``id`` is ambiguous
+    and read as Kemendagri, the system of the canonical schema.
+
+    Examples
+    --------
+    >>> [code_system_of(c) for c in ["73.22.03", "id7322120", "7322120", "Masamba"]]
+    ['kemendagri', 'bps', 'bps', None]
+    """
+    if kemendagri_code(code) is not None:
+        return "kemendagri"
+    text = "" if code is None else str(code).strip()
+    return "bps" if _BPS.match(text) else None
+
+
+_NAME_PREFIX = re.compile(r"^(desa|kelurahan|kel|ds|kecamatan|kec|kabupaten|kab|kota)\s+")
+
+
+def admin_name_key(name: object) -> str:
+    """Return a key for comparing Indonesian place names across sources.
+
+    :func:`normalise_name` (case, accents, dots, hyphens), then the admin prefixes ``Desa``,
+    ``Kelurahan``, ``Kel.``, ``Ds.``, ``Kecamatan``, ``Kec.``, ``Kabupaten``, ``Kab.`` are
+    removed, and so are the spaces (``Giri Kusuma`` and ``Girikusuma`` are one name).
+
+    Examples
+    --------
+    >>> admin_name_key("Desa Bone-Bone"), admin_name_key("BONE BONE")
+    ('bonebone', 'bonebone')
+    >>> admin_name_key("Kel. Kappuna")
+    'kappuna'
+    """
+    key = normalise_name(name)
+    key = _NAME_PREFIX.sub("", key)
+    return key.replace(" ", "")
+
+
+def _parse_kemendagri(codes: pd.Series, *, where: str, code_col: str) -> pd.Series:
+    dotted = codes.map(kemendagri_code)
+    bad = dotted.isna()
+    if bad.any():
+        examples = codes[bad].astype(str).head(5).tolist()
+        bps = [c for c in examples if code_system_of(c) == "bps"]
+        hint = (" They look like BPS codes (HDX): use the 'hdx' adapter for such a layer; BPS "
+                "and Kemendagri codes are different systems and are never mixed."
+                if bps else "")
+        raise SchemaError(
+            f"{where}: {int(bad.sum())} codes of unknown shape in column {code_col!r}, e.g. "
+            f"{examples}; expected Kemendagri codes '73.22', '73.22.03' or '73.22.03.2001' "
+            f"(dots optional).{hint}"
+        )
+    return dotted
+
+
 def admin_from_code_table(
     df: pd.DataFrame, *, code_col: str = "kode", name_col: str = "nama"
 ) -> pd.DataFrame:
     """Canonical admin records from a Kemendagri code list (no geometry).
 
-    The level follows from the code: ``73.22`` kabupaten, ``73.22.03``
-    kecamatan, ``73.22.03.2001`` desa; the parent is the code without its last part.
+    The level follows from the code: ``73.22`` kabupaten, ``73.22.03`` kecamatan,
+    ``73.22.03.2001`` desa; the parent is the code without its last part. Codes written
+    without dots (``7322032001``) are read as the dotted form. A desa code's fourth part tells
+    a kelurahan (``1xxx``) from a desa (``2xxx``): column ``desa_type`` (None above desa level).
 
     Examples
     --------
-    >>> t = pd.DataFrame({"kode": ["73.22", "73.22.03", "73.22.03.2001"],
-    ...                   "nama": ["Luwu Utara", "Masamba", "Bone"]})
-    >>> admin_from_code_table(t)[["admin_level", "parent_code"]].values.tolist()
-    [['kabupaten', '73'], ['kecamatan', '73.22'], ['desa', '73.22.03']]
+    >>> t = pd.DataFrame({"kode": ["73.22", "73.22.03", "73.22.03.2001", "7322031002"],
+    ...                   "nama": ["Luwu Utara", "Masamba", "Bone", "Kappuna"]})
+    >>> admin_from_code_table(t)[["admin_code", "admin_level", "parent_code", "desa_type"]
+    ...                          ].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['73.22', 'kabupaten', '73', None], ['73.22.03', 'kecamatan', '73.22', None],
+     ['73.22.03.2001', 'desa', '73.22.03', 'desa'],
+     ['73.22.03.1002', 'desa', '73.22.03', 'kelurahan']]
 
     Raises
     ------
     SchemaError
-        If a column is missing or a code has an unknown shape.
+        If a column is missing or a code has an unknown shape (BPS codes are named as such).
     """
     require_columns(df, [code_col, name_col], name="Kemendagri code table")
-    codes = df[code_col].astype(str).str.strip()
+    codes = _parse_kemendagri(df[code_col], where="Kemendagri code table", code_col=code_col)
     parts = codes.str.count(r"\.") + 1
-    levels = parts.map({2: "kabupaten", 3: "kecamatan", 4: "desa"})
-    bad = levels.isna()
-    if bad.any():
-        raise SchemaError(
-            f"Kemendagri code table: codes of unknown shape {codes[bad].head(5).tolist()} in "
-            "column "
-            f"{code_col!r}; expected '73.22', '73.22.03' or '73.22.03.2001'."
-        )
+    levels = parts.map(_KMD_LEVELS)
+    last = codes.str.rsplit(".", n=1).str[-1]
+    first = last.str[0].where(parts == 4)
+    desa_type = first.map({"1": "kelurahan", "2": "desa"}).astype(object)
     return pd.DataFrame(
         {
             "admin_code": codes,
@@ -356,9 +449,79 @@ def admin_from_code_table(
             "admin_level": levels,
             "parent_code": codes.str.rsplit(".", n=1).str[0],
             "code_system": "kemendagri",
+            "desa_type": desa_type.where(desa_type.notna(), None),
         },
         index=df.index,
     )
+
+
+def admin_from_kemendagri(
+    gdf: gpd.GeoDataFrame, *, level: AdminLevel, code_col: str = "kode", name_col: str = "nama"
+) -> tuple[gpd.GeoDataFrame, StepReport]:
+    """Canonical admin units from Kemendagri boundaries (columns ``kode``, ``nama``).
+
+    Levels and parents come from the codes (:func:`admin_from_code_table`): ``73.22``
+    kabupaten, ``73.22.03`` kecamatan, ``73.22.03.1002`` a kelurahan (``1xxx``) and
+    ``73.22.03.2001`` a desa (``2xxx``), column ``desa_type``. One file may hold several
+    levels: the rows of ``level`` are kept and the others counted in a note (read the same
+    file under each ``admin_*`` key).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        With ``code_col`` and ``name_col`` (rename other spellings first, e.g. a manifest's
+        ``"rename": {"KODE": "kode"}``).
+    level : {"desa", "kecamatan", "kabupaten"}
+    code_col, name_col : str
+
+    Returns
+    -------
+    (GeoDataFrame, StepReport)
+        ``admin_code`` (dotted), ``admin_name``, ``admin_level``, ``parent_code``,
+        ``code_system`` = ``"kemendagri"``, ``desa_type``, source columns prefixed ``src_``.
+
+    Raises
+    ------
+    SchemaError
+        Missing columns; codes of unknown shape (BPS codes named as such); no row of ``level``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"kode": ["73.22.03", "73.22.03.1002", "73.22.03.2001"],
+    ...     "nama": ["Masamba", "Kasimbong", "Bone"]}, geometry=[box(0, 0, 2, 1), box(0, 0, 1, 1),
+    ...     box(1, 0, 2, 1)], crs=32751)
+    >>> desa, rep = admin_from_kemendagri(g, level="desa")
+    >>> desa[["admin_code", "parent_code", "desa_type"]].values.tolist()
+    [['73.22.03.1002', '73.22.03', 'kelurahan'], ['73.22.03.2001', '73.22.03', 'desa']]
+    >>> rep.notes[0][:45]
+    '1 rows of other levels by their code (1 kecam'
+    """
+    if level not in _BIG_NAME:
+        raise ValueError(f"level must be one of {list(_BIG_NAME)}, not {level!r}")
+    where = f"Kemendagri {level} layer"
+    require_columns(gdf, [code_col, name_col], name=where)
+    report = StepReport(step=f"adapt Kemendagri {level}", n_in=len(gdf))
+    table = admin_from_code_table(gdf, code_col=code_col, name_col=name_col)
+    plain = gdf[code_col].astype(str).str.strip() != table["admin_code"]
+    report.repair("code written without dots read as dotted", int(plain.sum()))
+    mine = (table["admin_level"] == level).to_numpy()
+    if not mine.any():
+        found = sorted(set(table["admin_level"]))
+        raise SchemaError(
+            f"{where}: no {level} codes in column {code_col!r} (found {found} codes, e.g. "
+            f"{table['admin_code'].head(3).tolist()}); a {level} code looks like "
+            f"{ {'kabupaten': '73.22', 'kecamatan': '73.22.03', 'desa': '73.22.03.2001'}[level]}."
+        )
+    if (~mine).any():
+        other = table.loc[~mine, "admin_level"].value_counts().sort_index()
+        report.note(
+            f"{int((~mine).sum())} rows of other levels by their code ("
+            + ", ".join(f"{n} {lv}" for lv, n in other.items())
+            + ") left out of this layer: read the file under their own admin_* key")
+    keep = [c for c in gdf.columns if c != gdf.geometry.name]
+    out = _canonical(gdf, {c: table[c] for c in table.columns}, keep=keep)
+    return out[mine].reset_index(drop=True), report
 
 
 # --- exposure classes ---------------------------------------------------------------------------

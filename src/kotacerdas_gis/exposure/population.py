@@ -16,8 +16,8 @@ import geopandas as gpd
 
 from ..accounting import StepReport
 from ..checks import check_choice
-from ..crs import require_same_crs
-from ..errors import DataError, SchemaError
+from ..crs import as_crs, describe_crs, require_same_crs
+from ..errors import CRSMismatchError, DataError, SchemaError
 from ..overlay import admin_zone_pieces
 from ..schemas import require_columns
 from .assets import NOT_EXPOSED
@@ -59,6 +59,22 @@ def _clean_population(
     if unknown.any():
         rep.note(f"population codes not in admin: {sorted(pop.loc[unknown, 'admin_code'])[:10]}")
     return pop[~unknown].reset_index(drop=True)
+
+
+def _refuse_people_without_area(pop: pd.DataFrame, admin: gpd.GeoDataFrame,
+                                no_area: np.ndarray) -> None:
+    """Raise when people belong to a unit with no area left (they would vanish)."""
+    lost = pop[pop["admin_code"].isin(no_area) & (pop["population"] > 0)]
+    if len(lost):
+        names = dict(zip(admin["admin_code"], admin.get("admin_name", admin["admin_code"]),
+                         strict=True))
+        rows = ", ".join(f"{names.get(c, c)} ({c}, {p:,.0f} people)" for c, p in
+                         zip(lost["admin_code"].head(5), lost["population"].head(5), strict=True))
+        raise DataError(
+            f"population: {len(lost)} admin units with people have no area left: {rows}. Their "
+            "outline repeats another unit's (trimmed away as an overlap) or is empty, so their "
+            "people cannot be placed. Fix or merge these units in the boundary layer."
+        )
 
 
 def population_exposure(
@@ -128,9 +144,10 @@ def population_exposure(
     rep = report if report is not None else StepReport("population x zones", source="population")
     rep.n_in = len(population)
     pop = _clean_population(population, admin, code_col, rep)
-    agg = _aggregate if _aggregate is not None else admin_zone_pieces(zones, admin)
     codes = admin["admin_code"].to_numpy(object)
     admin_area = admin["area_m2"].to_numpy(float)
+    _refuse_people_without_area(pop, admin, codes[admin_area <= 0])
+    agg = _aggregate if _aggregate is not None else admin_zone_pieces(zones, admin)
     z_class = zones["hazard_class"].to_numpy(object)
     z_rank = zones["class_rank"].to_numpy()
     z_rate = zones["displacement_rate"].to_numpy(float)
@@ -252,7 +269,18 @@ def population_from_raster(
 
     raster_crs = getattr(raster, "crs", None)
     if raster_crs is not None:
-        require_same_crs(zones=zones, raster=raster_crs)
+        try:
+            require_same_crs(zones=zones, raster=raster_crs)
+        except CRSMismatchError:
+            work = as_crs(zones.crs)
+            code = f"EPSG:{work.to_epsg()}" if work.to_epsg() else "<working CRS>"
+            raise CRSMismatchError(
+                f"population raster: it is in {describe_crs(raster_crs)} but the zones and admin "
+                f"units are in {describe_crs(work)}. Reproject the raster (not the vector "
+                "layers): kotacerdas_gis.io.raster.reproject_raster(read_raster(path, "
+                f'require_metric=False), "people_working.tif", crs="{code}", resampling="sum") '
+                "('sum' keeps the number of people)."
+            ) from None
     agg = admin_zone_pieces(zones, admin)
     agg = agg[agg["admin_pos"] >= 0].reset_index(drop=True)
     if len(agg) == 0:
@@ -283,6 +311,16 @@ def _raster_population(raster: Any, zones: gpd.GeoDataFrame, admin: gpd.GeoDataF
     out = population_from_raster(raster, zones, admin)
     out.insert(4, "method", "raster")
     rep.n_in = len(admin)
+    per = out.groupby("admin_code")["population"].sum().reindex(
+        admin["admin_code"].to_numpy(object)).fillna(0.0)
+    nobody = per.index[per.to_numpy() <= 0]
+    if len(nobody):  # outside the raster, or nodata there: said, never silent
+        names = dict(zip(admin["admin_code"], admin.get("admin_name", admin["admin_code"]),
+                         strict=True))
+        rep.note(f"{len(nobody)} of {len(admin)} admin units get no people from the population "
+                 "raster (outside it, or nodata or 0 there): "
+                 + ", ".join(f"{names.get(c, c)} ({c})" for c in nobody[:10])
+                 + (", ..." if len(nobody) > 10 else ""))
     shares = pd.DataFrame(index=pd.Index(admin["admin_code"].to_numpy(object)))
     if table is not None:
         t = _clean_population(table, admin, "admin_code", rep).set_index("admin_code")

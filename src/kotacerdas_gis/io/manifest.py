@@ -19,8 +19,8 @@ A manifest is how a planner swaps the bundled reconstruction for official data
 
 Paths are relative to the manifest. Every vector layer is read with
 :func:`kotacerdas_gis.io.vector.read_vector` and reprojected to ``crs``;
-``adapter`` is ``"canonical"`` (default), ``"hdx"`` or ``"bigrbi"`` for admin
-layers; ``rename`` maps source column names to the names the loader expects;
+``adapter`` is ``"canonical"`` (default), ``"hdx"``, ``"bigrbi"`` or ``"kemendagri"``
+(columns ``kode``, ``nama``; levels and parents from the codes) for admin layers; ``rename`` maps source column names to the names the loader expects;
 ``assume_crs`` names the CRS of a file that declares none.
 
 The manifest is checked against a typed schema (:func:`validate_manifest`:
@@ -50,7 +50,7 @@ from ..checks import check_keys, closest, did_you_mean
 from ..crs import as_crs, describe_crs, estimate_working_crs
 from ..errors import DataError, ParameterError, SchemaError
 from ..scenario import Scenario, build_scenario
-from ..schemas import admin_from_bigrbi, admin_from_hdx
+from ..schemas import admin_from_bigrbi, admin_from_hdx, admin_from_kemendagri
 from .config import read_json, read_settings
 from .vector import GeometryFamily, read_table, read_vector, restore_field_names
 
@@ -105,7 +105,7 @@ LAYER_KEYS: dict[str, tuple[type, ...]] = {
     "comment": (str,),
 }
 #: The values of a layer's ``adapter``.
-ADAPTERS = ("canonical", "hdx", "bigrbi")
+ADAPTERS = ("canonical", "hdx", "bigrbi", "kemendagri")
 _PROVENANCE = ("source", "date", "licence", "description", "url")
 _TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false", dict: "an object",
                type(None): "null"}
@@ -406,14 +406,16 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
         if adapter == "hdx":
             with _for_manifest(manifest["_path"], key):
                 gdf = admin_from_hdx(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
-        elif adapter == "bigrbi":
+        elif adapter in ("bigrbi", "kemendagri"):
+            adapt = admin_from_bigrbi if adapter == "bigrbi" else admin_from_kemendagri
             with _for_manifest(manifest["_path"], key):
-                gdf, report = admin_from_bigrbi(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
+                gdf, report = adapt(gdf, level=key.removeprefix("admin_"))  # type: ignore[arg-type]
+            report.source = key
             ledger.add(report)
         elif adapter != "canonical":
             raise SchemaError(
                 f"{manifest['_path']}: layer {key!r} has adapter {adapter!r}; "
-                "use 'canonical', 'hdx' or 'bigrbi'."
+                "use 'canonical', 'hdx', 'bigrbi' or 'kemendagri'."
             )
         raw[key] = gdf
     with _for_manifest(manifest["_path"]):

@@ -184,8 +184,9 @@ def read_vector(
     Returns
     -------
     geopandas.GeoDataFrame
-        With a fresh ``RangeIndex``; ``gdf.attrs["source"]`` holds ``file|layername=``
-        and ``gdf.attrs["accounting"]`` the step report as a dict.
+        With a fresh ``RangeIndex``; ``gdf.attrs["source"]`` holds ``file|layername=``,
+        ``gdf.attrs["accounting"]`` the step report as a dict, and ``source_bounds`` /
+        ``source_crs`` (WKT) the extent and CRS the file declared, before reprojection.
 
     Raises
     ------
@@ -241,6 +242,9 @@ def read_vector(
     _refuse_non_finite(gdf, src, stage="in the file")
     gdf = _clean_geometries(gdf, src, report, geometry_type=geometry_type, repair=repair)
 
+    # the file's own extent and CRS, for the diagnosis of a layer outside the study area
+    source_bounds = tuple(float(v) for v in gdf.total_bounds)
+    source_crs = as_crs(gdf.crs).to_wkt()
     if to_crs is not None:
         target = as_crs(to_crs)
         if not as_crs(gdf.crs).equals(target):
@@ -264,6 +268,8 @@ def read_vector(
         warnings.warn(report.summary(), RepairWarning, stacklevel=2)
     gdf.attrs["source"] = src
     gdf.attrs["accounting"] = report.to_record()
+    gdf.attrs["source_bounds"] = source_bounds
+    gdf.attrs["source_crs"] = source_crs
     return gdf
 
 
