@@ -99,7 +99,7 @@ def test_unknown_adapter_names_kemendagri(tmp_path):
     p = kemendagri_file(tmp_path)
     (tmp_path / "m.json").write_text(json.dumps({"crs": "EPSG:32751", "layers": {
         "admin_desa": {"path": p.name, "adapter": "kemendagr"}}}))
-    with pytest.raises(SchemaError, match="'bigrbi' or 'kemendagri'"):
+    with pytest.raises(SchemaError, match="did you mean 'kemendagri'.*bigrbi, kemendagri"):
         read_scenario(tmp_path / "m.json")
 
 

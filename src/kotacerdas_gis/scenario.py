@@ -656,6 +656,12 @@ def _population(population: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
             continue
         values, rep = parse_numbers(pop[col], column=col, source="population")
         _add_repairs(step, rep)
+        if col != "population" and len(values) and values.isna().all():
+            # a column wholly unknown is the same as no column (and what a built
+            # scenario's own table holds for it, so a canonical table reads back)
+            pop[col] = np.nan
+            step.note(f"{col!r} column empty: vulnerable-group figures for it are unknown (NaN)")
+            continue
         if values.isna().any():
             rows = pop.loc[values.isna(), "admin_code"].head(5).tolist()
             fix = ("Fill them (0 if nobody lives there) or drop those rows." if col == "population"

@@ -41,6 +41,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -278,6 +279,9 @@ def _for_manifest(path: Path, key: str | None = None) -> Iterator[None]:
     except SchemaError as exc:
         # the adapters speak to Python callers (a *_col keyword); a manifest has "rename"
         msg = str(exc).replace(_COL_HINT, _RENAME_HINT)
+        msg = re.sub(r"\(in a manifest, the layer's \"rename\": (.*?); in Python, the function's "
+                     r"\*_col keyword or DataFrame\.rename\)",
+                     r"""(the layer's "rename" in the manifest: \1)""", msg)
         where = f"{path}: layer {key!r}: " if key else f"{path}: "
         raise SchemaError(where + msg) from None
 
