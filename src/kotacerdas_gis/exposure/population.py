@@ -30,6 +30,14 @@ _POP_COLS = ("population", "female", "elderly", "disabled", "households")
 _VULNERABLE = ("female", "elderly", "disabled")
 
 
+def _affected_of(hazard_class: pd.Series, zones: gpd.GeoDataFrame) -> np.ndarray:
+    """Whether each row's class is affected: the zones' ``affected`` flag (rank > 0 without)."""
+    flag = (zones["affected"].to_numpy(bool) if "affected" in zones.columns
+            else zones["class_rank"].to_numpy() > 0)
+    lut = dict(zip(zones["hazard_class"].to_numpy(object), flag, strict=True))
+    return np.array([bool(lut.get(c, False)) for c in hazard_class.to_numpy(object)], dtype=bool)
+
+
 def _clean_population(
     population: pd.DataFrame, admin: gpd.GeoDataFrame, code_col: str, rep: StepReport
 ) -> pd.DataFrame:
@@ -193,7 +201,7 @@ def population_exposure(
     # units whose weights do not reach 1 (numerical slivers) keep their rest as not exposed
     keys = ["admin_code", "hazard_class", "class_rank", "method"]
     out = out.groupby(keys, as_index=False, sort=False).sum(numeric_only=True)
-    out["affected"] = out["class_rank"] > 0
+    out["affected"] = _affected_of(out["hazard_class"], zones)
     # units with population but no admin geometry left are impossible after _clean_population;
     # units in admin without population rows get no rows (reported)
     missing = sorted(set(codes) - set(pop["admin_code"]))
@@ -271,7 +279,7 @@ def population_from_raster(
     })
     out["displaced"] = out["population"] * np.where(has, z_rate[np.maximum(zp, 0)], 0.0)
     out = out.groupby(["admin_code", "hazard_class", "class_rank"], as_index=False).sum()
-    out["affected"] = out["class_rank"] > 0
+    out["affected"] = _affected_of(out["hazard_class"], zones)
     out = out.sort_values(["admin_code", "class_rank"], ascending=[True, False]).reset_index(
         drop=True)
     return out[["admin_code", "hazard_class", "class_rank", "affected", "area_m2", "population",
