@@ -132,7 +132,8 @@ class ExposureResult:
         kits and toilets are rounded up per unit, so the total counts the items to deliver).
     hazard_classes : DataFrame
         The classes present: ``hazard_class``, ``class_rank``, ``displacement_rate``,
-        ``affected``, ``area_m2``, ``n_zones`` (and ``label_id``, ``label_en`` when the zones have them).
+        ``affected``, ``area_m2``, ``n_zones`` (and ``label_id``, ``label_en`` when the zones
+        have them).
     report : Ledger
         Accounting of every step.
     """

@@ -226,7 +226,7 @@ class ClassSet:
         return [c.key for c in self.classes if c.affected]
 
     def interval_text(self, key: str) -> str:
-        """The interval of class ``key`` in words of the set's comparison (``0.7 < v <= 1.5``)."""
+        """Describe class ``key``'s interval in the set's comparison (``0.7 < v <= 1.5``)."""
         c = self[key]
         i = self.classes.index(c)
         lo_op = "<=" if (self.comparison == ">=" and i > 0) or (
