@@ -382,7 +382,7 @@ def observed_zones(
     if not report.clean:
         warnings.warn(f"flood footprint: {report.summary()}", RepairWarning, stacklevel=2)
     params: dict[str, Any] = {"class_set": cs.name, "min_area_m2": min_area_m2}
-    if by_value:
+    if by_value and value_map is not None:
         params.update(field=field, value_map={k: list(v) for k, v in value_map.items()},
                       unmapped=unmapped)
     elif cols:
