@@ -22,8 +22,11 @@ Every asset appears in the impact layers exactly once, either with a hazard clas
 (InaSAFE's ``total_not_affected``); nobody there is displaced.
 
 The package: :mod:`.assets` (buildings, facilities, roads), :mod:`.population` (people per
-desa, from a table or a raster), :mod:`.needs` (minimum needs), :mod:`.summary` (per-admin and
-whole-area summaries); the geometry is :mod:`kotacerdas_gis.overlay`.
+desa, from a table or a raster), :mod:`.zonal` (raster sums over zones, exact on the raster's
+grid and checked against the zones' areas), :mod:`.raster_hazard` (buildings classed straight
+from a depth or index raster by the max, mean or centroid value), :mod:`.needs` (minimum
+needs), :mod:`.summary` (per-admin and whole-area summaries); the geometry is
+:mod:`kotacerdas_gis.overlay`.
 
 All layers must share one metric CRS (EPSG:32751 for Luwu Utara); nothing is reprojected here.
 Functions are pure: inputs are never mutated, nothing is read or written.
@@ -77,6 +80,7 @@ from .assets import (
 )
 from .needs import MinimumNeeds, minimum_needs
 from .population import _raster_population, population_exposure, population_from_raster
+from .raster_hazard import building_hazard_values, buildings_raster_exposure
 from .summary import (
     _analysis_summary,
     _per_admin,
@@ -103,6 +107,8 @@ __all__ = [
     "population_from_raster",
     "minimum_needs",
     "analyse_exposure",
+    "building_hazard_values",
+    "buildings_raster_exposure",
 ]
 
 log = logging.getLogger(__name__)
