@@ -36,7 +36,7 @@ from ..crs import require_metric, require_same_crs
 from ..hazard.classes import ClassSet, get_class_set
 from ..overlay import assign_to_first, prepare_admin
 from ..schemas import require_columns
-from .assets import BUILDING_CLASSES, NOT_EXPOSED, _asset_classes
+from .assets import BUILDING_CLASSES, NOT_EXPOSED, _admin_cols, _asset_classes
 from .zonal import Grid, as_grid
 
 __all__ = ["building_hazard_values", "buildings_raster_exposure", "sample_grid"]
@@ -208,12 +208,9 @@ def buildings_raster_exposure(
     out["area_m2"] = shapely.area(np.asarray(buildings.geometry.values, dtype=object))
     out["exposed"] = ranks > 0
     out["affected"] = cols["affected"].to_numpy(bool)
-    if admin is not None:
-        adm = prepare_admin(admin)
-        aidx = assign_to_first(shapely.point_on_surface(
-            np.asarray(buildings.geometry.values, dtype=object)), adm)
-        codes = adm["admin_code"].to_numpy(object)
-        out["admin_code"] = np.where(aidx >= 0, codes[np.maximum(aidx, 0)], None)
-    else:
-        out["admin_code"] = None
+    adm = prepare_admin(admin) if admin is not None else None
+    aidx = (assign_to_first(shapely.point_on_surface(
+        np.asarray(buildings.geometry.values, dtype=object)), adm) if adm is not None
+        else np.full(len(out), -1, dtype=np.int64))
+    out["admin_code"] = _admin_cols(adm, aidx)["admin_code"]
     return out
