@@ -280,3 +280,125 @@ def test_utm_zone_far_from_the_data_is_refused() -> None:
 def test_petabencana_default_is_unchanged() -> None:
     assert PETABENCANA.comparison == ">"
     assert PETABENCANA.classify_keys([1.5]).tolist() == ["medium"]
+
+
+# --- the manifest's "hazard" layer and `kotacerdas check` ---------------------------------------
+def write_study(tmp_path, hazard_spec: dict, *, hazard=None, raster=None):
+    """One desa of 400 m x 100 m, three houses (squares 0, 1, 3), a hazard layer and a manifest."""
+    import json
+
+    from kotacerdas_gis.io.raster import write_raster
+
+    desa = gpd.GeoDataFrame({"admin_code": ["73.22.03.2001"], "admin_name": ["Bone"],
+                             "admin_level": ["desa"], "parent_code": ["73.22.03"]},
+                            geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=CRS)
+    desa.to_file(tmp_path / "desa.gpkg")
+    houses = gpd.GeoDataFrame({"building_id": ["h0", "h1", "h3"], "building": ["house"] * 3},
+                              geometry=[box(X0 + 10 + 100 * i, Y0 + 10, X0 + 20 + 100 * i,
+                                            Y0 + 20) for i in (0, 1, 3)], crs=CRS)
+    houses.to_file(tmp_path / "buildings.gpkg")
+    layers = {"admin_desa": {"path": "desa.gpkg"}, "buildings": {"path": "buildings.gpkg"}}
+    if hazard is not None:
+        hazard.to_file(tmp_path / "hazard.gpkg")
+        layers["hazard"] = {"path": "hazard.gpkg", **hazard_spec}
+    if raster is not None:
+        arr, transform = raster
+        write_raster(arr.astype("float32"), tmp_path / "depth.tif", transform=transform,
+                     crs=f"EPSG:{CRS}", nodata=-9999.0)
+        layers["hazard"] = {"path": "depth.tif", **hazard_spec}
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps({"name": "hazard inputs", "crs": f"EPSG:{CRS}",
+                                "layers": layers}))
+    return path
+
+
+FLOODPRONE_SPEC = {"class_set": "wet_dry", "field": "FLOODPRONE",
+                   "value_map": {"wet": ["YES", "yes"], "dry": ["NO", "no"]}}
+
+
+def floodprone_houses() -> gpd.GeoDataFrame:
+    # squares 0 and 1 wet (YES, yes), 2 dry, 3 'maybe' (unmapped)
+    return gpd.GeoDataFrame({"FLOODPRONE": ["YES", "yes", "NO", "maybe"]},
+                            geometry=[sq(0), sq(1), sq(2), sq(3)], crs=CRS)
+
+
+def test_manifest_categorical_hazard_through_check_and_plan(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from kotacerdas_gis.cli import app
+
+    path = write_study(tmp_path, FLOODPRONE_SPEC, hazard=floodprone_houses())
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "hazard (polygons): 2 zones, class set 'wet_dry'" in out
+    assert "value not in value_map" in out and "'maybe' (1)" in out
+    sc = kc.read_scenario(path)
+    assert sc.hazard_description()["field"] == "FLOODPRONE"
+    res = kc.run_plan(sc)
+    ib = res.exposure.impact_buildings.set_index("building_id")
+    assert ib["affected"].to_dict() == {"h0": True, "h1": True, "h3": False}
+    assert res.hazard.source == "hazard"
+
+
+def test_manifest_hazard_with_a_bad_value_map_is_a_check_problem(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from kotacerdas_gis.cli import app
+
+    spec = {**FLOODPRONE_SPEC, "class_set": "petabencana"}  # no 'wet' class there
+    path = write_study(tmp_path, spec, hazard=floodprone_houses())
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 1
+    assert "value_map key 'wet' is not a class of 'petabencana_depth'" in " ".join(
+        result.output.split())
+
+
+def test_manifest_depth_raster_with_at_least_thresholds(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from kotacerdas_gis.cli import app
+
+    # 100 m cells under the four squares: 1.0 m (exactly), 0.4 m, 0 m, 2.0 m
+    depth = (np.array([[1.0, 0.4, 0.0, 2.0]]), Affine(100, 0, X0, 0, -100, Y0 + 100))
+    spec = {"class_set": {"name": "one_metre", "thresholds": [1.0],
+                          "keys": ["shallow", "deep"], "comparison": ">="}}
+    path = write_study(tmp_path, spec, raster=depth)
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "hazard (raster): 3 zones, class set 'one_metre' (comparison '>=')" in out
+    assert "'deep': 20000.0" in out and "'shallow': 10000.0" in out
+    res = kc.run_plan(kc.read_scenario(path))
+    ib = res.exposure.impact_buildings.set_index("building_id")
+    assert ib["hazard_class"].to_dict() == {"h0": "deep", "h1": "shallow", "h3": "deep"}
+
+
+def test_manifest_refuses_hazard_options_of_the_other_kind(tmp_path) -> None:
+    path = write_study(tmp_path, {**FLOODPRONE_SPEC, "negative": "clip"},
+                       hazard=floodprone_houses())
+    with pytest.raises(SchemaError, match="is polygons .* but has the raster option"):
+        kc.read_scenario(path)
+    path = write_study(tmp_path, {"class_set": "wet_dry", "value_map": {"wet": ["YES"]}},
+                       hazard=floodprone_houses())
+    with pytest.raises(SchemaError, match="needs both 'field'"):
+        kc.read_scenario(path)
+    path = write_study(tmp_path, {"class_set": "wet_dry", "fields": "FLOODPRONE"},
+                       hazard=floodprone_houses())
+    with pytest.raises(SchemaError, match=r"unknown option\(s\) \['fields'\]"):
+        kc.read_scenario(path)
+
+
+def test_manifest_hazard_raster_in_another_crs_is_refused(tmp_path) -> None:
+    import json
+
+    from kotacerdas_gis.io.raster import write_raster
+
+    path = write_study(tmp_path, {"class_set": "inarisk"},
+                       raster=(np.array([[0.5]]), Affine(100, 0, X0, 0, -100, Y0 + 100)))
+    write_raster(np.array([[0.5]], dtype="float32"), tmp_path / "depth.tif",
+                 transform=Affine(100, 0, 700_000, 0, -100, 9_300_000), crs="EPSG:32750",
+                 nodata=-9999.0)
+    assert json.loads(path.read_text())["layers"]["hazard"]["path"] == "depth.tif"
+    with pytest.raises(kc.CRSMismatchError, match="reproject_raster"):
+        kc.read_scenario(path)

@@ -161,17 +161,40 @@ def check(
 
     scenario = _guard(lambda: read_scenario(manifest))
     report = scenario.validate()
+    problems = list(report.problems)
+    accounting = list(report.accounting)
+    hazard_line = None
+    if scenario.has_hazard_layer:  # classify the hazard layer now: a bad value map shows here
+        from .plan import scenario_hazard_zones
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RepairWarning)
+                hz = scenario_hazard_zones(scenario)
+        except KotaCerdasError as exc:
+            problems.append(f"hazard: {type(exc).__name__}: {exc}")
+        else:
+            assert hz is not None
+            d = scenario.hazard_description()
+            hazard_line = (
+                f"hazard ({d['kind']}): {len(hz.zones)} zones, class set {hz.class_set.name!r} "
+                f"(comparison {hz.class_set.comparison!r}), area by class "
+                f"{ {k: round(v, 1) for k, v in hz.area_by_class_m2().items()} } m2; "
+                f"spec {scenario.hazard_spec}")
+            accounting.append(hz.report.to_record())
     _print_summary({"scenario": scenario.summary(), "validation": report.to_dict()})
-    for step in report.accounting:
+    if hazard_line:
+        console.print(hazard_line, markup=False)
+    for step in accounting:
         if step["n_repaired"] or step["n_rejected"] or step["notes"]:
             console.print(
                 f"{step['step']}: {step['n_in']} in, repaired {step['reasons_repaired']}, "
                 f"rejected {step['reasons_rejected']}, notes {step['notes']}",
                 markup=False,
             )
-    for problem in report.problems:
+    for problem in problems:
         err_console.print(f"[bold red]problem:[/] {escape(str(problem))}")
-    if not report.ok:
+    if problems:
         raise typer.Exit(code=1)
     console.print("[green]scenario OK[/]")
 

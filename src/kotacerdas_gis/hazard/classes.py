@@ -68,6 +68,8 @@ __all__ = [
     "inarisk_class_set",
     "custom_class_set",
     "get_class_set",
+    "class_set_from_spec",
+    "CLASS_SET_SPEC_KEYS",
 ]
 
 #: How an inner class threshold compares: ``">"`` (value above it goes up) or ``">="``.
@@ -614,3 +616,56 @@ def get_class_set(name_or_set: str | ClassSet) -> ClassSet:
             f"unknown class set {name_or_set!r}; choose one of {sorted(_BUILTIN)} or pass a "
             "ClassSet (see custom_class_set)."
         ) from None
+
+
+#: Keys of a class set written as data (a manifest's ``"class_set": {...}``).
+CLASS_SET_SPEC_KEYS = (
+    "name", "thresholds", "keys", "comparison", "labels_id", "labels_en", "colours",
+    "displacement_rates", "affected", "ranks", "value_name", "include_lowest", "lower_bound",
+    "upper_bound", "description",
+)
+
+
+def class_set_from_spec(spec: str | ClassSet | dict[str, Any]) -> ClassSet:
+    """Build a class set from a name, a ClassSet, or a JSON object (a manifest's ``class_set``).
+
+    The object takes the keywords of :func:`custom_class_set` (:data:`CLASS_SET_SPEC_KEYS`);
+    ``thresholds`` and ``keys`` are required, ``comparison`` defaults to ``">"``.
+
+    Raises
+    ------
+    SchemaError
+        For an unknown name, an unknown key or a set that does not validate; the message
+        names the key.
+
+    Examples
+    --------
+    >>> cs = class_set_from_spec({"name": "depth_1m", "thresholds": [1.0],
+    ...                           "keys": ["shallow", "deep"], "comparison": ">="})
+    >>> cs.classify_keys([1.0]).tolist(), class_set_from_spec("inarisk").name
+    (['deep'], 'inarisk_index')
+    """
+    if isinstance(spec, (str, ClassSet)):
+        return get_class_set(spec)
+    if not isinstance(spec, dict):
+        raise SchemaError(
+            f"class_set: expected a name ({sorted(_BUILTIN)}) or an object with thresholds and "
+            f"keys, found {type(spec).__name__}."
+        )
+    unknown = sorted(set(spec) - set(CLASS_SET_SPEC_KEYS))
+    if unknown:
+        raise SchemaError(
+            f"class_set: unknown key(s) {unknown}; known: {', '.join(CLASS_SET_SPEC_KEYS)}."
+        )
+    missing = [k for k in ("thresholds", "keys") if k not in spec]
+    if missing:
+        raise SchemaError(
+            f"class_set: expected {missing} (e.g. \"thresholds\": [0.5, 1.0], \"keys\": "
+            "[\"low\", \"medium\", \"high\"], \"comparison\": \">=\")."
+        )
+    kw = {k: v for k, v in spec.items() if k not in ("thresholds", "keys")}
+    kw.setdefault("name", "custom")
+    try:
+        return custom_class_set(spec["thresholds"], keys=spec["keys"], **kw)
+    except TypeError as exc:
+        raise SchemaError(f"class_set: {exc}") from exc

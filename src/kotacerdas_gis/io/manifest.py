@@ -24,6 +24,18 @@ layers; ``rename`` maps source column names to the names the loader expects;
 ``assume_crs`` names the CRS of a file that declares none. Keys other than
 those listed in :data:`MANIFEST_KEYS` are rejected, so a typo does not drop a
 layer silently.
+
+The scenario's own hazard layer, polygons or a raster (by the file's suffix), goes under
+``"hazard"`` with how to classify it (:data:`HAZARD_OPTIONS`)::
+
+    "hazard": {"path": "rawan_banjir.gpkg", "class_set": "wet_dry",
+               "field": "FLOODPRONE", "value_map": {"wet": ["YES", "yes"], "dry": ["NO", "no"]}}
+    "hazard": {"path": "krb.shp", "class_set": "generic", "field": "KRB",
+               "value_map": {"high": ["Tinggi"], "medium": ["Sedang"], "low": ["Rendah"]}}
+    "hazard": {"path": "kedalaman.tif",
+               "class_set": {"thresholds": [0.5, 1.0], "keys": ["low", "medium", "high"],
+                             "comparison": ">="}}
+    "hazard": {"path": "inarisk_banjir.tif", "class_set": "inarisk"}
 """
 
 from __future__ import annotations
@@ -35,12 +47,13 @@ from typing import Any
 
 from ..accounting import Ledger
 from ..crs import as_crs, describe_crs, estimate_working_crs
-from ..errors import DataError, SchemaError
+from ..errors import CRSMismatchError, DataError, SchemaError
 from ..scenario import Scenario, build_scenario
 from ..schemas import admin_from_bigrbi, admin_from_hdx
+from .raster import read_raster
 from .vector import GeometryFamily, read_table, read_vector
 
-__all__ = ["read_scenario", "read_manifest", "read_json", "MANIFEST_KEYS"]
+__all__ = ["read_scenario", "read_manifest", "read_json", "MANIFEST_KEYS", "HAZARD_OPTIONS"]
 
 _GEOMETRY: dict[str, GeometryFamily] = {
     "admin_kabupaten": "polygon",
@@ -54,7 +67,48 @@ _GEOMETRY: dict[str, GeometryFamily] = {
     "observed_flood_2020": "polygon",
 }
 #: Layer keys a manifest may hold.
-MANIFEST_KEYS = (*_GEOMETRY, "dem", "population")
+MANIFEST_KEYS = (*_GEOMETRY, "dem", "population", "hazard")
+
+# --- the hazard layer (issue 11): its own options, kept apart for the manifest schema --------
+#: Options of the ``hazard`` layer, by kind, beside the common layer options.
+HAZARD_OPTIONS: dict[str, tuple[str, ...]] = {
+    "any": ("class_set",),
+    "polygons": ("field", "value_map", "unmapped", "depth_min_col", "depth_max_col",
+                 "depth_rule", "every_polygon"),
+    "raster": ("negative", "min_zone_cells"),
+}
+#: File suffixes read as a hazard raster (anything else is a vector layer).
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img", ".asc", ".nc")
+
+
+def _hazard_kind(path: Any) -> str:
+    return "raster" if Path(path).suffix.lower() in RASTER_SUFFIXES else "polygons"
+
+
+def _check_hazard_spec(p: Path, spec: dict[str, Any]) -> None:
+    """Refuse hazard options of the other kind and value maps that are not objects of lists."""
+    kind = _hazard_kind(spec["path"])
+    other = "raster" if kind == "polygons" else "polygons"
+    wrong = sorted(set(spec) & set(HAZARD_OPTIONS[other]))
+    if wrong:
+        raise SchemaError(
+            f"{p}: layer 'hazard' is {kind} ({Path(spec['path']).name}) but has the {other} "
+            f"option(s) {wrong}; {kind} take "
+            f"{', '.join(HAZARD_OPTIONS['any'] + HAZARD_OPTIONS[kind])}."
+        )
+    vm = spec.get("value_map")
+    if vm is not None and not (isinstance(vm, dict) and all(
+            isinstance(v, (list, str, int, float)) for v in vm.values())):
+        raise SchemaError(
+            f"{p}: layer 'hazard' value_map must be an object of class key -> list of values, "
+            'e.g. {"wet": ["YES", "yes"], "dry": ["NO", "no"]}.'
+        )
+    if ("field" in spec) != ("value_map" in spec):
+        raise SchemaError(
+            f"{p}: layer 'hazard' needs both 'field' (the categorical column) and 'value_map' "
+            "(class key -> values), or neither."
+        )
+# ------------------------------------------------------------------------------------------
 _LAYER_OPTIONS = {
     "path", "layer", "adapter", "rename", "assume_crs", "encoding",
     "source", "date", "licence", "description", "url",
@@ -106,16 +160,20 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
     for key, spec in manifest["layers"].items():
         if not isinstance(spec, dict) or "path" not in spec:
             raise SchemaError(f"{p}: layer {key!r} needs an object with a 'path'.")
-        bad = sorted(set(spec) - _LAYER_OPTIONS)
+        allowed = _LAYER_OPTIONS | (
+            set(sum(HAZARD_OPTIONS.values(), ())) if key == "hazard" else set())
+        bad = sorted(set(spec) - allowed)
         if bad:
             raise SchemaError(
                 f"{p}: layer {key!r} has unknown option(s) {bad}. "
-                f"Options: {', '.join(sorted(_LAYER_OPTIONS))}."
+                f"Options: {', '.join(sorted(allowed))}."
             )
         full = (p.parent / spec["path"]).resolve()
         if not full.exists():
             raise DataError(f"{p}: layer {key!r} points to {full}, which does not exist.")
         spec["path"] = full
+        if key == "hazard":
+            _check_hazard_spec(p, spec)
     manifest["_path"] = p.resolve()
     return manifest
 
@@ -139,6 +197,22 @@ def _estimated_crs(manifest: dict[str, Any], ledger: Ledger) -> Any:
     step.note(f"the manifest gives no 'crs': estimated {describe_crs(crs)} from {key} "
               "(the UTM zone of its bounding box); set \"crs\" in the manifest to choose another")
     return crs
+
+
+def _hazard_raster(path: Path, crs: Any, ledger: Ledger) -> Path:
+    """Check a hazard raster's CRS against the working CRS (it is read lazily later)."""
+    src = read_raster(path, name="hazard")
+    if not as_crs(src.crs).equals(as_crs(crs)):
+        raise CRSMismatchError(
+            f"hazard: the raster {path.name} is in {describe_crs(src.crs)} but the working CRS "
+            f"is {describe_crs(crs)}. Reproject it: kotacerdas_gis.io.raster.reproject_raster("
+            f'read_raster("{path}"), "{path.stem}_working.tif", crs="{as_crs(crs).to_string()}")'
+            ' (resampling="bilinear" for depths, "nearest" for an index or class codes).'
+        )
+    step = ledger.step("hazard raster", source="hazard", n_in=1)
+    step.note(f"{path.name}: {src.width} x {src.height} cells of {src.res[0]:g} m, "
+              f"{describe_crs(src.crs)}, nodata {src.nodata}")
+    return path
 
 
 def read_scenario(path: str | os.PathLike[str]) -> Scenario:
@@ -175,6 +249,13 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
         if key == "dem":
             raw["dem_path"] = spec["path"]
             continue
+        if key == "hazard":
+            kind = _hazard_kind(spec["path"])
+            opts = HAZARD_OPTIONS["any"] + HAZARD_OPTIONS[kind]
+            raw["hazard_spec"] = {k: spec[k] for k in opts if k in spec}
+            if kind == "raster":
+                raw["hazard_raster_path"] = _hazard_raster(spec["path"], crs, ledger)
+                continue
         if key == "population":
             rename = spec.get("rename", {})
             code_col = next(
@@ -190,7 +271,7 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
             layer=spec.get("layer"),
             to_crs=crs,
             assume_crs=spec.get("assume_crs"),
-            geometry_type=_GEOMETRY[key],
+            geometry_type=_GEOMETRY.get(key, "polygon"),
             encoding=spec.get("encoding"),
             name=key,
             ledger=ledger,
