@@ -284,7 +284,7 @@ def test_petabencana_default_is_unchanged() -> None:
 
 # --- the manifest's "hazard" layer and `kotacerdas check` ---------------------------------------
 def write_study(tmp_path, hazard_spec: dict, *, hazard=None, raster=None):
-    """One desa of 400 m x 100 m, three houses (squares 0, 1, 3), a hazard layer and a manifest."""
+    """One desa of 400 m x 100 m, a house in each 100 m square, a hazard layer and a manifest."""
     import json
 
     from kotacerdas_gis.io.raster import write_raster
@@ -293,9 +293,10 @@ def write_study(tmp_path, hazard_spec: dict, *, hazard=None, raster=None):
                              "admin_level": ["desa"], "parent_code": ["73.22.03"]},
                             geometry=[box(X0, Y0, X0 + 400, Y0 + 100)], crs=CRS)
     desa.to_file(tmp_path / "desa.gpkg")
-    houses = gpd.GeoDataFrame({"building_id": ["h0", "h1", "h3"], "building": ["house"] * 3},
+    houses = gpd.GeoDataFrame({"building_id": ["h0", "h1", "h2", "h3"],
+                               "building": ["house"] * 4},
                               geometry=[box(X0 + 10 + 100 * i, Y0 + 10, X0 + 20 + 100 * i,
-                                            Y0 + 20) for i in (0, 1, 3)], crs=CRS)
+                                            Y0 + 20) for i in range(4)], crs=CRS)
     houses.to_file(tmp_path / "buildings.gpkg")
     layers = {"admin_desa": {"path": "desa.gpkg"}, "buildings": {"path": "buildings.gpkg"}}
     if hazard is not None:
@@ -337,7 +338,8 @@ def test_manifest_categorical_hazard_through_check_and_plan(tmp_path) -> None:
     assert sc.hazard_description()["field"] == "FLOODPRONE"
     res = kc.run_plan(sc)
     ib = res.exposure.impact_buildings.set_index("building_id")
-    assert ib["affected"].to_dict() == {"h0": True, "h1": True, "h3": False}
+    # the issue's bug: with the depth columns unset every polygon was wet (all four affected)
+    assert ib["affected"].to_dict() == {"h0": True, "h1": True, "h2": False, "h3": False}
     assert res.hazard.source == "hazard"
 
 
@@ -371,7 +373,8 @@ def test_manifest_depth_raster_with_at_least_thresholds(tmp_path) -> None:
     assert "'deep': 20000.0" in out and "'shallow': 10000.0" in out
     res = kc.run_plan(kc.read_scenario(path))
     ib = res.exposure.impact_buildings.set_index("building_id")
-    assert ib["hazard_class"].to_dict() == {"h0": "deep", "h1": "shallow", "h3": "deep"}
+    assert ib["hazard_class"].to_dict() == {"h0": "deep", "h1": "shallow", "h2": "not exposed",
+                                            "h3": "deep"}
 
 
 def test_manifest_refuses_hazard_options_of_the_other_kind(tmp_path) -> None:
