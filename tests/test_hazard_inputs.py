@@ -77,6 +77,15 @@ def test_comparison_keeps_the_outer_edges() -> None:
         "low", "low", "medium", "high"]
 
 
+def test_index_raster_values_above_one_are_counted_not_silently_dry() -> None:
+    idx = np.array([[0.2, 0.9], [1.3, np.nan]])
+    hz = depth_zones(idx, transform=T, crs=CRS, class_set=INARISK, min_zone_cells=1)
+    assert hz.area_by_class_m2() == {"high": 900.0, "low": 900.0}
+    assert any("1 cells of depth raster above the highest class (0.66 < v <= 1, up to 1.3)"
+               in n for n in hz.report.notes)
+    assert any("1 cells without data" in n for n in hz.report.notes)
+
+
 def test_unknown_comparison_is_refused() -> None:
     with pytest.raises(SchemaError, match="comparison '=>'"):
         custom_class_set([1.0], keys=["a", "b"], comparison="=>")  # type: ignore[arg-type]

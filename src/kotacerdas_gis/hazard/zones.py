@@ -675,6 +675,9 @@ def depth_zones(
     -------
     HazardZones
 
+    Cells above the highest class's top edge (an index above 1) and cells without data are
+    counted in the notes of ``report``: both are not hazardous.
+
     Raises
     ------
     DataError
@@ -717,6 +720,16 @@ def depth_zones(
             )
         arr = np.where(neg, 0.0, arr)
         report.repair("negative depth cells set to 0 m", n_neg)
+    top = float(cs.classes[-1].max_value)
+    above = np.isfinite(arr) & (arr > top)
+    if above.any():  # e.g. an InaRISK index above 1: outside every class, never silently dry
+        # a note, not a rejection: the report counts polygons, these are cells
+        report.note(f"{int(above.sum())} cells of {name} above the highest class "
+                    f"({cs.interval_text(cs.keys[-1])}, up to {float(np.nanmax(arr)):.3g}): "
+                    "not hazardous; check the raster's unit or the class set")
+    n_nodata = int(np.isnan(arr).sum())
+    if n_nodata:
+        report.note(f"{n_nodata} cells without data in {name}: not hazardous")
     params = {"class_set": cs.name, "negative": negative, "min_zone_cells": int(min_zone_cells),
               "simplify_tolerance_m": simplify_tolerance_m}
     return _raster_zones(arr, transform=transform, crs=crs, cs=cs,
