@@ -86,6 +86,18 @@ def test_index_raster_values_above_one_are_counted_not_silently_dry() -> None:
     assert any("1 cells without data" in n for n in hz.report.notes)
 
 
+def test_class_set_written_as_data() -> None:
+    cs = kc.hazard.class_set_from_spec({"name": "m", "thresholds": [0.5, 1.0],
+                                        "keys": ["low", "medium", "high"], "comparison": ">=",
+                                        "affected": [False, True, True]})
+    assert cs.classify_keys([0.5, 1.0]).tolist() == ["medium", "high"]
+    assert cs.affected_keys == ["medium", "high"]
+    with pytest.raises(SchemaError, match=r"unknown key\(s\) \['threshold'\]"):
+        kc.hazard.class_set_from_spec({"threshold": [1.0], "keys": ["a", "b"]})
+    with pytest.raises(SchemaError, match=r"expected \['thresholds'\]"):
+        kc.hazard.class_set_from_spec({"keys": ["a", "b"]})
+
+
 def test_unknown_comparison_is_refused() -> None:
     with pytest.raises(SchemaError, match="comparison '=>'"):
         custom_class_set([1.0], keys=["a", "b"], comparison="=>")  # type: ignore[arg-type]

@@ -381,7 +381,8 @@ def observed_zones(
     zones["zone_id"] = [f"{source}-{i}" for i in zones.index]
     if not report.clean:
         warnings.warn(f"flood footprint: {report.summary()}", RepairWarning, stacklevel=2)
-    params: dict[str, Any] = {"class_set": cs.name, "min_area_m2": min_area_m2}
+    params: dict[str, Any] = {"class_set": cs.name, "comparison": cs.comparison,
+                              "min_area_m2": min_area_m2}
     if by_value and value_map is not None:
         params.update(field=field, value_map={k: list(v) for k, v in value_map.items()},
                       unmapped=unmapped)
@@ -730,7 +731,8 @@ def depth_zones(
     n_nodata = int(np.isnan(arr).sum())
     if n_nodata:
         report.note(f"{n_nodata} cells without data in {name}: not hazardous")
-    params = {"class_set": cs.name, "negative": negative, "min_zone_cells": int(min_zone_cells),
+    params = {"class_set": cs.name, "comparison": cs.comparison, "negative": negative,
+              "min_zone_cells": int(min_zone_cells),
               "simplify_tolerance_m": simplify_tolerance_m}
     return _raster_zones(arr, transform=transform, crs=crs, cs=cs,
                          min_zone_cells=min_zone_cells, source=source, depth_cap_m=None,
