@@ -426,3 +426,25 @@ def test_manifest_hazard_raster_in_another_crs_is_refused(tmp_path) -> None:
     assert json.loads(path.read_text())["layers"]["hazard"]["path"] == "depth.tif"
     with pytest.raises(kc.CRSMismatchError, match="reproject_raster"):
         kc.read_scenario(path)
+
+
+def test_manifest_index_raster_and_depth_polygons_are_accepted(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from kotacerdas_gis.cli import app
+
+    index = (np.array([[0.9, 0.5, 0.1, 1.0]]), Affine(100, 0, X0, 0, -100, Y0 + 100))
+    path = write_study(tmp_path, {"class_set": "inarisk"}, raster=index)
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "hazard (raster): 4 zones, class set 'inarisk_index'" in out
+    assert "'high': 20000.0" in out and "'medium': 10000.0" in out and "'low': 10000.0" in out
+
+    kedalaman = gpd.GeoDataFrame({"kedalaman": [2.0, 0.3]}, geometry=[sq(0), sq(1)], crs=CRS)
+    path = write_study(tmp_path, {"depth_min_col": None, "depth_max_col": "kedalaman"},
+                       hazard=kedalaman)
+    sc = kc.read_scenario(path)
+    hz = kc.plan.scenario_hazard_zones(sc)
+    assert hz is not None and hz.zones["hazard_class"].tolist() == ["high", "low"]
+    assert hz.class_set.name == "petabencana_depth"  # the plan's class set when none is given
