@@ -305,8 +305,11 @@ def test_population_table_frame_is_not_modified(tmp_path: Path) -> None:
 
 
 def test_more_gauges_than_candidates_skips_sensors_instead_of_failing(tmp_path: Path) -> None:
-    """The default 3 water-level gauges on a valley with fewer candidates: check said OK,
-    so run must finish, with sensor siting skipped and the reason in summary.json."""
+    """More gauges than candidates: sensor siting is skipped with the reason.
+
+    The default 3 water-level gauges on a valley with fewer candidates: check said OK,
+    so run must finish, with the reason in summary.json.
+    """
     manifest = write_tiny(tmp_path / "in")
     checked = runner.invoke(app, ["check", str(manifest)])
     assert checked.exit_code == 0, checked.output

@@ -124,7 +124,7 @@ def test_validation_names_the_offending_classes(classes, pattern):
 
 
 def test_builder_validation():
-    with pytest.raises(SchemaError, match="expected 3 thresholds for 2 classes"):
+    with pytest.raises(SchemaError, match=r"expected 3 class edges \(or the 1 inner"):
         custom_class_set([0, 1], keys=["a", "b"])
     with pytest.raises(SchemaError, match="thresholds must ascend"):
         custom_class_set([0, 2, 1], keys=["a", "b"])

@@ -320,7 +320,8 @@ def test_no_stream_above_the_threshold_says_which_threshold_works() -> None:
     t = straight()
     p = SensorParameters(min_upstream_area_km2=1000.0, n_rain=0)
     top = float(np.nanmax(t.upstream_area_km2))
-    with pytest.raises(InfeasibleProblemError, match=f"largest upstream area on the DEM is {top:.4g}"):
+    with pytest.raises(InfeasibleProblemError,
+                       match=f"largest upstream area on the DEM is {top:.4g}"):
         build_gauge_problem(t, places(t, [(69, 2)]), params=p)
 
 

@@ -116,8 +116,11 @@ def test_observed_depth_rule_and_wet_dry():
     assert observed_zones(f, depth_rule="max").zones["hazard_class"].tolist() == ["high"]
     assert observed_zones(f, depth_rule="mean").zones["hazard_class"].tolist() == ["medium"]
     assert observed_zones(f, depth_rule="min").zones["hazard_class"].tolist() == ["low"]
+    with pytest.raises(SchemaError, match="no depth columns and no value map"):
+        observed_zones(f[["geometry"]], class_set=WET_DRY, depth_min_col=None,
+                       depth_max_col=None)  # was silently "every polygon wet"
     wet = observed_zones(f[["geometry"]], class_set=WET_DRY, depth_min_col=None,
-                         depth_max_col=None)
+                         depth_max_col=None, every_polygon="wet")
     assert wet.zones["hazard_class"].tolist() == ["wet"]
     assert wet.zones["displacement_rate"].tolist() == [0.01]
 

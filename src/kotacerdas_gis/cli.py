@@ -189,17 +189,19 @@ def check(
         return scenario, validate_scenario(scenario, settings)
 
     scenario, report = _guard(read)
+    problems = list(report.problems)
+    accounting = list(report.accounting)
     _print_summary({"scenario": scenario.summary(), "validation": report.to_dict()})
-    for step in report.accounting:
+    for step in accounting:
         if step["n_repaired"] or step["n_rejected"] or step["notes"]:
             console.print(
                 f"{step['step']}: {step['n_in']} in, repaired {step['reasons_repaired']}, "
                 f"rejected {step['reasons_rejected']}, notes {step['notes']}",
                 markup=False,
             )
-    for problem in report.problems:
+    for problem in problems:
         err_console.print(f"[bold red]problem:[/] {escape(str(problem))}")
-    if not report.ok:
+    if problems:
         raise typer.Exit(code=1)
     console.print("[green]scenario OK[/]")
 

@@ -6,6 +6,12 @@ and fail with a :class:`~kotacerdas_gis.errors.CRSError` that says how to fix
 the input. Only :mod:`kotacerdas_gis.io` reprojects inputs, and only
 :mod:`kotacerdas_gis.outputs.webmap` converts to EPSG:4326.
 
+A metric CRS is not enough for measurement: EPSG:3857 (Web Mercator, for map
+tiles) is refused everywhere, and any other CRS whose scale at the layer's own
+location is more than :data:`MAX_SCALE_ERROR` (0.5 %) from true (a UTM zone far
+from the data, a Mercator away from the equator) is refused too, with the UTM
+zone estimated for the data as the fix (:func:`scale_error`).
+
 The working CRS is the manifest's ``crs``, or else :func:`estimate_working_crs`
 on the study boundary (the UTM zone of its bounding box), logged and recorded.
 Every hint names the CRS computed for the caller's own data: a layer near
@@ -28,11 +34,15 @@ kotacerdas_gis.errors.CRSError: towns: expected a projected CRS in metres, found
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 from typing import Any
 
+import numpy as np
+
 import geopandas as gpd
-from pyproj import CRS
+from pyproj import CRS, Proj, Transformer
 
 from .errors import CRSError, CRSMismatchError
 
@@ -45,6 +55,8 @@ __all__ = [
     "require_same_crs",
     "estimate_working_crs",
     "suggest_crs_fix",
+    "scale_error",
+    "MAX_SCALE_ERROR",
 ]
 
 log = logging.getLogger(__name__)
@@ -54,6 +66,11 @@ LUWU_UTARA_CRS = CRS.from_epsg(32751)
 #: Default working CRS of the package (the bundled scenario's).
 #: The CRS of web maps; used only by ``outputs.webmap``.
 WEB_CRS = CRS.from_epsg(4326)
+#: Largest length-scale error (relative, 0.005 = 0.5 %) a CRS may have at the data's location
+#: to be used for measurement. UTM inside its zone is within 0.1 %; Web Mercator at Jakarta's
+#: latitude is 0.6 % off, a UTM zone 16 degrees away 4 %.
+MAX_SCALE_ERROR = 0.005
+_PSEUDO_MERCATOR = "Popular Visualisation Pseudo Mercator"
 
 
 def as_crs(crs: Any) -> CRS:
@@ -89,7 +106,80 @@ def _metre_unit(crs: CRS) -> bool:
     )
 
 
-def require_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str) -> CRS:
+def _is_pseudo_mercator(crs: CRS) -> bool:
+    op = crs.coordinate_operation
+    return bool(op is not None and op.method_name == _PSEUDO_MERCATOR)
+
+
+@functools.lru_cache(maxsize=64)
+def _projections(wkt: str) -> tuple[Proj, Transformer]:
+    crs = CRS.from_wkt(wkt)
+    return Proj(crs), Transformer.from_crs(crs, crs.geodetic_crs or WEB_CRS, always_xy=True)
+
+
+def scale_error(crs: Any, bounds: tuple[float, float, float, float]) -> float:
+    """Largest relative length-scale error of ``crs`` over ``bounds`` (its corners and centre).
+
+    Parameters
+    ----------
+    crs : CRS-like
+        A projected CRS.
+    bounds : (minx, miny, maxx, maxy)
+        An extent in ``crs`` coordinates (metres).
+
+    Returns
+    -------
+    float
+        ``max |k - 1|`` of the meridional and parallel scale factors at the five points
+        (0.0062 for EPSG:3857 at Jakarta: lengths 0.6 % too long); NaN when no point can
+        be evaluated.
+
+    Examples
+    --------
+    >>> round(scale_error("EPSG:32748", (700_000, 9_300_000, 710_000, 9_310_000)), 4)
+    0.0001
+    >>> x, y = 11_877_790, -708_330  # Jakarta in Web Mercator metres
+    >>> round(scale_error("EPSG:3857", (x, y, x + 1000, y + 1000)), 4)
+    0.0062
+    """
+    c = as_crs(crs)
+    proj, to_geo = _projections(c.to_wkt())
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    xs = np.array([x0, x1, x0, x1, (x0 + x1) / 2])
+    ys = np.array([y0, y0, y1, y1, (y0 + y1) / 2])
+    lon, lat = to_geo.transform(xs, ys)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return math.nan
+    f = proj.get_factors(np.asarray(lon)[ok], np.asarray(lat)[ok], errcheck=False)
+    k = np.concatenate([np.atleast_1d(f.meridional_scale), np.atleast_1d(f.parallel_scale)])
+    k = k[np.isfinite(k)]
+    return float(np.max(np.abs(k - 1.0))) if k.size else math.nan
+
+
+def _measurement_problem(crs: CRS, gdf: Any) -> str | None:
+    """Say why a metric CRS is unfit for measurement at the layer's location, or None."""
+    bounds: tuple[float, float, float, float] | None = None
+    if isinstance(gdf, (gpd.GeoDataFrame, gpd.GeoSeries)) and len(gdf) and not bool(
+            gdf.is_empty.all()):
+        b = gdf.total_bounds
+        if np.all(np.isfinite(b)):
+            bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+    err = scale_error(crs, bounds) if bounds is not None else math.nan
+    if _is_pseudo_mercator(crs):
+        where = (f"; at this layer's location lengths are {err * 100:.2g} % too long and areas "
+                 f"{((1 + err) ** 2 - 1) * 100:.2g} %" if math.isfinite(err) else "")
+        return (f"{describe_crs(crs)} is Web Mercator, a CRS for map tiles, not for measuring "
+                f"lengths and areas{where}")
+    if math.isfinite(err) and err > MAX_SCALE_ERROR:
+        return (f"{describe_crs(crs)} is {err * 100:.2g} % from true scale at this layer's "
+                f"location (more than {MAX_SCALE_ERROR * 100:g} %), so lengths and areas "
+                "would be wrong")
+    return None
+
+
+def require_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str,
+                   at_location: bool = True) -> CRS:
     """Check that a layer has a projected CRS whose unit is the metre, and return it.
 
     Parameters
@@ -98,6 +188,12 @@ def require_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str) -> CRS:
         The layer to check.
     name : str
         The layer's name, used in the error message (for example ``"buildings"``).
+    at_location : bool, default True
+        Also refuse a CRS more than :data:`MAX_SCALE_ERROR` from true scale where the
+        layer lies. Loaders reading into the working CRS pass False: there a layer far
+        from true scale is a layer in the wrong place (swapped axes, a wrong ``.prj``),
+        which :meth:`kotacerdas_gis.scenario.Scenario.validate` diagnoses by name; the
+        analysis steps check the scale again. Web Mercator is refused either way.
 
     Returns
     -------
@@ -107,11 +203,16 @@ def require_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str) -> CRS:
     Raises
     ------
     CRSError
-        If the CRS is missing, geographic, or not in metres.
+        If the CRS is missing, geographic, or not in metres; or if it is Web Mercator
+        (EPSG:3857) or more than :data:`MAX_SCALE_ERROR` from true scale at the layer's
+        location. The message names the UTM zone estimated for the layer as the fix.
     """
     crs = gdf.crs
     if crs is not None and as_crs(crs).is_projected and _metre_unit(as_crs(crs)):
-        return as_crs(crs)
+        problem = _measurement_problem(as_crs(crs), gdf if at_location else None)
+        if problem is None:
+            return as_crs(crs)
+        raise CRSError(f"{name}: {problem}. Reproject it first {suggest_crs_fix(gdf)}.")
     fix = suggest_crs_fix(gdf)
     if crs is None:
         raise CRSError(
@@ -132,11 +233,14 @@ def require_metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, name: str) -> CRS:
     return crs
 
 
-def require_same_crs(**layers: gpd.GeoDataFrame | gpd.GeoSeries | Any) -> CRS:
+def require_same_crs(at_location: bool = True,
+                     **layers: gpd.GeoDataFrame | gpd.GeoSeries | Any) -> CRS:
     """Check that every named layer is metric and that all share one CRS.
 
     Parameters
     ----------
+    at_location : bool, default True
+        Passed to :func:`require_metric` for each vector layer.
     **layers
         Layers by name (``buildings=..., zones=...``). A value may also be a
         CRS-like object (for a raster), anything with a ``.crs`` attribute.
@@ -167,15 +271,26 @@ def require_same_crs(**layers: gpd.GeoDataFrame | gpd.GeoSeries | Any) -> CRS:
     first_name: str | None = None
     first: CRS | None = None
     first_is_raster = False
+    vector_crs = next((as_crs(lyr.crs) for lyr in layers.values()
+                       if isinstance(lyr, (gpd.GeoDataFrame, gpd.GeoSeries))
+                       and lyr.crs is not None), None)
     for name, layer in layers.items():
         is_raster = not isinstance(layer, (gpd.GeoDataFrame, gpd.GeoSeries))
         if not is_raster:
-            crs = require_metric(layer, name=name)
+            crs = require_metric(layer, name=name, at_location=at_location)
         else:
             crs = as_crs(getattr(layer, "crs", layer))
-            if not crs.is_projected or not _metre_unit(crs):
+            if vector_crs is not None and not crs.equals(vector_crs):
+                pass  # the raster is warped to the vectors' CRS: said below, whatever its CRS
+            elif not crs.is_projected or not _metre_unit(crs):
                 raise CRSError(
                     f"{name}: expected a projected CRS in metres, found {describe_crs(crs)}."
+                )
+            elif _is_pseudo_mercator(crs):
+                raise CRSError(
+                    f"{name}: {_measurement_problem(crs, None)}. Reproject it to the UTM zone "
+                    "of the study area (kotacerdas_gis.estimate_working_crs(boundary) names "
+                    "it), e.g. with kotacerdas_gis.io.raster.reproject_raster."
                 )
         if first is None:
             first_name, first, first_is_raster = name, crs, is_raster

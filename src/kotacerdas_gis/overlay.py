@@ -100,7 +100,7 @@ def query_pairs(tree_geoms: np.ndarray, geoms: np.ndarray,
 
 #: ``GeoDataFrame.attrs`` key of the fingerprint :func:`prepare_zones` leaves on its output.
 _PREPARED = "kotacerdas_gis.prepared_zones"
-_ZONE_KEY_COLS = ("zone_id", "hazard_class", "class_rank", "displacement_rate")
+_ZONE_KEY_COLS = ("zone_id", "hazard_class", "class_rank", "displacement_rate", "affected")
 
 
 def _fingerprint(zones: gpd.GeoDataFrame) -> tuple[int, int]:
@@ -163,7 +163,10 @@ def prepare_zones(
     ----------
     zones : GeoDataFrame
         Polygons in a metric CRS (EPSG:32751) with a class, an integer rank (larger = worse, 0 =
-        not hazardous) and a displacement rate (0-1). A missing rate column means 0.
+        not hazardous) and a displacement rate (0-1). A missing rate column means 0. An
+        optional boolean ``affected`` column (the class set's flag) marks zones whose
+        assets are exposed but not affected (False); without it every zone of rank > 0 is
+        affected.
     class_col, rank_col, rate_col : str, keyword-only
         Column names.
     report : StepReport, optional
@@ -172,8 +175,9 @@ def prepare_zones(
     Returns
     -------
     GeoDataFrame
-        Columns ``zone_id``, ``hazard_class``, ``class_rank``, ``displacement_rate`` (and
-        ``label_id``, ``label_en`` when present), geometry; index 0..n-1; non-overlapping.
+        Columns ``zone_id``, ``hazard_class``, ``class_rank``, ``displacement_rate``,
+        ``affected`` (and ``label_id``, ``label_en`` when present), geometry; index 0..n-1;
+        non-overlapping.
 
     Raises
     ------
@@ -222,6 +226,34 @@ def prepare_zones(
             f"zones: expected {rate_col!r} between 0 and 1, found values from {rates.min()} to "
             f"{rates.max()}. Give rates as fractions (5 % -> 0.05)."
         )
+    rank_arr = ranks.to_numpy(float)
+    if "affected" in zones.columns:
+        raw_aff = zones["affected"]
+        ok = raw_aff.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(bool)
+        if not ok.all():
+            raise SchemaError(
+                f"zones: expected True/False in 'affected', found "
+                f"{raw_aff[~ok].head(5).tolist()}. Take the flag from the class set "
+                "(ClassSet.class_columns) or drop the column (then every class with rank > 0 "
+                "is affected)."
+            )
+        affected = raw_aff.to_numpy(bool)
+    else:
+        affected = rank_arr > 0
+    wrong = affected & (rank_arr <= 0)
+    if wrong.any():
+        raise SchemaError(
+            f"zones: {int(wrong.sum())} zones of class_rank 0 (not hazardous) are marked "
+            "affected; only hazardous classes can be affected."
+        )
+    displaced_unaffected = ~affected & (rates > 0)
+    if displaced_unaffected.any():
+        raise SchemaError(
+            f"zones: {int(displaced_unaffected.sum())} zones are not affected but have a "
+            f"{rate_col!r} above 0 (classes "
+            f"{sorted(set(zones[class_col].astype(str)[displaced_unaffected]))}); nobody is "
+            "displaced where nobody is affected. Set their rate to 0 or mark them affected."
+        )
     ids = zones["zone_id"].astype(str).to_numpy() if "zone_id" in zones.columns else np.array(
         [f"zone{i}" for i in range(len(zones))]
     )
@@ -247,6 +279,7 @@ def prepare_zones(
             "hazard_class": zones[class_col].astype(str).to_numpy(),
             "class_rank": ranks.astype(int).to_numpy(),
             "displacement_rate": rates,
+            "affected": affected,
         },
         geometry=geoms,
         crs=zones.crs,

@@ -38,8 +38,10 @@ from .hazard import (
     HazardZones,
     Terrain,
     calibrate_hand,
+    class_set_from_spec,
     combine_zones,
     dem_zones,
+    depth_zones,
     derive_terrain,
     get_class_set,
     observed_zones,
@@ -56,7 +58,7 @@ from .network import (
 from .overlay import prepare_zones
 from .scenario import Scenario, ValidationReport
 
-__all__ = ["PlanConfig", "PlanResult", "run_plan"]
+__all__ = ["PlanConfig", "PlanResult", "run_plan", "hazard_class_set", "scenario_hazard_zones"]
 
 log = logging.getLogger(__name__)
 
@@ -552,7 +554,7 @@ def _priorities(scenario: Scenario, config: PlanConfig, exposure: ExposureResult
         places = places.merge(pop, on="admin_code", how="left")
     return rank_rebuild_priorities(
         assets, access.graph, health_facilities=access.facilities, places=places,
-        class_set=config.class_set, budget_idr=config.rebuild_budget_idr,
+        class_set=hazard_class_set(scenario, config), budget_idr=config.rebuild_budget_idr,
         default_material="mud" if scenario.observed_flood_2020 is not None else None,
     )
 
@@ -588,7 +590,7 @@ def _impact_step(
         return out
     # roads, bridges and health facilities are cut only in the class set's highest class,
     # whatever classes this flood happens to reach
-    cut_rank = max(c.rank for c in get_class_set(config.class_set).classes)
+    cut_rank = max(c.rank for c in hazard_class_set(scenario, config).classes)
     graph = _timed(timings, "road graph", build_road_graph, scenario.roads,
                    snap_tolerance_m=config.snap_tolerance_m, speeds_kmh=config.speeds_kmh,
                    split_at=zones)
@@ -607,6 +609,46 @@ def _timed(timings: dict[str, float], name: str, fn: Any, *args: Any, **kwargs: 
     timings[name] = time.perf_counter() - t0
     log.info("%s: %.2f s", name, timings[name])
     return out
+
+
+def hazard_class_set(scenario: Scenario, config: PlanConfig) -> ClassSet:
+    """Return the hazard's class set: the scenario's hazard layer's own, else the config's."""
+    spec = scenario.hazard_spec.get("class_set") if scenario.has_hazard_layer else None
+    return class_set_from_spec(spec) if spec is not None else get_class_set(config.class_set)
+
+
+_POLYGON_HAZARD_KEYS = ("field", "value_map", "unmapped", "depth_min_col", "depth_max_col",
+                        "depth_rule", "every_polygon")
+
+
+def scenario_hazard_zones(
+    scenario: Scenario, config: PlanConfig | None = None
+) -> HazardZones | None:
+    """Classify the scenario's own hazard layer (manifest ``"hazard"``), or None without one.
+
+    Polygons go through :func:`~kotacerdas_gis.hazard.observed_zones` (depth columns, or a
+    ``field`` with a ``value_map``, or ``every_polygon``); a raster through
+    :func:`~kotacerdas_gis.hazard.depth_zones` with ``min_zone_cells`` 1 unless the spec
+    says otherwise (the raster is used as given, no patch is merged away). The class set is
+    the spec's ``class_set`` (a name or an object), else ``config.class_set``.
+
+    Raises
+    ------
+    SchemaError, DataError, CRSError
+        From the classification, naming the field, the value or the fix.
+    """
+    if not scenario.has_hazard_layer:
+        return None
+    config = config if config is not None else PlanConfig()
+    cs = hazard_class_set(scenario, config)
+    spec = scenario.hazard_spec
+    if scenario.hazard_raster_path is not None:
+        src: Any = read_raster(scenario.hazard_raster_path, name="hazard")  # a RasterLike
+        return depth_zones(src, class_set=cs, negative=spec.get("negative", "error"),
+                           min_zone_cells=int(spec.get("min_zone_cells", 1)), source="hazard")
+    kw = {k: spec[k] for k in _POLYGON_HAZARD_KEYS if k in spec}
+    assert scenario.hazard is not None
+    return observed_zones(scenario.hazard, class_set=cs, source="hazard", **kw)
 
 
 def _hazard_step(
@@ -649,7 +691,14 @@ def _hazard_step(
             timings, "dem zones", dem_zones, terrain, class_set=class_set, **kwargs
         )
         sources.append(out["dem_hazard"])
-    if len(sources) > 1:
+    given = (_timed(timings, "hazard layer zones", scenario_hazard_zones, scenario, config)
+             if scenario.has_hazard_layer else None)
+    if given is not None:
+        out["hazard"] = given
+        if sources:
+            skipped["combine zones"] = ("the scenario's own hazard layer is the hazard; the "
+                                        "observed and DEM-derived zones are kept apart")
+    elif len(sources) > 1:
         out["hazard"] = _timed(
             timings, "combine zones", combine_zones, *sources, rule=config.combine_rule
         )

@@ -15,6 +15,8 @@ layers, CRS, duplicate ids and codes, population codes):
   the run opens it with) and checked by
   :func:`kotacerdas_gis.io.raster.validate_scenario_rasters` (void markers, units,
   classified rasters, CRS, distance, coverage of the study area and of each unit);
+- the scenario's own hazard layer (manifest ``"hazard"``: polygons through a value
+  map or depth columns, or a raster), classified as the run classifies it;
 - the observed footprint, classified with the configured class set by
   :func:`kotacerdas_gis.hazard.observed_zones` as the run does (its repairs are
   added to the accounting);
@@ -100,10 +102,29 @@ def validate_scenario(scenario: Scenario, config: Any = None) -> ValidationRepor
             read_raster(scenario.dem_path, name="dem")
             reports, grid_remarks = validate_scenario_rasters(scenario)
             for name, rep in reports.items():
-                remarks.extend(f"{name}: {r}" for r in rep.remarks)
+                remarks.extend(f"{name}: {r}" for r in (rep.remarks or []))
             remarks.extend(grid_remarks)
         except KotaCerdasError as exc:
             problems.append(f"dem: {exc}")
+    if getattr(scenario, "has_hazard_layer", False):
+        # the scenario's own hazard layer, classified as the run classifies it
+        from .plan import scenario_hazard_zones
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RepairWarning)  # counted in the report
+                hz = scenario_hazard_zones(scenario)
+        except KotaCerdasError as exc:
+            problems.append(f"hazard: {type(exc).__name__}: {exc}")
+        else:
+            if hz is not None:
+                d = scenario.hazard_description()
+                areas = {k: round(v, 1) for k, v in hz.area_by_class_m2().items()}
+                remarks.append(
+                    f"hazard ({d['kind']}): {len(hz.zones)} zones, class set "
+                    f"{hz.class_set.name!r} (comparison {hz.class_set.comparison!r}), area by "
+                    f"class {areas} m²; spec {scenario.hazard_spec}")
+                accounting.append(hz.report.to_record())
     if scenario.observed_flood_2020 is not None:
         try:
             with warnings.catch_warnings():

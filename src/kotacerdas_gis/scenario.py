@@ -42,7 +42,7 @@ from pyproj import CRS
 
 from .accounting import Ledger, StepReport
 from .boundaries import admin_findings, extent_problems, population_name_findings
-from .crs import as_crs, describe_crs, require_same_crs
+from .crs import as_crs, describe_crs, require_metric, require_same_crs
 from .errors import CRSError, DataError, RepairWarning, SchemaError
 from .overlay import trim_admin
 from .schemas import (
@@ -68,6 +68,7 @@ VECTOR_LAYERS = (
     "buildings",
     "facilities",
     "observed_flood_2020",
+    "hazard",
 )
 _POP_NUMERIC = ("population", "households", "female", "elderly", "disabled")
 
@@ -139,6 +140,17 @@ class Scenario:
         ``elderly``, ``disabled``.
     dem_path : Path or None
         The DEM GeoTIFF, read lazily by window.
+    hazard : GeoDataFrame or None
+        A hazard polygon layer as given (any columns: depths, or a categorical field such as
+        ``FLOODPRONE`` or ``KRB``), classified by ``hazard_spec``.
+    hazard_raster_path : Path or None
+        A hazard raster (depth in m, or an index such as InaRISK's 0-1), classified by
+        ``hazard_spec``.
+    hazard_spec : dict
+        How the hazard layer is classified (JSON values): ``class_set`` (a name or an object
+        of thresholds, keys, comparison...), and ``field``/``value_map``/``unmapped``,
+        ``depth_min_col``/``depth_max_col``/``depth_rule`` or ``every_polygon`` for
+        polygons, ``negative``/``min_zone_cells`` for a raster.
     provenance : dict
         Per layer: ``source``, ``date``, ``licence``, ``description``, ``path``.
     demonstration : bool
@@ -160,6 +172,9 @@ class Scenario:
     observed_flood_2020: gpd.GeoDataFrame | None = None
     population: pd.DataFrame | None = None
     dem_path: Path | None = None
+    hazard: gpd.GeoDataFrame | None = None
+    hazard_raster_path: Path | None = None
+    hazard_spec: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
     demonstration: bool = False
     description: str = ""
@@ -256,7 +271,7 @@ class Scenario:
         remarks: list[str] = []
         layers = self.layers()
         try:
-            require_same_crs(**layers)
+            require_same_crs(at_location=False, **layers)
         except Exception as exc:  # CRSError family
             problems.append(str(exc))
         if not any(k.startswith("admin_") for k in layers):
@@ -282,6 +297,10 @@ class Scenario:
             far = extent_problems({k: v for k, v in layers.items() if k != first}, area,
                                   crs=self.crs)
             problems.extend(far)
+            try:  # the working CRS must measure true where the study area lies
+                require_metric(self.boundary, name="study area")
+            except Exception as exc:  # CRSError
+                problems.append(str(exc))
             far_keys = {p.split(":", 1)[0] for p in far}
             boundary = area.buffer(1.0)
             for key in ("buildings", "facilities", "roads", "bridges"):
@@ -319,6 +338,19 @@ class Scenario:
             accounting=self.ledger.to_records(),
         )
 
+    @property
+    def has_hazard_layer(self) -> bool:
+        """Whether the scenario names its own hazard layer (polygons or a raster)."""
+        return self.hazard is not None or self.hazard_raster_path is not None
+
+    def hazard_description(self) -> dict[str, Any]:
+        """Describe the hazard layer and how it is classified (for ``check``, summary.json)."""
+        kind = "raster" if self.hazard_raster_path is not None else "polygons"
+        out: dict[str, Any] = {"kind": kind, **self.hazard_spec}
+        if self.hazard_raster_path is not None:
+            out["path"] = str(self.hazard_raster_path)
+        return out
+
     def summary(self) -> dict[str, Any]:
         """JSON-ready description for ``summary.json`` under ``scenario``."""
         return {
@@ -328,6 +360,7 @@ class Scenario:
             "crs": describe_crs(self.crs),
             "counts": self.counts(),
             "dem": str(self.dem_path) if self.dem_path else None,
+            **({"hazard": self.hazard_description()} if self.has_hazard_layer else {}),
             "provenance": self.provenance,
         }
 
@@ -442,6 +475,9 @@ def build_scenario(
     observed_flood_2020: gpd.GeoDataFrame | None = None,
     population: pd.DataFrame | None = None,
     dem_path: str | Path | None = None,
+    hazard: gpd.GeoDataFrame | None = None,
+    hazard_raster_path: str | Path | None = None,
+    hazard_spec: dict[str, Any] | None = None,
     provenance: dict[str, dict[str, Any]] | None = None,
     demonstration: bool = False,
     description: str = "",
@@ -481,6 +517,9 @@ def build_scenario(
         errors.
     dem_path : path-like, optional
         The DEM GeoTIFF.
+    hazard, hazard_raster_path, hazard_spec : optional
+        The scenario's own hazard layer (polygons as given, or a raster path) and how to
+        classify it (see :class:`Scenario`); one of the two layers at most.
     provenance : dict, optional
         Per layer key: source, date, licence, description.
     demonstration : bool
@@ -513,12 +552,15 @@ def build_scenario(
         "buildings": buildings,
         "facilities": facilities,
         "observed_flood_2020": observed_flood_2020,
+        "hazard": hazard,
     }
     present = {k: v for k, v in raw.items() if v is not None}
     if present:
-        common = require_same_crs(**present)
+        # scale at each layer's place is checked by validate(): a layer far from true scale
+        # here is a layer in the wrong place (swapped axes, wrong .prj), diagnosed there
+        common = require_same_crs(at_location=False, **present)
         if crs is not None and not as_crs(crs).equals(common):
-            require_same_crs(working_crs=as_crs(crs), **present)
+            require_same_crs(at_location=False, working_crs=as_crs(crs), **present)
         work_crs = common
     else:
         if crs is None:
@@ -600,6 +642,11 @@ def build_scenario(
     if observed_flood_2020 is not None:
         out["observed_flood_2020"] = _footprint(observed_flood_2020, ledger)
 
+    if hazard is not None and hazard_raster_path is not None:
+        raise SchemaError("build_scenario: give one hazard layer, polygons (hazard=) or a "
+                          "raster (hazard_raster_path=), not both.")
+    if hazard is not None:
+        out["hazard"] = hazard.copy()
     if population is not None:
         out["population"] = _population(population, ledger)
 
@@ -613,6 +660,8 @@ def build_scenario(
         name=name,
         crs=work_crs,
         dem_path=Path(dem_path) if dem_path is not None else None,
+        hazard_raster_path=Path(hazard_raster_path) if hazard_raster_path is not None else None,
+        hazard_spec=dict(hazard_spec or {}),
         provenance=dict(provenance or {}),
         demonstration=demonstration,
         description=description,

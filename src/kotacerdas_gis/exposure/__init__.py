@@ -17,12 +17,16 @@ without a glossary:
   7/2008) are computed on displaced people, not on all affected people.
 
 Every asset appears in the impact layers exactly once, either with a hazard class or as
-``hazard_class == "not exposed"`` (``class_rank`` 0). Assets in a zone whose ``class_rank`` is 0 are
-exposed but *not affected* (InaSAFE's ``total_not_affected``).
+``hazard_class == "not exposed"`` (``class_rank`` 0). Assets in a zone whose class is not
+``affected`` (the class set's flag, e.g. InaSAFE's generic ``low``) are exposed but *not affected*
+(InaSAFE's ``total_not_affected``); nobody there is displaced.
 
 The package: :mod:`.assets` (buildings, facilities, roads), :mod:`.population` (people per
-desa, from a table or a raster), :mod:`.needs` (minimum needs), :mod:`.summary` (per-admin and
-whole-area summaries); the geometry is :mod:`kotacerdas_gis.overlay`.
+desa, from a table or a raster), :mod:`.zonal` (raster sums over zones, exact on the raster's
+grid and checked against the zones' areas), :mod:`.raster_hazard` (buildings classed straight
+from a depth or index raster by the max, mean or centroid value), :mod:`.needs` (minimum
+needs), :mod:`.summary` (per-admin and whole-area summaries); the geometry is
+:mod:`kotacerdas_gis.overlay`.
 
 All layers must share one metric CRS (EPSG:32751 for Luwu Utara); nothing is reprojected here.
 Functions are pure: inputs are never mutated, nothing is read or written.
@@ -76,6 +80,7 @@ from .assets import (
 )
 from .needs import MinimumNeeds, minimum_needs
 from .population import _raster_population, population_exposure, population_from_raster
+from .raster_hazard import building_hazard_values, buildings_raster_exposure
 from .summary import (
     _analysis_summary,
     _per_admin,
@@ -102,6 +107,8 @@ __all__ = [
     "population_from_raster",
     "minimum_needs",
     "analyse_exposure",
+    "building_hazard_values",
+    "buildings_raster_exposure",
 ]
 
 log = logging.getLogger(__name__)
@@ -131,7 +138,8 @@ class ExposureResult:
         kits and toilets are rounded up per unit, so the total counts the items to deliver).
     hazard_classes : DataFrame
         The classes present: ``hazard_class``, ``class_rank``, ``displacement_rate``,
-        ``area_m2``, ``n_zones`` (and ``label_id``, ``label_en`` when the zones have them).
+        ``affected``, ``area_m2``, ``n_zones`` (and ``label_id``, ``label_en`` when the zones
+        have them).
     report : Ledger
         Accounting of every step.
     """
@@ -261,13 +269,15 @@ def analyse_exposure(
     zrep = ledger.step("prepare hazard zones", source="zones")
     z = prepare_zones(zones, class_col=zone_class_col, rank_col=zone_rank_col,
                       rate_col=zone_rate_col, report=zrep)
-    agg_cols = {"displacement_rate": "max", "area_m2": "sum", "zone_id": "count"}
+    agg_cols = {"displacement_rate": "max", "affected": "max", "area_m2": "sum",
+                "zone_id": "count"}
     agg_cols.update({c: "first" for c in ("label_id", "label_en") if c in z.columns})
     hz = (z.assign(area_m2=z.area).groupby(["hazard_class", "class_rank"], as_index=False)
           .agg(agg_cols).rename(columns={"zone_id": "n_zones"})
           .sort_values("class_rank", ascending=False, kind="stable").reset_index(drop=True))
     classes = hz["hazard_class"].tolist()
-    rank_of = dict(zip(hz["hazard_class"], hz["class_rank"].astype(int), strict=True))
+    # the class set's flag: a class may be exposed but not affected (InaSAFE's generic low)
+    affected_of = dict(zip(hz["hazard_class"], hz["affected"].astype(bool), strict=True))
     adm = None
     if admin is not None:
         arep = ledger.step("prepare admin units", source="admin")
@@ -288,14 +298,14 @@ def analyse_exposure(
             n_out = int(ib["admin_code"].isna().sum())
             if n_out:
                 rep.note(f"assets outside study boundary: {n_out} buildings")
-        tables.append(_summary_table(ib, "buildings", classes, rank_of))
+        tables.append(_summary_table(ib, "buildings", classes, affected_of))
         if adm is not None:
             per_admin.append(_per_admin(ib, "buildings", classes))
     if roads is not None:
         rep = ledger.step("roads x zones", source="roads")
         ir = roads_exposure(roads, z, admin=adm, id_col=asset_id_col, class_col=road_class_col,
                             report=rep, _aggregate=agg)
-        tables.append(_summary_table(ir, "roads", classes, rank_of, weight="length_m",
+        tables.append(_summary_table(ir, "roads", classes, affected_of, weight="length_m",
                                      unit="m"))
         if adm is not None:
             per_admin.append(_per_admin(ir, "roads", classes, weight="length_m",
@@ -304,7 +314,7 @@ def analyse_exposure(
         rep = ledger.step("facilities x zones", source="facilities")
         ifac = facilities_exposure(facilities, z, admin=adm, id_col=asset_id_col,
                                    class_col=facility_class_col, report=rep)
-        tables.append(_summary_table(ifac, "facilities", classes, rank_of))
+        tables.append(_summary_table(ifac, "facilities", classes, affected_of))
         if adm is not None:
             pa = _per_admin(ifac, "facilities", classes)
             h = ifac[(ifac["exposure_class"] == "health") & ifac["affected"]]
@@ -322,7 +332,7 @@ def analyse_exposure(
         pop_imp = population_exposure(z, adm, population, buildings=ib,
                                       method=population_method, report=prep, _aggregate=agg)
     if pop_imp is not None:
-        tables.append(_pop_summary_table(pop_imp, classes, rank_of))
+        tables.append(_pop_summary_table(pop_imp, classes, affected_of))
         per_admin.append(_pop_per_admin(pop_imp, classes))
         d = pop_imp.groupby("admin_code")["displaced"].sum()
         nd = minimum_needs(pd.DataFrame({"admin_code": d.index.to_numpy(object),

@@ -100,7 +100,11 @@ def _zone_cols(zones: gpd.GeoDataFrame, zidx: np.ndarray) -> dict[str, Any]:
     zr = np.where(has, zones["class_rank"].to_numpy()[np.maximum(zidx, 0)], 0).astype(int)
     zid = np.where(has, zones["zone_id"].to_numpy(object)[np.maximum(zidx, 0)], None)
     rate = np.where(has, zones["displacement_rate"].to_numpy(float)[np.maximum(zidx, 0)], 0.0)
-    return {"hazard_class": zc, "class_rank": zr, "zone_id": zid, "displacement_rate": rate}
+    zaff = (zones["affected"].to_numpy(bool) if "affected" in zones.columns
+            else zones["class_rank"].to_numpy() > 0)
+    aff = np.where(has, zaff[np.maximum(zidx, 0)], False).astype(bool)
+    return {"hazard_class": zc, "class_rank": zr, "zone_id": zid, "displacement_rate": rate,
+            "affected": aff}
 
 
 def _admin_cols(admin: gpd.GeoDataFrame | None, aidx: np.ndarray) -> dict[str, Any]:
@@ -122,8 +126,9 @@ def buildings_exposure(
 ) -> gpd.GeoDataFrame:
     """Overlay buildings with zones: the InaSAFE ``impact`` layer for buildings.
 
-    A building is *affected* when it shares a positive area with a zone whose ``class_rank`` > 0;
-    it takes the highest class it touches (no centroid test).
+    A building is *exposed* when it shares a positive area with a zone; it takes the highest class
+    it touches (no centroid test) and is *affected* when that class is (the class set's
+    ``affected`` flag: InaSAFE's generic ``low`` is exposed but not affected).
 
     Parameters
     ----------
@@ -191,7 +196,7 @@ def buildings_exposure(
         out["flooded_frac"] = np.clip(np.where(st.area_m2 > 0, st.flooded_area_m2 / st.area_m2,
                                                0.0), 0.0, 1.0)
     out["exposed"] = st.zone_index >= 0
-    out["affected"] = out["class_rank"].to_numpy() > 0
+    out["affected"] = out.pop("affected")  # the class's flag (generic low: not affected)
     # the representative point is only needed (and paid for) when there are admin units
     aidx = (assign_to_first(shapely.point_on_surface(g), admin) if admin is not None
             else np.full(len(g), -1, dtype=np.int64))
@@ -267,7 +272,7 @@ def facilities_exposure(
     for k, v in _zone_cols(zones, zidx).items():
         out[k] = v
     out["exposed"] = zidx >= 0
-    out["affected"] = out["class_rank"].to_numpy() > 0
+    out["affected"] = out.pop("affected")  # the class's flag (generic low: not affected)
     aidx = assign_to_first(pts, admin)
     out["admin_code"] = _admin_cols(admin, aidx)["admin_code"]
     return out
@@ -350,7 +355,7 @@ def roads_exposure(
         out[k] = v
     out["length_m"] = shapely.length(pieces)
     out["exposed"] = zpos >= 0
-    out["affected"] = out["class_rank"].to_numpy() > 0
+    out["affected"] = out.pop("affected")  # the class's flag (generic low: not affected)
     out["admin_code"] = _admin_cols(admin, apos)["admin_code"]
     if admin is not None:
         rep.note(f"{float(out.loc[apos < 0, 'length_m'].sum()):.0f} m of road outside the admin "

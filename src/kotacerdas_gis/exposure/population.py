@@ -21,6 +21,7 @@ from ..errors import CRSMismatchError, DataError, SchemaError
 from ..overlay import admin_zone_pieces
 from ..schemas import require_columns
 from .assets import NOT_EXPOSED
+from .zonal import AREA_TOLERANCE, as_grid, zonal_sums
 
 __all__ = ["population_exposure", "population_from_raster"]
 
@@ -28,6 +29,14 @@ _POP_COLS = ("population", "female", "elderly", "disabled", "households")
 
 
 _VULNERABLE = ("female", "elderly", "disabled")
+
+
+def _affected_of(hazard_class: pd.Series, zones: gpd.GeoDataFrame) -> np.ndarray:
+    """Whether each row's class is affected: the zones' ``affected`` flag (rank > 0 without)."""
+    flag = (zones["affected"].to_numpy(bool) if "affected" in zones.columns
+            else zones["class_rank"].to_numpy() > 0)
+    lut = dict(zip(zones["hazard_class"].to_numpy(object), flag, strict=True))
+    return np.array([bool(lut.get(c, False)) for c in hazard_class.to_numpy(object)], dtype=bool)
 
 
 def _clean_population(
@@ -210,7 +219,7 @@ def population_exposure(
     # units whose weights do not reach 1 (numerical slivers) keep their rest as not exposed
     keys = ["admin_code", "hazard_class", "class_rank", "method"]
     out = out.groupby(keys, as_index=False, sort=False).sum(numeric_only=True)
-    out["affected"] = out["class_rank"] > 0
+    out["affected"] = _affected_of(out["hazard_class"], zones)
     # units with population but no admin geometry left are impossible after _clean_population;
     # units in admin without population rows get no rows (reported)
     missing = sorted(set(codes) - set(pop["admin_code"]))
@@ -229,21 +238,31 @@ def population_from_raster(
     admin: gpd.GeoDataFrame,
     *,
     strategy: str = "raster-sequential",
+    report: StepReport | None = None,
+    area_tolerance: float = AREA_TOLERANCE,
 ) -> pd.DataFrame:
-    """Count people per admin unit and hazard class from a population raster (exactextract).
+    """Count people per admin unit and hazard class from a population raster, checked.
 
     Each cell's count is split by the exact fraction of it that falls in each admin x zone piece
-    (``sum`` with coverage weights), read once with ``strategy="raster-sequential"``.
+    (:func:`~kotacerdas_gis.exposure.zonal.zonal_sums`): pieces traced on the raster's own grid
+    are rasterised on that grid (each cell counted once), the others go through exactextract;
+    every piece's covered cell area is checked against its area and recounted by exact cell
+    intersection when they disagree (counted in ``report``).
 
     Parameters
     ----------
-    raster : rasterio dataset, exactextract RasterSource, or anything ``exact_extract`` accepts
-        People per cell, in the same metric CRS as the zones; already open (this function reads no
-        files itself).
+    raster : RasterLike, rasterio dataset, exactextract NumPyRasterSource, (array, transform)
+        People per cell, in the same metric CRS as the zones: what
+        :func:`kotacerdas_gis.read_raster` returns, or an already open raster (this function
+        reads no files itself).
     zones, admin : GeoDataFrame
         Prepared zones and admin units.
     strategy : str, keyword-only
-        exactextract strategy.
+        Kept for compatibility; the sums no longer depend on an exactextract strategy.
+    report : StepReport, optional
+        Where recounts, zone area outside the raster and nodata cells are noted.
+    area_tolerance : float, keyword-only
+        Relative tolerance of the area check (default 0.1 %).
 
     Returns
     -------
@@ -265,8 +284,6 @@ def population_from_raster(
     >>> population_from_raster(r, z, a)[["hazard_class", "population", "displaced"]].values.tolist()
     [['high', 50.0, 25.0], ['not exposed', 150.0, 0.0]]
     """
-    from exactextract import exact_extract
-
     raster_crs = getattr(raster, "crs", None)
     if raster_crs is not None:
         try:
@@ -285,7 +302,8 @@ def population_from_raster(
     agg = agg[agg["admin_pos"] >= 0].reset_index(drop=True)
     if len(agg) == 0:
         raise DataError("population raster: no admin unit to summarise.")
-    res = exact_extract(raster, agg[["geometry"]], ["sum"], strategy=strategy, output="pandas")
+    grid = as_grid(raster, bounds=tuple(agg.total_bounds))
+    zs = zonal_sums(grid, agg.geometry.values, area_tolerance=area_tolerance, report=report)
     zp = agg["zone_pos"].to_numpy()
     has = zp >= 0
     z_rate = zones["displacement_rate"].to_numpy(float)
@@ -295,11 +313,11 @@ def population_from_raster(
                                  NOT_EXPOSED),
         "class_rank": np.where(has, zones["class_rank"].to_numpy()[np.maximum(zp, 0)], 0),
         "area_m2": agg["area_m2"].to_numpy(),
-        "population": np.nan_to_num(res["sum"].to_numpy(float)),
+        "population": zs.sums,
     })
     out["displaced"] = out["population"] * np.where(has, z_rate[np.maximum(zp, 0)], 0.0)
     out = out.groupby(["admin_code", "hazard_class", "class_rank"], as_index=False).sum()
-    out["affected"] = out["class_rank"] > 0
+    out["affected"] = _affected_of(out["hazard_class"], zones)
     out = out.sort_values(["admin_code", "class_rank"], ascending=[True, False]).reset_index(
         drop=True)
     return out[["admin_code", "hazard_class", "class_rank", "affected", "area_m2", "population",
@@ -308,7 +326,7 @@ def population_from_raster(
 
 def _raster_population(raster: Any, zones: gpd.GeoDataFrame, admin: gpd.GeoDataFrame,
                        table: pd.DataFrame | None, rep: StepReport) -> pd.DataFrame:
-    out = population_from_raster(raster, zones, admin)
+    out = population_from_raster(raster, zones, admin, report=rep)
     out.insert(4, "method", "raster")
     rep.n_in = len(admin)
     per = out.groupby("admin_code")["population"].sum().reindex(

@@ -17,7 +17,7 @@ _class_key = class_key  # the vocabulary's one normaliser of class values
 
 
 def _summary_table(
-    impact: pd.DataFrame, exposure: str, classes: list[str], rank_of: dict[str, int],
+    impact: pd.DataFrame, exposure: str, classes: list[str], affected_of: dict[str, bool],
     *, weight: str | None = None, unit: str = "count",
 ) -> pd.DataFrame:
     w = impact[weight].to_numpy(float) if weight else np.ones(len(impact))
@@ -29,8 +29,8 @@ def _summary_table(
             piv[c] = 0.0
     piv = piv[classes + [NOT_EXPOSED]]
     out = piv.reset_index()
-    aff = [c for c in classes if rank_of[c] > 0]
-    naff = [c for c in classes if rank_of[c] <= 0]
+    aff = [c for c in classes if affected_of[c]]  # the class set's flag (generic low: False)
+    naff = [c for c in classes if not affected_of[c]]
     out["total_affected"] = piv[aff].sum(axis=1).to_numpy() if aff else 0.0
     out["total_not_affected"] = piv[naff].sum(axis=1).to_numpy() if naff else 0.0
     out["total_not_exposed"] = piv[NOT_EXPOSED].to_numpy()
@@ -65,11 +65,11 @@ def _per_admin(
 
 
 def _pop_summary_table(pop: pd.DataFrame, classes: list[str],
-                       rank_of: dict[str, int]) -> pd.DataFrame:
+                       affected_of: dict[str, bool]) -> pd.DataFrame:
     rows = []
     for grp in ("population", *_VULNERABLE, "displaced"):
         df = pop.assign(exposure_class=grp, exposed=pop["hazard_class"] != NOT_EXPOSED)
-        rows.append(_summary_table(df, "population", classes, rank_of, weight=grp,
+        rows.append(_summary_table(df, "population", classes, affected_of, weight=grp,
                                    unit="people"))
     return pd.concat(rows, ignore_index=True)
 

@@ -20,6 +20,7 @@ from .classes import (
     WET_DRY,
     ClassSet,
     HazardClass,
+    class_set_from_spec,
     custom_class_set,
     generic_class_set,
     get_class_set,
@@ -48,6 +49,7 @@ from .zones import (
 __all__ = [
     "Calibration", "calibrate_hand", "extent_scores", "rasterize_footprint",
     "GENERIC", "INARISK", "NOT_HAZARDOUS", "PETABENCANA", "WET_DRY", "ClassSet", "HazardClass",
+    "class_set_from_spec",
     "custom_class_set", "generic_class_set", "get_class_set", "inarisk_class_set",
     "petabencana_class_set", "wet_dry_class_set",
     "Terrain", "derive_terrain", "river_agreement", "streams_layer", "study_area_coverage",

@@ -1,13 +1,23 @@
 """Hazard classifications as data: PetaBencana depth, wet/dry, generic, InaRISK, custom.
 
 A :class:`ClassSet` is an ordered, validated list of :class:`HazardClass`
-intervals over one value (flood depth in metres, an index 0-1...). Every
-interval is open below and closed above, ``min_value < v <= max_value``, as in
-PetaBencana's "high > 1.5 m, medium 0.7-1.5 m": a depth of exactly 1.5 m is
-*medium*. With ``include_lowest=True`` the lowest interval also includes its
-lower edge (InaRISK "rendah <= 0.33" starts at 0 inclusive). A value outside
-every class (NaN, a depth of 0 m, an index above 1) is *not hazardous*: key
-``"none"``, rank 0, grey.
+intervals over one value (flood depth in metres, an index 0-1...). The set's
+``comparison`` states on which side an inner threshold falls:
+
+- ``">"`` (the default, PetaBencana's "high > 1.5 m, medium 0.7-1.5 m"): a class
+  holds ``min_value < v <= max_value``, so a depth of exactly 1.5 m is *medium*;
+- ``">="`` ("at least 1.0 m"): a class holds ``min_value <= v < max_value``, so a
+  cell of exactly 1.0 m falls in the class that starts at 1.0 m.
+
+The two outer edges are the same under both rules: the lowest edge is excluded
+(a depth of 0 m is dry) unless ``include_lowest=True`` (InaRISK "rendah <= 0.33"
+starts at 0 inclusive), and a finite top edge is included (an index of exactly
+1.0 is *tinggi*). A value outside every class (NaN, a depth of 0 m, an index
+above 1) is *not hazardous*: key ``"none"``, rank 0, grey.
+
+Each class also says whether it is ``affected``: InaSAFE's generic ``low`` is
+*exposed but not affected*; assets in it count in ``total_not_affected`` and
+nobody there is displaced (its ``displacement_rate`` must be 0).
 
 Thresholds, colours and displacement rates are parameters: the builders
 (:func:`petabencana_class_set`, :func:`inarisk_class_set`,
@@ -22,6 +32,11 @@ Examples
 [0, 2, 4]
 >>> PETABENCANA["high"].displacement_rate, PETABENCANA["high"].colour
 (0.05, '#F03B20')
+>>> at_least = custom_class_set([1.0], keys=["shallow", "deep"], comparison=">=")
+>>> at_least.classify_keys([0.0, 0.5, 1.0, 2.0]).tolist()  # 1.0 m is "at least 1.0 m"
+['none', 'shallow', 'deep', 'deep']
+>>> GENERIC["low"].affected, GENERIC["medium"].affected
+(False, True)
 """
 
 from __future__ import annotations
@@ -30,7 +45,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -38,6 +53,7 @@ import pandas as pd
 from ..errors import SchemaError
 
 __all__ = [
+    "Comparison",
     "HazardClass",
     "ClassSet",
     "NOT_HAZARDOUS",
@@ -52,7 +68,12 @@ __all__ = [
     "inarisk_class_set",
     "custom_class_set",
     "get_class_set",
+    "class_set_from_spec",
+    "CLASS_SET_SPEC_KEYS",
 ]
+
+#: How an inner class threshold compares: ``">"`` (value above it goes up) or ``">="``.
+Comparison = Literal[">", ">="]
 
 #: Grey for areas that are not exposed / not hazardous (DOMAIN.md).
 NOT_EXPOSED_COLOUR = "#8C8C8C"
@@ -77,6 +98,10 @@ class HazardClass:
         ``#RRGGBB`` fill colour shared by web map, QGIS style and report.
     displacement_rate : float
         Share of the exposed population displaced, 0-1 (InaSAFE defaults).
+    affected : bool, default True
+        Whether assets and people in this class are *affected* (InaSAFE). False makes the
+        class "exposed but not affected" (generic ``low``): counted in
+        ``total_not_affected``, nobody displaced (the rate must then be 0).
     """
 
     key: str
@@ -87,11 +112,13 @@ class HazardClass:
     max_value: float
     colour: str
     displacement_rate: float
+    affected: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "min_value", float(self.min_value))
         object.__setattr__(self, "max_value", float(self.max_value))
         object.__setattr__(self, "displacement_rate", float(self.displacement_rate))
+        object.__setattr__(self, "affected", bool(self.affected))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (infinite bounds become None)."""
@@ -102,7 +129,7 @@ class HazardClass:
             "key": self.key, "rank": self.rank, "label_id": self.label_id,
             "label_en": self.label_en, "min_value": fin(self.min_value),
             "max_value": fin(self.max_value), "colour": self.colour,
-            "displacement_rate": self.displacement_rate,
+            "displacement_rate": self.displacement_rate, "affected": self.affected,
         }
 
 
@@ -110,6 +137,7 @@ class HazardClass:
 NOT_HAZARDOUS = HazardClass(
     key="none", rank=0, label_id="Tidak terdampak", label_en="Not exposed",
     min_value=math.nan, max_value=math.nan, colour=NOT_EXPOSED_COLOUR, displacement_rate=0.0,
+    affected=False,
 )
 
 
@@ -129,6 +157,10 @@ class ClassSet:
         Whether the lowest class includes its lower bound.
     description : str
         Where the thresholds come from.
+    comparison : {'>', '>='}, default '>'
+        Which class a value equal to an inner threshold falls in: ``">"`` the lower one
+        (``min_value < v <= max_value``), ``">="`` the upper one (``min_value <= v <
+        max_value``). The outer edges do not depend on it (see the module notes).
 
     Raises
     ------
@@ -145,7 +177,7 @@ class ClassSet:
     ...                  HazardClass("high", 2, "Tinggi", "High", 1.5, 3, "#F03B20", 0.05)])
     Traceback (most recent call last):
     ...
-    kotacerdas_gis.errors.SchemaError: class set 'bad': classes 'low' (0.0 < v <= 1.0) and 'high' (1.5 < v <= 3.0) leave a gap between 1.0 and 1.5; each class must start where the one below ends.
+    kotacerdas_gis.errors.SchemaError: class set 'bad': classes 'low' (0.0 to 1.0) and 'high' (1.5 to 3.0) leave a gap between 1.0 and 1.5; each class must start where the one below ends.
     """  # noqa: E501
 
     name: str
@@ -153,9 +185,16 @@ class ClassSet:
     value_name: str = "depth_m"
     include_lowest: bool = False
     description: str = ""
+    comparison: Comparison = ">"
     _edges: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.comparison not in get_args(Comparison):
+            raise SchemaError(
+                f"class set {self.name!r}: comparison {self.comparison!r} is not one of "
+                "'>' (a value equal to a threshold stays in the lower class) or '>=' (it goes "
+                "to the class that starts at the threshold)."
+            )
         classes = tuple(sorted(self.classes, key=lambda c: (c.min_value, c.max_value)))
         object.__setattr__(self, "classes", classes)
         _validate(self.name, classes)
@@ -184,6 +223,26 @@ class ClassSet:
         return [c.key for c in self.classes]
 
     @property
+    def affected_keys(self) -> list[str]:
+        """Keys of the classes whose assets and people count as affected."""
+        return [c.key for c in self.classes if c.affected]
+
+    def interval_text(self, key: str) -> str:
+        """Describe class ``key``'s interval in the set's comparison (``0.7 < v <= 1.5``)."""
+        c = self[key]
+        i = self.classes.index(c)
+        lo_op = "<=" if (self.comparison == ">=" and i > 0) or (
+            i == 0 and self.include_lowest) else "<"
+        hi_op = "<" if (self.comparison == ">=" and i < len(self.classes) - 1) else "<="
+        parts = []
+        if math.isfinite(c.min_value):
+            parts.append(f"{c.min_value:g} {lo_op} ")
+        parts.append("v")
+        if math.isfinite(c.max_value):
+            parts.append(f" {hi_op} {c.max_value:g}")
+        return "".join(parts)
+
+    @property
     def max_rank(self) -> int:
         """The largest rank in the set."""
         return max(c.rank for c in self.classes)
@@ -209,6 +268,7 @@ class ClassSet:
         return {
             "name": self.name, "value_name": self.value_name,
             "include_lowest": self.include_lowest, "description": self.description,
+            "comparison": self.comparison,
             "classes": [c.to_dict() for c in self.classes],
         }
 
@@ -217,10 +277,15 @@ class ClassSet:
         """Index into :attr:`classes` of each value, -1 where no class applies."""
         v = np.asarray(values, dtype=float)
         e = self._edges
-        idx = np.searchsorted(e, v, side="left") - 1  # e[i] < v <= e[i+1]  ->  i
-        if self.include_lowest:
-            idx = np.where(v == e[0], 0, idx)
-        bad = np.isnan(v) | (idx < 0) | (idx >= len(self.classes))
+        n = len(self.classes)
+        if self.comparison == ">":
+            idx = np.searchsorted(e, v, side="left") - 1  # e[i] < v <= e[i+1]  ->  i
+        else:
+            idx = np.searchsorted(e, v, side="right") - 1  # e[i] <= v < e[i+1]  ->  i
+            idx = np.where(v == e[-1], n - 1, idx)  # a finite top edge stays included
+        # the lowest edge is excluded under both rules unless include_lowest
+        idx = np.where(v == e[0], 0 if self.include_lowest else -1, idx)
+        bad = np.isnan(v) | (idx < 0) | (idx >= n)
         return np.where(bad, -1, idx).astype(np.int64)
 
     def classify_ranks(self, values: Any) -> np.ndarray:
@@ -250,7 +315,7 @@ class ClassSet:
 
         Returns ``hazard_class``, ``class_rank``, ``label_id``, ``label_en``,
         ``class_min``, ``class_max`` (NaN where unbounded), ``displacement_rate``,
-        ``colour``.
+        ``colour``, ``affected`` (bool; False for rank 0).
         """
         r = np.asarray(ranks, dtype=int)
         lut = {c.rank: c for c in self.classes}
@@ -275,6 +340,7 @@ class ClassSet:
             "class_max": [fin(c.max_value) for c in cls],
             "displacement_rate": [c.displacement_rate for c in cls],
             "colour": [c.colour for c in cls],
+            "affected": np.array([c.affected for c in cls], dtype=bool),
         })
 
 
@@ -313,14 +379,20 @@ def _validate(name: str, classes: tuple[HazardClass, ...]) -> None:
                 f"class set {name!r}: class {c.key!r} has displacement_rate "
                 f"{c.displacement_rate}; expected a share between 0 and 1 (5 % is 0.05)."
             )
+        if not c.affected and c.displacement_rate > 0:
+            raise SchemaError(
+                f"class set {name!r}: class {c.key!r} is not affected but has displacement_rate "
+                f"{c.displacement_rate}; nobody is displaced where nobody is affected. Set its "
+                "rate to 0, or mark the class affected=True."
+            )
     for a, b in zip(classes[:-1], classes[1:], strict=False):
         if a.max_value != b.min_value:
             what = (f"leave a gap between {a.max_value} and {b.min_value}"
                     if a.max_value < b.min_value
                     else f"overlap between {b.min_value} and {a.max_value}")
             raise SchemaError(
-                f"class set {name!r}: classes {a.key!r} ({a.min_value} < v <= {a.max_value}) "
-                f"and {b.key!r} ({b.min_value} < v <= {b.max_value}) {what}; each class must "
+                f"class set {name!r}: classes {a.key!r} ({a.min_value} to {a.max_value}) "
+                f"and {b.key!r} ({b.min_value} to {b.max_value}) {what}; each class must "
                 "start where the one below ends."
             )
 
@@ -339,13 +411,20 @@ def custom_class_set(
     value_name: str = "depth_m",
     include_lowest: bool = False,
     description: str = "user-defined thresholds",
+    comparison: Comparison = ">",
+    affected: Sequence[bool] | None = None,
+    lower_bound: float = 0.0,
+    upper_bound: float = math.inf,
 ) -> ClassSet:
-    """Build a class set from ``n + 1`` ascending thresholds and ``n`` keys (lowest first).
+    """Build a class set from ascending thresholds and ``n`` keys (lowest first).
 
     Parameters
     ----------
     thresholds : sequence of float
-        Class edges, ascending; ``inf`` allowed as the last one.
+        Either the ``n + 1`` class edges, ascending (``inf`` allowed as the last one), or
+        only the ``n - 1`` inner thresholds: the two open ends are then implied, the lowest
+        class running from ``lower_bound`` (excluded unless ``include_lowest``; 0 m is dry)
+        and the highest up to ``upper_bound`` (default ``inf``).
     keys : sequence of str
         One key per class, from the lowest interval to the highest.
     name : str
@@ -364,6 +443,14 @@ def custom_class_set(
         Whether the lowest class includes its lower edge.
     description : str
         Provenance of the thresholds.
+    comparison : {'>', '>='}, default '>'
+        On which side an inner threshold falls: ``">"`` keeps a value equal to a
+        threshold in the lower class (``min < v <= max``), ``">="`` puts it in the class
+        that starts there (``min <= v < max``; "at least 1.0 m").
+    affected : sequence of bool, optional
+        Per class, whether it counts as affected; default all True.
+    lower_bound, upper_bound : float
+        The implied outer edges when only inner thresholds are given.
 
     Returns
     -------
@@ -376,9 +463,12 @@ def custom_class_set(
     """
     t = [float(x) for x in thresholds]
     n = len(keys)
+    if n >= 1 and len(t) == n - 1:
+        t = [float(lower_bound), *t, float(upper_bound)]
     if len(t) != n + 1:
         raise SchemaError(
-            f"class set {name!r}: expected {n + 1} thresholds for {n} classes, found {len(t)}."
+            f"class set {name!r}: expected {n + 1} class edges (or the {n - 1} inner thresholds)"
+            f" for {n} classes, found {len(t)} values."
         )
     for a, b in zip(t[:-1], t[1:], strict=False):
         if not a < b:
@@ -396,6 +486,7 @@ def custom_class_set(
         "displacement_rates": (list(displacement_rates) if displacement_rates is not None
                                else [0.0] * n),
         "ranks": list(ranks) if ranks is not None else list(range(1, n + 1)),
+        "affected": list(affected) if affected is not None else [True] * n,
     }
     for k, v in lists.items():
         if len(v) != n:
@@ -403,11 +494,12 @@ def custom_class_set(
     classes = [
         HazardClass(keys[i], int(lists["ranks"][i]), lists["labels_id"][i],
                     lists["labels_en"][i], t[i], t[i + 1], lists["colours"][i],
-                    float(lists["displacement_rates"][i]))
+                    float(lists["displacement_rates"][i]), bool(lists["affected"][i]))
         for i in range(n)
     ]
     return ClassSet(name, tuple(classes), value_name=value_name,
-                    include_lowest=include_lowest, description=description)
+                    include_lowest=include_lowest, description=description,
+                    comparison=comparison)
 
 
 def petabencana_class_set(
@@ -450,21 +542,24 @@ def generic_class_set(
     low_max: float = 1.0,
     medium_max: float = 2.0,
     high_max: float = 3.0,
-    displacement_rates: Sequence[float] = (0.01, 0.03, 0.05),
+    displacement_rates: Sequence[float] = (0.0, 0.03, 0.05),
     value_name: str = "value",
+    low_affected: bool = False,
 ) -> ClassSet:
     """Build generic low/medium/high classes over a continuous value (InaSAFE generic hazard).
 
     Defaults treat the value as a class code: ``0 < v <= 1`` low, ``1 < v <= 2``
-    medium, ``2 < v <= 3`` high. The displacement rates (1 %, 3 %, 5 %) borrow
-    the flood defaults and are a configurable assumption.
+    medium, ``2 < v <= 3`` high. As in InaSAFE, ``low`` is *exposed but not
+    affected* (``low_affected=False``, displacement 0); the rates of medium and
+    high (3 %, 5 %) borrow the flood defaults and are a configurable assumption.
     """
     return custom_class_set(
         [0.0, low_max, medium_max, high_max], keys=["low", "medium", "high"],
         name="generic", labels_id=["Rendah", "Sedang", "Tinggi"],
         labels_en=["Low", "Medium", "High"], colours=["#FFFFB2", "#FEB24C", "#F03B20"],
         displacement_rates=displacement_rates, value_name=value_name,
-        description="generic high/medium/low hazard",
+        affected=[low_affected, True, True],
+        description="generic high/medium/low hazard (InaSAFE: low exposed, not affected)",
     )
 
 
@@ -473,18 +568,20 @@ def inarisk_class_set(
     low_max: float = 0.33,
     medium_max: float = 0.66,
     displacement_rates: Sequence[float] = (0.01, 0.03, 0.05),
+    comparison: Comparison = ">",
 ) -> ClassSet:
     """BNPB InaRISK 0-1 hazard index: rendah <= 0.33, sedang <= 0.66, tinggi above.
 
     The thresholds were seen only in a secondary source (*verify*), hence
-    keywords. 0 belongs to *rendah*; values above 1 are outside every class.
+    keywords. 0 belongs to *rendah* and 1 to *tinggi*; values above 1 are outside
+    every class. ``comparison=">="`` puts an index of exactly 0.33 in *sedang*.
     The displacement rates are an assumption borrowed from the flood defaults.
     """
     return custom_class_set(
         [0.0, low_max, medium_max, 1.0], keys=["low", "medium", "high"], name="inarisk_index",
         labels_id=["Rendah", "Sedang", "Tinggi"], labels_en=["Low", "Medium", "High"],
         colours=["#FFFFB2", "#FEB24C", "#F03B20"], displacement_rates=displacement_rates,
-        value_name="index", include_lowest=True,
+        value_name="index", include_lowest=True, comparison=comparison,
         description="BNPB InaRISK hazard index (thresholds to verify)",
     )
 
@@ -519,3 +616,56 @@ def get_class_set(name_or_set: str | ClassSet) -> ClassSet:
             f"unknown class set {name_or_set!r}; choose one of {sorted(_BUILTIN)} or pass a "
             "ClassSet (see custom_class_set)."
         ) from None
+
+
+#: Keys of a class set written as data (a manifest's ``"class_set": {...}``).
+CLASS_SET_SPEC_KEYS = (
+    "name", "thresholds", "keys", "comparison", "labels_id", "labels_en", "colours",
+    "displacement_rates", "affected", "ranks", "value_name", "include_lowest", "lower_bound",
+    "upper_bound", "description",
+)
+
+
+def class_set_from_spec(spec: str | ClassSet | dict[str, Any]) -> ClassSet:
+    """Build a class set from a name, a ClassSet, or a JSON object (a manifest's ``class_set``).
+
+    The object takes the keywords of :func:`custom_class_set` (:data:`CLASS_SET_SPEC_KEYS`);
+    ``thresholds`` and ``keys`` are required, ``comparison`` defaults to ``">"``.
+
+    Raises
+    ------
+    SchemaError
+        For an unknown name, an unknown key or a set that does not validate; the message
+        names the key.
+
+    Examples
+    --------
+    >>> cs = class_set_from_spec({"name": "depth_1m", "thresholds": [1.0],
+    ...                           "keys": ["shallow", "deep"], "comparison": ">="})
+    >>> cs.classify_keys([1.0]).tolist(), class_set_from_spec("inarisk").name
+    (['deep'], 'inarisk_index')
+    """
+    if isinstance(spec, (str, ClassSet)):
+        return get_class_set(spec)
+    if not isinstance(spec, dict):
+        raise SchemaError(
+            f"class_set: expected a name ({sorted(_BUILTIN)}) or an object with thresholds and "
+            f"keys, found {type(spec).__name__}."
+        )
+    unknown = sorted(set(spec) - set(CLASS_SET_SPEC_KEYS))
+    if unknown:
+        raise SchemaError(
+            f"class_set: unknown key(s) {unknown}; known: {', '.join(CLASS_SET_SPEC_KEYS)}."
+        )
+    missing = [k for k in ("thresholds", "keys") if k not in spec]
+    if missing:
+        raise SchemaError(
+            f"class_set: expected {missing} (e.g. \"thresholds\": [0.5, 1.0], \"keys\": "
+            "[\"low\", \"medium\", \"high\"], \"comparison\": \">=\")."
+        )
+    kw = {k: v for k, v in spec.items() if k not in ("thresholds", "keys")}
+    kw.setdefault("name", "custom")
+    try:
+        return custom_class_set(spec["thresholds"], keys=spec["keys"], **kw)
+    except TypeError as exc:
+        raise SchemaError(f"class_set: {exc}") from exc

@@ -7,9 +7,12 @@ polygons with the columns of DATA_MODEL.md (``zone_id``, ``hazard_class``,
 the parameters, and a :class:`~kotacerdas_gis.accounting.StepReport` of what
 was repaired or dropped.
 
-- :func:`observed_zones`: footprint polygons with depth columns, classified;
-  invalid polygons repaired with ``make_valid``, overlaps resolved so the
-  highest class keeps the shared area (counted).
+- :func:`observed_zones`: footprint polygons with depth columns, or with a
+  categorical field mapped to classes by a ``value_map``
+  (``{"wet": ["YES", "yes"], "dry": ["NO", "no"]}``), classified; invalid
+  polygons repaired with ``make_valid``, overlaps resolved so the highest class
+  keeps the shared area (counted). Values the map does not name are counted and
+  reported, never taken as wet or dry.
 - :func:`dem_zones`: a flood stage above the drainage network. A cell is
   flooded when ``HAND < stage_m`` and the stream it drains to drains at least
   ``min_drain_area_km2`` (and, optionally, its slope is at most
@@ -77,7 +80,14 @@ log = logging.getLogger(__name__)
 
 #: Output columns of every zones layer (DATA_MODEL.md), geometry last.
 ZONE_COLUMNS = ["zone_id", "hazard_class", "class_rank", "label_id", "label_en", "colour",
-                "depth_min_m", "depth_max_m", "displacement_rate", "source", "area_m2"]
+                "depth_min_m", "depth_max_m", "displacement_rate", "affected", "source",
+                "area_m2"]
+
+#: Value-map keys that mean "not hazardous" (the polygon is no hazard zone), unless the class
+#: set has a class of that key.
+NOT_HAZARDOUS_KEYS = ("none", "dry", "not_hazardous")
+
+UnmappedRule = Literal["drop", "error"]
 
 DepthRule = Literal["max", "mean", "min"]
 CombineRule = Literal["max", "first"]
@@ -149,6 +159,7 @@ def _zones_frame(
             "depth_min_m": np.asarray(depth_min, dtype=float),
             "depth_max_m": np.asarray(depth_max, dtype=float),
             "displacement_rate": cols["displacement_rate"].to_numpy(),
+            "affected": cols["affected"].to_numpy(),
             "source": src,
             "area_m2": shapely.area(geoms) if n else np.zeros(0),
         },
@@ -183,21 +194,47 @@ def observed_zones(
     depth_rule: DepthRule = "max",
     source: str = "observed",
     min_area_m2: float = 1.0,
+    field: str | None = None,
+    value_map: Mapping[str, Any] | None = None,
+    unmapped: UnmappedRule = "drop",
+    every_polygon: str | None = None,
 ) -> HazardZones:
     """Classify observed flood polygons (e.g. the 2020 mud footprint) into hazard zones.
+
+    A polygon is classified in exactly one of three stated ways: by its depth columns
+    (default), by a categorical ``field`` through ``value_map``, or by the rule
+    ``every_polygon=KEY``. A layer with neither depth columns nor a value map is an error
+    (it was silently "all wet" before).
 
     Parameters
     ----------
     footprint : GeoDataFrame
-        Flood polygons in the working CRS (EPSG:32751), with depth columns in metres.
+        Flood polygons in the working CRS (EPSG:32751), with depth columns in metres or a
+        categorical field.
     class_set : ClassSet or str, default PETABENCANA
-        How depths are classified (``"wet_dry"``, ``"petabencana_depth"``, a ClassSet).
+        How depths (or the mapped categories) are classified (``"wet_dry"``,
+        ``"petabencana_depth"``, ``"generic"``, ``"inarisk"``, a ClassSet).
     depth_min_col, depth_max_col : str or None
-        Columns holding the observed depth range, m. With both None every
-        polygon gets the set's highest class (use with ``WET_DRY``).
+        Columns holding the observed depth range, m. A polygon with only one of the two
+        is classified by that one (counted in ``report``). Ignored with ``value_map``.
     depth_rule : {'max', 'mean', 'min'}, default 'max'
         Which depth classifies a polygon: the maximum (conservative), the
         middle of the range or the minimum. With one column, that column.
+    field : str, optional
+        Categorical column (``"FLOODPRONE"``, ``"KRB"``), used with ``value_map``.
+    value_map : mapping of class key -> list of values, optional
+        Which field values make which class of ``class_set``
+        (``{"wet": ["YES", "yes"], "dry": ["NO", "no"]}``; ``{"high": ["Tinggi"],
+        "medium": ["Sedang"], "low": ["Rendah"]}`` with ``class_set="generic"``). The keys
+        ``"none"``, ``"dry"`` and ``"not_hazardous"`` mean "not a hazard zone" unless the
+        class set has such a class; those polygons are left out (counted). Values match
+        exactly after trimming spaces (numbers as text: ``1`` and ``1.0`` both ``"1"``).
+    unmapped : {'drop', 'error'}, default 'drop'
+        Polygons whose value the map does not name: left out and counted per value in
+        ``report`` (with a RepairWarning), or a DataError listing them.
+    every_polygon : str, optional
+        The stated rule "every polygon is class KEY" (``"wet"`` for an InaSAFE wet/dry
+        layer without attributes), used only when no depth column and no value map is given.
     source : str, default "observed"
         Written to the ``source`` column.
     min_area_m2 : float, default 1.0
@@ -215,9 +252,11 @@ def observed_zones(
     CRSError
         If the footprint's CRS is missing or not metric.
     SchemaError
-        If a depth column is missing (the message lists the columns that exist).
+        If a depth column or the field is missing (the message lists the columns that
+        exist), if neither depth columns nor a value map (nor ``every_polygon``) is given,
+        or if the value map names a class the set lacks or one value twice.
     DataError
-        If no polygon is left.
+        If no polygon is left, or on unmapped values with ``unmapped="error"``.
 
     Warns
     -----
@@ -225,9 +264,37 @@ def observed_zones(
         When polygons were repaired or dropped; ``report`` holds the counts.
     """
     _check_option(depth_rule, DepthRule, "depth_rule")
+    _check_option(unmapped, UnmappedRule, "unmapped")
     cs = get_class_set(class_set)
     crs = require_metric(footprint, name="flood footprint")
-    cols = [c for c in (depth_min_col, depth_max_col) if c is not None]
+    columns = [c for c in footprint.columns if c != footprint.geometry.name]
+    if (field is None) != (value_map is None):
+        raise SchemaError(
+            "flood footprint: field= and value_map= go together: name the categorical column "
+            f"(one of {columns}) and map its values to classes of {cs.name!r} ({cs.keys}), "
+            "e.g. field='FLOODPRONE', value_map={'wet': ['YES', 'yes'], 'dry': ['NO', 'no']}."
+        )
+    by_value = value_map is not None
+    cols = ([] if by_value else
+            [c for c in (depth_min_col, depth_max_col) if c is not None])
+    if not by_value and not cols and every_polygon is None:
+        raise SchemaError(
+            "flood footprint: no depth columns and no value map, so nothing says which polygon "
+            "is wet. Give depth_min_col=/depth_max_col= (depths in m), or field= and value_map= "
+            f"for a categorical column (one of {columns}; e.g. value_map={{'wet': ['YES'], "
+            "'dry': ['NO']}), or state the rule every_polygon='wet' (a wet/dry layer without "
+            "attributes)."
+        )
+    if every_polygon is not None and every_polygon not in cs.keys:
+        raise SchemaError(
+            f"flood footprint: every_polygon={every_polygon!r} is not a class of {cs.name!r}; "
+            f"choose one of {cs.keys}."
+        )
+    if by_value and field not in footprint.columns:
+        raise SchemaError(
+            f"flood footprint: expected the field {field!r}, found columns {columns}. Pass the "
+            "right name with field=."
+        )
     missing = [c for c in cols if c not in footprint.columns]
     if missing:
         raise SchemaError(
@@ -249,7 +316,14 @@ def observed_zones(
     report.reject("not a polygon", int(nonpoly.sum()))
     keep = ~null & ~nonpoly
 
-    if cols:
+    if by_value:
+        assert value_map is not None and field is not None
+        value, ranks = _map_values(footprint[field], value_map, cs, keep, report,
+                                   field=field, unmapped=unmapped)
+        keep &= ranks > 0
+        out_min = np.full(len(geoms), np.nan)
+        out_max = np.full(len(geoms), np.nan)
+    elif cols:
         dmin = (pd.to_numeric(footprint[depth_min_col], errors="coerce").to_numpy(float)
                 if depth_min_col else None)
         dmax = (pd.to_numeric(footprint[depth_max_col], errors="coerce").to_numpy(float)
@@ -257,6 +331,15 @@ def observed_zones(
         lo = dmin if dmin is not None else dmax
         hi = dmax if dmax is not None else dmin
         assert lo is not None and hi is not None
+        if dmin is not None and dmax is not None:
+            only_lo = keep & np.isnan(hi) & ~np.isnan(lo)
+            only_hi = keep & np.isnan(lo) & ~np.isnan(hi)
+            if depth_rule != "min":
+                report.repair(f"no {depth_max_col}: classed by {depth_min_col}",
+                              int(only_lo.sum()))
+            if depth_rule != "max":
+                report.repair(f"no {depth_min_col}: classed by {depth_max_col}",
+                              int(only_hi.sum()))
         mid = np.where(np.isnan(lo), hi, np.where(np.isnan(hi), lo, (lo + hi) / 2))
         value = {"max": np.fmax(lo, hi), "min": np.fmin(lo, hi), "mean": mid}[depth_rule]
         nodepth = keep & np.isnan(value)
@@ -271,9 +354,11 @@ def observed_zones(
         out_min = lo.copy()
         out_max = hi.copy()
     else:
+        assert every_polygon is not None
         value = np.zeros(len(geoms))
-        top = max(cs.classes, key=lambda c: c.rank)
-        ranks = np.full(len(geoms), top.rank)
+        ranks = np.full(len(geoms), cs[every_polygon].rank)
+        report.note(f"stated rule: every polygon is {every_polygon!r} "
+                    f"({int(keep.sum())} polygons)")
         out_min = np.full(len(geoms), np.nan)
         out_max = np.full(len(geoms), np.nan)
     idx = np.flatnonzero(keep)
@@ -296,11 +381,88 @@ def observed_zones(
     zones["zone_id"] = [f"{source}-{i}" for i in zones.index]
     if not report.clean:
         warnings.warn(f"flood footprint: {report.summary()}", RepairWarning, stacklevel=2)
-    params = {"class_set": cs.name, "depth_min_col": depth_min_col,
-              "depth_max_col": depth_max_col, "depth_rule": depth_rule,
-              "min_area_m2": min_area_m2}
+    params: dict[str, Any] = {"class_set": cs.name, "comparison": cs.comparison,
+                              "min_area_m2": min_area_m2}
+    if by_value and value_map is not None:
+        params.update(field=field, value_map={k: list(v) for k, v in value_map.items()},
+                      unmapped=unmapped)
+    elif cols:
+        params.update(depth_min_col=depth_min_col, depth_max_col=depth_max_col,
+                      depth_rule=depth_rule)
+    else:
+        params["every_polygon"] = every_polygon
     return HazardZones(zones=zones[ZONE_COLUMNS + ["geometry"]], class_set=cs, source=source,
                        parameters=params, report=report)
+
+
+def _value_text(v: Any) -> str | None:
+    """Normalise a categorical value for matching: trimmed text; whole numbers without ".0"."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return str(int(v)) if float(v).is_integer() else repr(float(v))
+    t = str(v).strip()
+    return t if t else None
+
+
+def _map_values(
+    values: pd.Series, value_map: Mapping[str, Any], cs: ClassSet, keep: np.ndarray,
+    report: StepReport, *, field: str, unmapped: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks of a categorical field through a value map (0 = not a zone); counts in report."""
+    if not isinstance(value_map, Mapping) or not value_map:
+        raise SchemaError(
+            f"flood footprint: value_map must map class keys of {cs.name!r} ({cs.keys}) to "
+            f"lists of {field!r} values, found {value_map!r}."
+        )
+    lookup: dict[str, int] = {}
+    for key, vals in value_map.items():
+        if key in cs.keys:
+            rank = cs[key].rank
+        elif key in NOT_HAZARDOUS_KEYS:
+            rank = 0
+        else:
+            raise SchemaError(
+                f"flood footprint: value_map key {key!r} is not a class of {cs.name!r}; use "
+                f"one of {cs.keys}, or 'dry'/'none' for values that are not hazardous (or pick "
+                "another class_set)."
+            )
+        items = [vals] if isinstance(vals, (str, int, float)) else list(vals)
+        for raw in items:
+            t = _value_text(raw)
+            if t is None:
+                raise SchemaError(f"flood footprint: value_map[{key!r}] holds an empty value.")
+            if t in lookup and lookup[t] != rank:
+                raise SchemaError(
+                    f"flood footprint: value {raw!r} of {field!r} is mapped to two classes in "
+                    "value_map; each value may appear once."
+                )
+            lookup[t] = rank
+    text = np.array([_value_text(v) for v in values.to_numpy(object)], dtype=object)
+    empty = keep & np.array([t is None for t in text], dtype=bool)
+    report.reject(f"no value in {field!r}", int(empty.sum()))
+    ranks = np.array([lookup.get(t, -1) if t is not None else -1 for t in text], dtype=int)
+    miss = keep & ~empty & (ranks < 0)
+    if miss.any():
+        counts = pd.Series(text[miss]).value_counts()
+        listing = ", ".join(f"{k!r} ({n})" for k, n in counts.head(10).items())
+        if unmapped == "error":
+            raise DataError(
+                f"flood footprint: {int(miss.sum())} polygons have {field!r} values the "
+                f"value_map does not name: {listing}. Add them to value_map (a class key, or "
+                "'dry' for not hazardous), or pass unmapped='drop' to leave them out (counted)."
+            )
+        report.reject(f"{field!r} value not in value_map", int(miss.sum()))
+        report.note(f"unmapped {field!r} values (polygons): {listing}")
+    dry = keep & (ranks == 0)
+    report.reject(f"{field!r} value mapped to not hazardous (dry)", int(dry.sum()))
+    ranks = np.where(keep, np.maximum(ranks, 0), 0)
+    # overlaps: a higher class wins, ties by position; no depth to break ties
+    return np.zeros(len(ranks)), ranks
 
 
 def polygonize_ranks(
@@ -514,6 +676,9 @@ def depth_zones(
     -------
     HazardZones
 
+    Cells above the highest class's top edge (an index above 1) and cells without data are
+    counted in the notes of ``report``: both are not hazardous.
+
     Raises
     ------
     DataError
@@ -556,7 +721,18 @@ def depth_zones(
             )
         arr = np.where(neg, 0.0, arr)
         report.repair("negative depth cells set to 0 m", n_neg)
-    params = {"class_set": cs.name, "negative": negative, "min_zone_cells": int(min_zone_cells),
+    top = float(cs.classes[-1].max_value)
+    above = np.isfinite(arr) & (arr > top)
+    if above.any():  # e.g. an InaRISK index above 1: outside every class, never silently dry
+        # a note, not a rejection: the report counts polygons, these are cells
+        report.note(f"{int(above.sum())} cells of {name} above the highest class "
+                    f"({cs.interval_text(cs.keys[-1])}, up to {float(np.nanmax(arr)):.3g}): "
+                    "not hazardous; check the raster's unit or the class set")
+    n_nodata = int(np.isnan(arr).sum())
+    if n_nodata:
+        report.note(f"{n_nodata} cells without data in {name}: not hazardous")
+    params = {"class_set": cs.name, "comparison": cs.comparison, "negative": negative,
+              "min_zone_cells": int(min_zone_cells),
               "simplify_tolerance_m": simplify_tolerance_m}
     return _raster_zones(arr, transform=transform, crs=crs, cs=cs,
                          min_zone_cells=min_zone_cells, source=source, depth_cap_m=None,

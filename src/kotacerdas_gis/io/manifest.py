@@ -20,7 +20,8 @@ A manifest is how a planner swaps the bundled reconstruction for official data
 Paths are relative to the manifest. Every vector layer is read with
 :func:`kotacerdas_gis.io.vector.read_vector` and reprojected to ``crs``;
 ``adapter`` is ``"canonical"`` (default), ``"hdx"``, ``"bigrbi"`` or ``"kemendagri"``
-(columns ``kode``, ``nama``; levels and parents from the codes) for admin layers; ``rename`` maps source column names to the names the loader expects;
+(columns ``kode``, ``nama``; levels and parents from the codes) for admin layers;
+``rename`` maps source column names to the names the loader expects;
 ``assume_crs`` names the CRS of a file that declares none.
 
 The manifest is checked against a typed schema (:func:`validate_manifest`:
@@ -34,6 +35,18 @@ Shapefile field names cut to 10 characters are mapped back
 names in other case: ``ADMIN_CODE``), and the population table
 is read as text so that its numbers are read by
 :func:`kotacerdas_gis.schemas.parse_numbers` (``3.483`` people are 3,483).
+
+The scenario's own hazard layer, polygons or a raster (by the file's suffix), goes under
+``"hazard"`` with how to classify it (:data:`HAZARD_OPTIONS`)::
+
+    "hazard": {"path": "rawan_banjir.gpkg", "class_set": "wet_dry",
+               "field": "FLOODPRONE", "value_map": {"wet": ["YES", "yes"], "dry": ["NO", "no"]}}
+    "hazard": {"path": "krb.shp", "class_set": "generic", "field": "KRB",
+               "value_map": {"high": ["Tinggi"], "medium": ["Sedang"], "low": ["Rendah"]}}
+    "hazard": {"path": "kedalaman.tif",
+               "class_set": {"thresholds": [0.5, 1.0], "keys": ["low", "medium", "high"],
+                             "comparison": ">="}}
+    "hazard": {"path": "inarisk_banjir.tif", "class_set": "inarisk"}
 """
 
 from __future__ import annotations
@@ -49,10 +62,11 @@ from typing import Any
 from ..accounting import Ledger
 from ..checks import check_keys, closest, did_you_mean
 from ..crs import as_crs, describe_crs, estimate_working_crs
-from ..errors import DataError, ParameterError, SchemaError
+from ..errors import CRSMismatchError, DataError, ParameterError, SchemaError
 from ..scenario import Scenario, build_scenario
 from ..schemas import admin_from_bigrbi, admin_from_hdx, admin_from_kemendagri
 from .config import read_json, read_settings
+from .raster import read_raster
 from .vector import GeometryFamily, read_table, read_vector, restore_field_names
 
 __all__ = [
@@ -64,6 +78,7 @@ __all__ = [
     "TOP_LEVEL_KEYS",
     "LAYER_KEYS",
     "ADAPTERS",
+    "HAZARD_OPTIONS",
 ]
 
 _GEOMETRY: dict[str, GeometryFamily] = {
@@ -78,7 +93,55 @@ _GEOMETRY: dict[str, GeometryFamily] = {
     "observed_flood_2020": "polygon",
 }
 #: Layer keys a manifest may hold.
-MANIFEST_KEYS = (*_GEOMETRY, "dem", "population")
+MANIFEST_KEYS = (*_GEOMETRY, "dem", "population", "hazard")
+
+# --- the hazard layer (issue 11): its own options, kept apart for the manifest schema --------
+#: Options of the ``hazard`` layer, by kind, beside the common layer options.
+HAZARD_OPTIONS: dict[str, tuple[str, ...]] = {
+    "any": ("class_set",),
+    "polygons": ("field", "value_map", "unmapped", "depth_min_col", "depth_max_col",
+                 "depth_rule", "every_polygon"),
+    "raster": ("negative", "min_zone_cells"),
+}
+#: The JSON types of the hazard layer's options (for :func:`validate_manifest`).
+HAZARD_KEY_TYPES: dict[str, tuple[type, ...]] = {
+    "class_set": (str, dict), "field": (str,), "value_map": (dict,), "unmapped": (str,),
+    "depth_min_col": (str, type(None)), "depth_max_col": (str, type(None)), "depth_rule": (str,),
+    "every_polygon": (str,), "negative": (str,), "min_zone_cells": (int,),
+}
+#: File suffixes read as a hazard raster (anything else is a vector layer).
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img", ".asc", ".nc")
+
+
+def _hazard_kind(path: Any) -> str:
+    return "raster" if Path(path).suffix.lower() in RASTER_SUFFIXES else "polygons"
+
+
+def _check_hazard_spec(p: Path, spec: dict[str, Any]) -> None:
+    """Refuse hazard options of the other kind and value maps that are not objects of lists."""
+    kind = _hazard_kind(spec["path"])
+    other = "raster" if kind == "polygons" else "polygons"
+    wrong = sorted(set(spec) & set(HAZARD_OPTIONS[other]))
+    if wrong:
+        raise SchemaError(
+            f"{p}: layer 'hazard' is {kind} ({Path(spec['path']).name}) but has the {other} "
+            f"option(s) {wrong}; {kind} take "
+            f"{', '.join(HAZARD_OPTIONS['any'] + HAZARD_OPTIONS[kind])}."
+        )
+    vm = spec.get("value_map")
+    if vm is not None and not (isinstance(vm, dict) and all(
+            isinstance(v, (list, str, int, float)) for v in vm.values())):
+        raise SchemaError(
+            f"{p}: layer 'hazard' value_map must be an object of class key -> list of values, "
+            'e.g. {"wet": ["YES", "yes"], "dry": ["NO", "no"]}.'
+        )
+    if ("field" in spec) != ("value_map" in spec):
+        raise SchemaError(
+            f"{p}: layer 'hazard' needs both 'field' (the categorical column) and 'value_map' "
+            "(class key -> values), or neither."
+        )
+# ------------------------------------------------------------------------------------------
+
 #: Top-level keys of a manifest and the JSON types they take (the schema; see validate_manifest).
 TOP_LEVEL_KEYS: dict[str, tuple[type, ...]] = {
     "name": (str,),
@@ -175,11 +238,12 @@ def validate_manifest(manifest: dict[str, Any], path: str | os.PathLike[str]) ->
         if not isinstance(spec, dict):
             raise SchemaError(f"{p}: key {where!r}: expected an object such as {{\"path\": "
                               f"\"{key}.gpkg\"}}, found {spec!r} ({_json_type(spec)}).")
-        _check_keys(p, where, spec, LAYER_KEYS)
+        known = LAYER_KEYS | HAZARD_KEY_TYPES if key == "hazard" else LAYER_KEYS
+        _check_keys(p, where, spec, known)
         if "path" not in spec:
             raise SchemaError(f"{p}: {where} has no 'path'. Add \"path\": the file, relative "
                               "to the manifest.")
-        for opt, types in LAYER_KEYS.items():
+        for opt, types in known.items():
             if opt in spec:
                 _check_type(p, f"{where}.{opt}", spec[opt], types)
         if not spec["path"].strip():
@@ -246,6 +310,8 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
                         "which works on Windows too.")
             raise DataError(f"{p}: layer {key!r} points to {full}, which does not exist.{hint}")
         spec["path"] = full
+        if key == "hazard":
+            _check_hazard_spec(p, spec)
     manifest["_path"] = p.resolve()
     manifest["_notes"] = notes
     return manifest
@@ -347,6 +413,22 @@ def _estimated_crs(manifest: dict[str, Any], ledger: Ledger) -> Any:
     return crs
 
 
+def _hazard_raster(path: Path, crs: Any, ledger: Ledger) -> Path:
+    """Check a hazard raster's CRS against the working CRS (it is read lazily later)."""
+    src = read_raster(path, name="hazard")
+    if not as_crs(src.crs).equals(as_crs(crs)):
+        raise CRSMismatchError(
+            f"hazard: the raster {path.name} is in {describe_crs(src.crs)} but the working CRS "
+            f"is {describe_crs(crs)}. Reproject it: kotacerdas_gis.io.raster.reproject_raster("
+            f'read_raster("{path}"), "{path.stem}_working.tif", crs="{as_crs(crs).to_string()}")'
+            ' (resampling="bilinear" for depths, "nearest" for an index or class codes).'
+        )
+    step = ledger.step("hazard raster", source="hazard", n_in=1)
+    step.note(f"{path.name}: {src.width} x {src.height} cells of {src.res[0]:g} m, "
+              f"{describe_crs(src.crs)}, nodata {src.nodata}")
+    return path
+
+
 def read_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read every layer a manifest names and build a :class:`~kotacerdas_gis.scenario.Scenario`.
 
@@ -385,6 +467,13 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
         if key == "dem":
             raw["dem_path"] = spec["path"]
             continue
+        if key == "hazard":
+            kind = _hazard_kind(spec["path"])
+            opts = HAZARD_OPTIONS["any"] + HAZARD_OPTIONS[kind]
+            raw["hazard_spec"] = {k: spec[k] for k in opts if k in spec}
+            if kind == "raster":
+                raw["hazard_raster_path"] = _hazard_raster(spec["path"], crs, ledger)
+                continue
         if key == "population":
             # every column as text: codes (7322032001) must not become numbers, and counts
             # such as "3.483" (Indonesian thousands) must not become 3.483: build_scenario
@@ -399,7 +488,7 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
             layer=spec.get("layer"),
             to_crs=crs,
             assume_crs=spec.get("assume_crs"),
-            geometry_type=_GEOMETRY[key],
+            geometry_type=_GEOMETRY.get(key, "polygon"),
             encoding=spec.get("encoding"),
             name=key,
             ledger=ledger,

@@ -257,7 +257,9 @@ def read_vector(
                                source=source)
     if metric:
         try:
-            require_metric(gdf, name=src)
+            # read into a working CRS: a layer far from true scale there lies in the wrong
+            # place (swapped axes, a wrong .prj), which Scenario.validate diagnoses by name
+            require_metric(gdf, name=src, at_location=to_crs is None)
         except CRSError as exc:
             raise CRSError(
                 f"{exc} (read_vector({str(p)!r}, to_crs=...) does it on reading.)"
