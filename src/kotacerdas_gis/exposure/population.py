@@ -13,16 +13,28 @@ import numpy as np
 import pandas as pd
 
 import geopandas as gpd
+import shapely
 
 from ..accounting import StepReport
 from ..checks import check_choice
 from ..crs import require_same_crs
 from ..errors import DataError, SchemaError
-from ..overlay import admin_zone_pieces
+from ..overlay import (
+    admin_zone_pieces,
+    fast_is_valid,
+    polygon_zone_overlay,
+    polygonal_part,
+    require_polygons,
+)
 from ..schemas import require_columns
 from .assets import NOT_EXPOSED
 
-__all__ = ["population_exposure", "population_from_raster"]
+__all__ = ["population_exposure", "population_from_raster", "census_exposure", "RasterRule"]
+
+#: How a population raster's cells are counted in a polygon: by the exact covered fraction of
+#: each cell (``"exact"``, exactextract's coverage weights) or whole cells whose centre lies in
+#: it (``"centre"``, the rule of rasterising without ``all_touched``).
+RasterRule = Literal["exact", "centre"]
 
 _POP_COLS = ("population", "female", "elderly", "disabled", "households")
 
@@ -212,11 +224,15 @@ def population_from_raster(
     admin: gpd.GeoDataFrame,
     *,
     strategy: str = "raster-sequential",
+    rule: RasterRule = "exact",
 ) -> pd.DataFrame:
     """Count people per admin unit and hazard class from a population raster (exactextract).
 
-    Each cell's count is split by the exact fraction of it that falls in each admin x zone piece
-    (``sum`` with coverage weights), read once with ``strategy="raster-sequential"``.
+    With ``rule="exact"`` (default) each cell's count is split by the exact fraction of it that
+    falls in each admin x zone piece (``sum`` with coverage weights), read once with
+    ``strategy="raster-sequential"``. With ``rule="centre"`` a cell counts whole in the piece
+    holding its centre (a centre on a shared edge counts once, on the zone's side: the pieces
+    inside zones come first), the rule of rasterising without ``all_touched``.
 
     Parameters
     ----------
@@ -227,6 +243,8 @@ def population_from_raster(
         Prepared zones and admin units.
     strategy : str, keyword-only
         exactextract strategy.
+    rule : {"exact", "centre"}, keyword-only
+        Fractional coverage (default) or the cell-centre rule.
 
     Returns
     -------
@@ -247,7 +265,14 @@ def population_from_raster(
     ...     geometry=[box(0, 0, 100, 100)], crs=32751))
     >>> population_from_raster(r, z, a)[["hazard_class", "population", "displaced"]].values.tolist()
     [['high', 50.0, 25.0], ['not exposed', 150.0, 0.0]]
+
+    The zone covers two and a half columns of 10 m cells; the third column's centres lie on the
+    zone's edge and count in the zone (the hazard side wins a tie):
+
+    >>> population_from_raster(r, z, a, rule="centre")["population"].tolist()
+    [60.0, 140.0]
     """
+    check_choice(rule, RasterRule, name="population raster rule")
     from exactextract import exact_extract
 
     raster_crs = getattr(raster, "crs", None)
@@ -257,7 +282,14 @@ def population_from_raster(
     agg = agg[agg["admin_pos"] >= 0].reset_index(drop=True)
     if len(agg) == 0:
         raise DataError("population raster: no admin unit to summarise.")
-    res = exact_extract(raster, agg[["geometry"]], ["sum"], strategy=strategy, output="pandas")
+    if rule == "exact":
+        res = exact_extract(raster, agg[["geometry"]], ["sum"], strategy=strategy,
+                            output="pandas")
+        people = np.nan_to_num(res["sum"].to_numpy(float))
+    else:
+        people = _centre_sums(exact_extract(
+            raster, agg[["geometry"]], ["values", "center_x", "center_y"], strategy=strategy,
+            output="pandas"), agg.geometry.to_numpy())
     zp = agg["zone_pos"].to_numpy()
     has = zp >= 0
     z_rate = zones["displacement_rate"].to_numpy(float)
@@ -267,7 +299,7 @@ def population_from_raster(
                                  NOT_EXPOSED),
         "class_rank": np.where(has, zones["class_rank"].to_numpy()[np.maximum(zp, 0)], 0),
         "area_m2": agg["area_m2"].to_numpy(),
-        "population": np.nan_to_num(res["sum"].to_numpy(float)),
+        "population": people,
     })
     out["displaced"] = out["population"] * np.where(has, z_rate[np.maximum(zp, 0)], 0.0)
     out = out.groupby(["admin_code", "hazard_class", "class_rank"], as_index=False).sum()
@@ -278,9 +310,165 @@ def population_from_raster(
                 "displaced"]]
 
 
+def _centre_sums(cells: pd.DataFrame, geoms: np.ndarray) -> np.ndarray:
+    """People per piece by the cell-centre rule, from exactextract's per-cell values."""
+    rows = []
+    for i, (v, cx, cy) in enumerate(zip(cells["values"], cells["center_x"], cells["center_y"],
+                                        strict=True)):
+        v, cx, cy = (np.asarray(a, dtype=float) for a in (v, cx, cy))
+        inside = shapely.intersects_xy(geoms[i], cx, cy)
+        rows.append(pd.DataFrame({"piece": i, "cx": cx[inside], "cy": cy[inside],
+                                  "v": np.nan_to_num(v[inside])}))
+    df = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["piece", "cx", "cy", "v"])
+    df = df.drop_duplicates(["cx", "cy"], keep="first")  # a centre on a shared edge: once
+    return np.bincount(df["piece"].to_numpy(int), weights=df["v"].to_numpy(float),
+                       minlength=len(geoms))
+
+
+def census_exposure(
+    census: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    population_col: str = "population",
+    report: StepReport | None = None,
+    _aggregate: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """People of census polygons (not the aggregation areas) per unit and hazard class.
+
+    Each census polygon's counts are split by the share of its area in each unit x zone piece
+    (:func:`~kotacerdas_gis.overlay.admin_zone_pieces`, areas by
+    :func:`~kotacerdas_gis.overlay.polygon_zone_overlay`): a block half inside a wet zone puts
+    half its people there. People in the parts of a block outside every unit are kept with
+    ``admin_code`` None (counted in the report); parts outside every unit and every zone are
+    "not exposed".
+
+    Parameters
+    ----------
+    census : GeoDataFrame
+        Polygons (same metric CRS) with ``population_col`` and optionally ``female``,
+        ``elderly``, ``disabled``, ``households`` (counts). Negative or missing counts become 0,
+        counted; group counts above the population are capped, counted.
+    zones : GeoDataFrame
+        Prepared hazard zones.
+    units : GeoDataFrame
+        Prepared aggregation units (:func:`~kotacerdas_gis.overlay.prepare_admin`).
+    population_col : str, keyword-only
+        Column of people.
+    report : StepReport, optional
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`population_exposure` (``method`` = ``"census"``).
+
+    Raises
+    ------
+    SchemaError
+        Missing population column; a layer that is not polygons.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from kotacerdas_gis.overlay import prepare_admin, prepare_zones
+    >>> z = prepare_zones(gpd.GeoDataFrame({"hazard_class": ["wet"], "class_rank": [1],
+    ...     "displacement_rate": [0.9]}, geometry=[box(0, 0, 50, 100)], crs=32751))
+    >>> u = prepare_admin(gpd.GeoDataFrame({"admin_code": ["c1"], "admin_name": ["Cell 1"]},
+    ...     geometry=[box(0, 0, 200, 200)], crs=32751))
+    >>> c = gpd.GeoDataFrame({"population": [1000]}, geometry=[box(0, 0, 100, 100)], crs=32751)
+    >>> census_exposure(c, z, u)[["hazard_class", "population", "displaced"]].values.tolist()
+    [['wet', 500.0, 450.0], ['not exposed', 500.0, 0.0]]
+    """
+    require_same_crs(census=census, zones=zones, units=units)
+    require_columns(census, [population_col], name="census")
+    require_polygons(census, name="census")
+    rep = report if report is not None else StepReport("census x units x zones", source="census")
+    rep.n_in = len(census)
+    g = np.asarray(census.geometry.values, dtype=object)
+    empty = shapely.is_missing(g) | shapely.is_empty(g)
+    rep.reject("empty or missing census geometry", int(empty.sum()))
+    invalid = ~empty & ~fast_is_valid(g)
+    if invalid.any():
+        g = g.copy()
+        g[invalid] = polygonal_part(shapely.make_valid(g[invalid]))
+        rep.repair("invalid census geometry fixed with make_valid", int(invalid.sum()))
+    counts: dict[str, np.ndarray] = {}
+    for c in _POP_COLS:
+        src = population_col if c == "population" else c
+        if src not in census.columns:
+            counts[c] = np.zeros(len(census))
+            continue
+        v = pd.to_numeric(census[src], errors="coerce").to_numpy(float)
+        bad = np.isnan(v) | (v < 0)
+        rep.repair(f"missing or negative census {src} set to 0", int(bad.sum()))
+        counts[c] = np.where(bad, 0.0, v)
+    for c in (*_VULNERABLE, "households"):
+        over = counts[c] > counts["population"]
+        rep.repair(f"census {c} larger than population capped", int(over.sum()))
+        counts[c] = np.minimum(counts[c], counts["population"])
+    lost = empty & (counts["population"] > 0)
+    if lost.any():
+        rep.note(f"{counts['population'][lost].sum():.0f} people in census polygons without "
+                 "geometry are not placed")
+    agg = _aggregate if _aggregate is not None else admin_zone_pieces(zones, units)
+    keep = np.flatnonzero(~empty)
+    st = polygon_zone_overlay(g[keep], agg.geometry.values, np.zeros(len(agg), dtype=int))
+    ci = keep[st.pair_asset]
+    area = shapely.area(g)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(area[ci] > 0, st.pair_area_m2 / area[ci], 0.0)
+    apos = agg["admin_pos"].to_numpy()[st.pair_zone]
+    zp = agg["zone_pos"].to_numpy()[st.pair_zone]
+    # the rest of each block lies outside every unit and every zone
+    rest = np.clip(1.0 - np.bincount(ci, weights=w, minlength=len(g)), 0.0, 1.0)
+    rest[empty] = 0.0
+    rest[rest < 1e-9] = 0.0
+    ri = np.flatnonzero(rest > 0)
+    ci = np.concatenate([ci, ri])
+    w = np.concatenate([w, rest[ri]])
+    apos = np.concatenate([apos, np.full(len(ri), -1)])
+    zp = np.concatenate([zp, np.full(len(ri), -1)])
+    piece_area = np.concatenate([st.pair_area_m2, area[ri] * rest[ri]])
+    has = zp >= 0
+    codes = units["admin_code"].to_numpy(object)
+    out = pd.DataFrame({
+        "admin_code": np.where(apos >= 0, codes[np.maximum(apos, 0)], None),
+        "hazard_class": np.where(has, zones["hazard_class"].to_numpy(object)[np.maximum(zp, 0)],
+                                 NOT_EXPOSED),
+        "class_rank": np.where(has, zones["class_rank"].to_numpy()[np.maximum(zp, 0)], 0
+                               ).astype(int),
+        "method": "census",
+        "area_m2": piece_area,
+    })
+    rate = np.where(has, zones["displacement_rate"].to_numpy(float)[np.maximum(zp, 0)], 0.0)
+    for c in _POP_COLS:
+        out[c] = counts[c][ci] * w
+    out["displaced"] = out["population"] * rate
+    for c in _VULNERABLE:
+        out[f"{c}_displaced"] = out[c] * rate
+    outside = out["admin_code"].isna()
+    if outside.any():
+        rep.note(f"{out.loc[outside, 'population'].sum():.1f} census people lie outside every "
+                 "aggregation area (admin_code None)")
+    keys = ["admin_code", "hazard_class", "class_rank", "method"]
+    out["admin_code"] = out["admin_code"].astype(object).where(~outside, "\x00")
+    out = out.groupby(keys, as_index=False, sort=False).sum(numeric_only=True)
+    out["admin_code"] = out["admin_code"].astype(object).where(out["admin_code"] != "\x00", None)
+    out["affected"] = out["class_rank"] > 0
+    out = out.sort_values(["admin_code", "class_rank", "hazard_class"],
+                          ascending=[True, False, True], kind="stable",
+                          na_position="last").reset_index(drop=True)
+    cols = ["admin_code", "hazard_class", "class_rank", "affected", "method", "area_m2",
+            *_POP_COLS, "displaced", *(f"{c}_displaced" for c in _VULNERABLE)]
+    return out[cols]
+
+
 def _raster_population(raster: Any, zones: gpd.GeoDataFrame, admin: gpd.GeoDataFrame,
-                       table: pd.DataFrame | None, rep: StepReport) -> pd.DataFrame:
-    out = population_from_raster(raster, zones, admin)
+                       table: pd.DataFrame | None, rep: StepReport,
+                       rule: RasterRule = "exact") -> pd.DataFrame:
+    out = population_from_raster(raster, zones, admin, rule=rule)
     out.insert(4, "method", "raster")
     rep.n_in = len(admin)
     shares = pd.DataFrame(index=pd.Index(admin["admin_code"].to_numpy(object)))
