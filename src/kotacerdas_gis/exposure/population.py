@@ -40,6 +40,9 @@ _POP_COLS = ("population", "female", "elderly", "disabled", "households")
 
 
 _VULNERABLE = ("female", "elderly", "disabled")
+#: Group key of the rows outside every area while summing (never an id; NUL is cut by
+#: pandas' string dtype).
+_OUTSIDE = "\uffff outside every area"
 
 
 def _clean_population(
@@ -453,9 +456,9 @@ def census_exposure(
         rep.note(f"{out.loc[outside, 'population'].sum():.1f} census people lie outside every "
                  "aggregation area (admin_code None)")
     keys = ["admin_code", "hazard_class", "class_rank", "method"]
-    out["admin_code"] = out["admin_code"].astype(object).where(~outside, "\x00")
+    out["admin_code"] = out["admin_code"].astype(object).where(~outside, _OUTSIDE)
     out = out.groupby(keys, as_index=False, sort=False).sum(numeric_only=True)
-    out["admin_code"] = out["admin_code"].astype(object).where(out["admin_code"] != "\x00", None)
+    out["admin_code"] = out["admin_code"].astype(object).where(out["admin_code"] != _OUTSIDE, None)
     out["affected"] = out["class_rank"] > 0
     out = out.sort_values(["admin_code", "class_rank", "hazard_class"],
                           ascending=[True, False, True], kind="stable",

@@ -34,6 +34,9 @@ DEFAULT_DEMOGRAPHIC_RATIOS: dict[str, float] = {
 DEMOGRAPHIC_GROUPS: tuple[str, ...] = tuple(DEFAULT_DEMOGRAPHIC_RATIOS)
 
 _TOTAL_AFFECTED = "total_affected"
+#: Group key of the rows outside every area while summing (never an id; NUL is cut by
+#: pandas' string dtype).
+_OUTSIDE = "\uffff outside every area"
 
 
 def exposure_by_area(
@@ -84,7 +87,7 @@ def exposure_by_area(
                        "outside": code.isna().to_numpy(),
                        "hazard_class": impact["hazard_class"].to_numpy(object),
                        "exposure_class": impact["exposure_class"].to_numpy(object), "w": w})
-    df.loc[df["outside"], "aggregation_id"] = "\x00"
+    df.loc[df["outside"], "aggregation_id"] = _OUTSIDE
     ex_classes = sorted(df["exposure_class"].dropna().unique().tolist())
     hz = [*classes, NOT_EXPOSED]
     piv = df.pivot_table(index=["aggregation_id", "hazard_class"], columns="exposure_class",
@@ -103,7 +106,7 @@ def exposure_by_area(
     out = out.sort_values(["aggregation_id", "_o"], kind="stable").drop(columns="_o")
     out["total"] = out[ex_classes].sum(axis=1) if ex_classes else 0.0
     out["aggregation_id"] = out["aggregation_id"].astype(object).where(
-        out["aggregation_id"] != "\x00", None)
+        out["aggregation_id"] != _OUTSIDE, None)
     nm = dict(names or {})
     out.insert(1, "aggregation_name", out["aggregation_id"].map(
         lambda a: nm.get(a, a) if a is not None else "outside every area"))
