@@ -268,3 +268,114 @@ def test_needs_profile_as_data_and_display_rounding() -> None:
     df = pd.DataFrame({"displaced": [1234.5], "rice_kg": [3456.6]})
     shown = rounded(df, people=["displaced"])
     assert shown.loc[0, "displaced"] == 1300 and df.loc[0, "displaced"] == 1234.5
+
+
+# ------------------------------------------------------------------------- manifest and check
+
+def _write_manifest(tmp_path, **extra_layers):
+    """A desa, a grid in EPSG:4326 (reprojected on read), census blocks, buildings with a
+    custom class map, roads from an OSM extract."""
+    import json
+
+    from test_osm import write_osm
+
+    x0, y0 = 203_000.0, 9_717_000.0  # near Masamba in UTM 51S
+    desa = gpd.GeoDataFrame({"admin_code": ["73.22.03.2001"], "admin_name": ["Kappuna"],
+                             "admin_level": ["desa"], "parent_code": ["73.22.03"]},
+                            geometry=[box(x0 - 2000, y0 - 2000, x0 + 2000, y0 + 2000)], crs=CRS)
+    desa.to_file(tmp_path / "desa.gpkg")
+    g = grid()
+    g["geometry"] = g.translate(x0, y0)
+    g.to_crs(4326).to_file(tmp_path / "grid.geojson")
+    census = gpd.GeoDataFrame({"jiwa": [1000]}, geometry=[box(x0 + 50, y0, x0 + 150, y0 + 100)],
+                              crs=CRS)
+    census.to_file(tmp_path / "census.gpkg")
+    b = gpd.GeoDataFrame({"building_id": ["1", "2"], "building": ["ministry", "castle"]},
+                         geometry=[box(x0 + 10, y0 + 10, x0 + 20, y0 + 20),
+                                   box(x0 + 210, y0 + 10, x0 + 220, y0 + 20)], crs=CRS)
+    b.to_file(tmp_path / "bld.gpkg")
+    write_osm(tmp_path / "town.osm")
+    layers = {
+        "admin_desa": {"path": "desa.gpkg"},
+        "aggregation": {"path": "grid.geojson", "id_field": "cell", "name_field": "label"},
+        "census": {"path": "census.gpkg", "population_field": "jiwa"},
+        "buildings": {"path": "bld.gpkg", "classes": {"government": ["ministry"]}},
+        "roads": {"path": "town.osm", "adapter": "osm"},
+        **extra_layers,
+    }
+    m = tmp_path / "scenario.json"
+    m.write_text(json.dumps({"name": "grid test", "crs": "EPSG:32751", "layers": layers}))
+    return m
+
+
+def test_manifest_new_inputs_and_check(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from kotacerdas_gis.cli import app
+    from kotacerdas_gis.io.manifest import read_scenario
+
+    m = _write_manifest(tmp_path)
+    with pytest.warns(Warning):
+        sc = read_scenario(m)
+    assert sc.aggregation.crs.to_epsg() == CRS and len(sc.aggregation) == 16
+    assert sc.aggregation["aggregation_name"].iloc[0] == "Cell 0-0"
+    assert sc.aggregation.geometry.iloc[0].area == pytest.approx(10_000, rel=1e-3)
+    assert sc.census["population"].tolist() == [1000]
+    assert sc.buildings["exposure_class"].tolist() == ["government", "other"]
+    assert sorted(sc.roads["road_class"]) == ["local", "primary"]
+    assert any(s.step.startswith("OSM tags") for s in sc.ledger.steps)
+    out = CliRunner().invoke(app, ["check", str(m)])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "aggregation: 16 areas" in text and "census: 1 population polygons" in text
+    assert "1000 people" in text
+
+
+@pytest.mark.parametrize(("layer", "fix"), [
+    ({"aggregation": {"path": "grid.geojson"}}, "id_field"),
+    ({"aggregation": {"path": "grid.geojson", "id_field": "cell", "population_field": "x"}},
+     "only census take"),
+    ({"aggregation": {"path": "grid.geojson", "id_field": "nope"}}, "'nope'"),
+    ({"census": {"path": "census.gpkg", "population_field": "people"}}, "'people'"),
+    ({"buildings": {"path": "bld.gpkg", "classes": ["government"]}}, "must be an object"),
+    ({"buildings": {"path": "bld.gpkg", "classes": {"castle": ["x"]}}}, "unknown class"),
+    ({"admin_desa": {"path": "desa.gpkg", "adapter": "osm"}}, "only roads"),
+])
+def test_manifest_bad_new_inputs(tmp_path, layer, fix) -> None:
+    from kotacerdas_gis.errors import KotaCerdasError
+    from kotacerdas_gis.io.manifest import read_scenario
+
+    m = _write_manifest(tmp_path, **layer)
+    with pytest.raises(KotaCerdasError, match=fix):
+        read_scenario(m)
+
+
+def test_plan_with_an_aggregation_layer(tmp_path) -> None:
+    """run_plan keeps the desa exposure and adds the impact on the grid, limited to it."""
+    import dataclasses
+
+    import pyogrio
+
+    from kotacerdas_gis import PlanConfig, run_plan, write_outputs
+    from kotacerdas_gis.testing import TINY_X0, TINY_Y0, tiny_flood, tiny_scenario
+
+    sc = tiny_scenario(flood=tiny_flood())
+    cells = grid(n=2, size=500.0)  # covers x 0-1000 (desa Bone) only, y 0-1000
+    cells["geometry"] = cells.translate(TINY_X0, TINY_Y0)
+    cells = cells.rename(columns={"cell": "aggregation_id", "label": "aggregation_name"})
+    sc = dataclasses.replace(sc, aggregation=cells)
+    cfg = PlanConfig(lang="en", limit_to_aggregation=True, service_points=False,
+                     priorities=False, sensors=None, minimum_needs={"name": "BPBD", "items": [
+                         {"key": "rice_kg", "amount": 2.5, "unit": "kg"}]})
+    res = run_plan(sc, cfg)
+    assert res.exposure.aggregation == "desa" and res.exposure_areas is not None
+    assert set(res.exposure_areas.aggregation_summary["admin_code"]) == set(
+        cells["aggregation_id"])
+    # the school and the Puskesmas lie in desa Kappuna (x 1500): outside the grid, dropped
+    assert res.exposure_areas.analysis_summary.loc[0, "buildings_total"] == 1
+    assert res.exposure.analysis_summary.loc[0, "buildings_total"] == 2
+    assert list(res.exposure.needs.columns) == ["admin_code", "displaced", "rice_kg"]
+    write_outputs(res, tmp_path / "out")
+    names = {row[0] for row in pyogrio.list_layers(tmp_path / "out" / "plan.gpkg")}
+    assert {"aggregation_summary_areas", "aggregation", "demographic_breakdown",
+            "exposure_by_area_buildings"} <= names
