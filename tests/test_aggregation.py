@@ -273,8 +273,11 @@ def test_needs_profile_as_data_and_display_rounding() -> None:
 # ------------------------------------------------------------------------- manifest and check
 
 def _write_manifest(tmp_path, **extra_layers):
-    """A desa, a grid in EPSG:4326 (reprojected on read), census blocks, buildings with a
-    custom class map, roads from an OSM extract."""
+    """Write a manifest of the new input kinds.
+
+    A desa, a grid in EPSG:4326 (reprojected on read), census blocks, buildings with a custom
+    class map, roads from an OSM extract.
+    """
     import json
 
     from test_osm import write_osm

@@ -30,8 +30,11 @@ def _way(i: int, nodes: list[int], tags: dict[str, str]) -> str:
 
 
 def write_osm(path: Path) -> Path:
-    """Two roads (one a bridge), a river, two buildings (one a school), a clinic point, a bench,
-    and a road far outside the study area."""
+    """Write a small town as .osm XML.
+
+    Two roads (one a bridge), a river, two buildings (one a school), a clinic point, a bench,
+    and a road far outside the study area.
+    """
     nodes = [
         _node(1, 0.000, 0.000), _node(2, 0.002, 0.000), _node(3, 0.004, 0.000),
         _node(4, 0.000, 0.001), _node(5, 0.004, 0.001),

@@ -310,7 +310,7 @@ class Scenario:
         )
 
     def _aggregation_remarks(self) -> list[str]:
-        """What ``check`` says about the aggregation areas and the census polygons."""
+        """Return what ``check`` says about the aggregation areas and the census polygons."""
         out = []
         if self.aggregation is not None:
             a = self.aggregation
@@ -320,7 +320,8 @@ class Scenario:
                     f"'aggregation_name'; per-area figures are summed on them")
             if any(k.startswith("admin_") for k in self.layers()):
                 inside = a.geometry.intersection(self.boundary.geometry.iloc[0]).area.sum()
-                text += f"; {100 * float(inside) / max(area * 1e6, 1e-9):.0f} % inside the study area"
+                share = 100 * float(inside) / max(area * 1e6, 1e-9)
+                text += f"; {share:.0f} % inside the study area"
             text += (f"; demographic ratios from {ratios}" if ratios
                      else "; demographic ratios: InaSAFE's defaults")
             out.append(text + ".")

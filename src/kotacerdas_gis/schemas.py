@@ -615,11 +615,11 @@ _HSTORE = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
 def osm_other_tags(values: pd.Series) -> pd.Series:
-    """Parse GDAL's ``other_tags`` (hstore text ``"bridge"=>"yes","lanes"=>"2"``) into dicts.
+    r"""Parse GDAL's ``other_tags`` (hstore text ``"bridge"=>"yes","lanes"=>"2"``) into dicts.
 
     Examples
     --------
-    >>> osm_other_tags(pd.Series(['"bridge"=>"yes","name:en"=>"A \\\\"B\\\\""', None])).tolist()
+    >>> osm_other_tags(pd.Series(['"bridge"=>"yes","name:en"=>"A \\"B\\""', None])).tolist()
     [{'bridge': 'yes', 'name:en': 'A "B"'}, {}]
     """
     def parse(v: object) -> dict[str, str]:

@@ -56,8 +56,8 @@ import pandas as pd
 import geopandas as gpd
 
 from ..accounting import Ledger, jsonable
-from ..crs import require_same_crs
 from ..checks import check_choice
+from ..crs import require_same_crs
 from ..errors import ParameterError, SchemaError
 from ..overlay import (
     OverlayStats,

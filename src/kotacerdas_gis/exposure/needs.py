@@ -148,7 +148,7 @@ class MinimumNeeds:
                    name=str(data.get("name", "custom profile")))
 
     def profile_items(self) -> tuple[NeedItem, ...]:
-        """The items of the profile (the BNPB default as items when none were given)."""
+        """Return the items of the profile (the BNPB default as items when none were given)."""
         if self.items:
             return self.items
         return (
@@ -164,7 +164,7 @@ class MinimumNeeds:
         )
 
     def to_mapping(self) -> dict[str, Any]:
-        """The profile as data (what :meth:`from_mapping` reads)."""
+        """Return the profile as data (what :meth:`from_mapping` reads)."""
         return {"name": self.name, "weeks": self.weeks,
                 "items": [{k: getattr(x, k) for k in _ITEM_KEYS} for x in self.profile_items()]}
 

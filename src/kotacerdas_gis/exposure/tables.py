@@ -13,6 +13,7 @@ Pure functions: frames in, new frames out.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ def exposure_by_area(
     weight: str | None = None,
     scale: float = 1.0,
 ) -> pd.DataFrame:
-    """Aggregation area x exposure class, per hazard class (InaSAFE's per-area breakdown).
+    """Tabulate aggregation area x exposure class, per hazard class (InaSAFE's breakdown).
 
     Parameters
     ----------
@@ -199,7 +200,7 @@ def demographic_breakdown(
     out.insert(1, "aggregation_name", out["aggregation_id"].map(lambda a: nm.get(a, a)))
     num = [c for c in out.columns if c.endswith(("_affected", "_displaced"))
            or c in ("population", "total_affected", "displaced")]
-    tot = {c: float(out[c].sum()) for c in num}
+    tot: dict[str, Any] = {c: float(out[c].sum()) for c in num}
     tot.update({"aggregation_id": "total", "aggregation_name": "total", "ratio_source": ""})
     for grp in DEMOGRAPHIC_GROUPS:  # the total's ratio is the people-weighted one
         tot[f"{grp}_ratio"] = (tot[f"{grp}_affected"] / tot["total_affected"]

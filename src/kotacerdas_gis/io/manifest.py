@@ -135,7 +135,7 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def _check_key_options(p: Path, key: str, spec: dict[str, Any]) -> None:
-    """The options that belong to some layer keys only (issue 11 / 12 block)."""
+    """Check the options that belong to some layer keys only (issue 11 / 12 block)."""
     for opt, keys in _KEY_OPTIONS.items():
         if opt in spec and key not in keys:
             raise SchemaError(f"{p}: layer {key!r} has option {opt!r}, which only "

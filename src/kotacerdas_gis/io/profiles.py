@@ -1,10 +1,10 @@
-"""Editable data profiles read from files: the minimum-needs profile (JSON or TOML).
+r"""Editable data profiles read from files: the minimum-needs profile (JSON or TOML).
 
 Examples
 --------
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "needs.toml"
->>> _ = p.write_text('name = "BPBD"\\n[[items]]\\nkey = "rice_kg"\\namount = 2.8\\nunit = "kg"\\n')
+>>> _ = p.write_text('name = "BPBD"\n[[items]]\nkey = "rice_kg"\namount = 2.8\nunit = "kg"\n')
 >>> read_needs_profile(p).per_person()
 {'rice_kg': 2.8}
 """

@@ -38,7 +38,7 @@ def round_people(value: Any, *, significant: int = 2) -> int:
 
 def rounded(table: pd.DataFrame, *, people: Sequence[str] = (), significant: int = 2,
             decimals: int | None = None) -> pd.DataFrame:
-    """A copy of ``table`` for display: ``people`` columns by :func:`round_people`.
+    """Return a copy of ``table`` for display: ``people`` columns by :func:`round_people`.
 
     Other numeric columns are rounded to ``decimals`` when given. The input is not changed.
 
