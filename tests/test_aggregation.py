@@ -343,7 +343,9 @@ def test_manifest_new_inputs_and_check(tmp_path) -> None:
     ({"buildings": {"path": "bld.gpkg", "classes": ["government"]}}, "must be an object"),
     ({"buildings": {"path": "bld.gpkg", "classes": {"castle": ["x"]}}}, "unknown class"),
     ({"admin_desa": {"path": "desa.gpkg", "adapter": "osm"}}, "only roads"),
-])
+], ids=["no_id_field", "option_of_another_key", "id_field_missing_column",
+        "population_field_missing_column", "classes_not_object", "classes_unknown_class",
+        "osm_adapter_on_admin"])
 def test_manifest_bad_new_inputs(tmp_path, layer, fix) -> None:
     from kotacerdas_gis.errors import KotaCerdasError
     from kotacerdas_gis.io.manifest import read_scenario
@@ -382,3 +384,36 @@ def test_plan_with_an_aggregation_layer(tmp_path) -> None:
     names = {row[0] for row in pyogrio.list_layers(tmp_path / "out" / "plan.gpkg")}
     assert {"aggregation_summary_areas", "aggregation", "demographic_breakdown",
             "exposure_by_area_buildings"} <= names
+
+
+def test_bad_census_values_and_needs_files(tmp_path) -> None:
+    from kotacerdas_gis.errors import DataError
+    from kotacerdas_gis.io.profiles import read_needs_profile
+
+    bad = gpd.GeoDataFrame({"population": [-5, 10]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+                           crs=CRS)
+    with pytest.raises(SchemaError, match="census: column 'population' has negative"):
+        build_scenario(name="t", census=bad)
+    # in the analysis step itself: missing or negative counts become 0, counted
+    nan = gpd.GeoDataFrame({"population": [np.nan, -3.0, 100.0]},
+                           geometry=[box(0, 0, 10, 10), box(20, 0, 30, 10), box(40, 0, 50, 10)],
+                           crs=CRS)
+    res = run(census=nan)
+    step = next(s for s in res.report.steps if s.step == "census x areas x zones")
+    assert step.reasons_repaired["missing or negative census population set to 0"] == 2
+    assert res.analysis_summary.loc[0, "population"] == pytest.approx(100)
+    (tmp_path / "needs.json").write_text("{not json")
+    with pytest.raises(DataError, match="not valid JSON"):
+        read_needs_profile(tmp_path / "needs.json")
+    (tmp_path / "needs.toml").write_text('[[items]]\nkey = "rice_kg"\n')
+    with pytest.raises(SchemaError, match="needs 'key' and 'amount'"):
+        read_needs_profile(tmp_path / "needs.toml")
+    (tmp_path / "needs.csv").write_text("x")
+    with pytest.raises(DataError, match=".json or .toml"):
+        read_needs_profile(tmp_path / "needs.csv")
+    from kotacerdas_gis import PlanConfig
+
+    with pytest.raises(ParameterError, match="minimum_needs"):
+        PlanConfig(minimum_needs={"items": []})
+    with pytest.raises(ParameterError, match="limit_to_aggregation"):
+        PlanConfig(limit_to_aggregation="yes")
