@@ -220,6 +220,9 @@ def test_bad_aggregation_inputs() -> None:
     census = gpd.GeoDataFrame({"population": [1.0]}, geometry=[box(0, 0, 1, 1)], crs=CRS)
     with pytest.raises(SchemaError, match="census"):
         analyse_exposure(wet(), census=census)
+    pop = pd.DataFrame({"admin_code": ["D1"], "population": [10.0]})
+    with pytest.raises(SchemaError, match="needs admin="):
+        run(population=pop)
     pts = gpd.GeoDataFrame({"population": [1.0]}, geometry=[Point(1, 1)], crs=CRS)
     with pytest.raises(SchemaError):
         run(census=pts)

@@ -77,6 +77,7 @@ _RESULT_STEPS = {
     "impact_facilities": ("analyse_exposure", "exposure"),
     "aggregation_summary": ("analyse_exposure + access_to_facilities", "exposure"),
     "aggregation_summary_kecamatan": ("analyse_exposure", "exposure"),
+    "aggregation_summary_areas": ("analyse_exposure(aggregation=...)", "exposure"),
     "service_points": ("siting.service_points.site_service_points", "service_points"),
     "service_assignment": ("siting.service_points.site_service_points", "service_points"),
     "sensor_sites": ("siting.sensors.site_sensors", "sensors"),
