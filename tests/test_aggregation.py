@@ -420,3 +420,23 @@ def test_bad_census_values_and_needs_files(tmp_path) -> None:
         PlanConfig(minimum_needs={"items": []})
     with pytest.raises(ParameterError, match="limit_to_aggregation"):
         PlanConfig(limit_to_aggregation="yes")
+
+
+def test_desa_population_on_the_grid_by_residential_buildings() -> None:
+    """800 people, residential floor 300 m² in r0c0 (wet) and 100 m² in r1c3: 600 and 200."""
+    desa = gpd.GeoDataFrame({"admin_code": ["D1"], "admin_name": ["Bone"]},
+                            geometry=[box(0, 0, 400, 200)], crs=CRS)
+    pop = pd.DataFrame({"admin_code": ["D1"], "population": [800.0], "female": [400.0]})
+    b = gpd.GeoDataFrame({"asset_id": ["h1", "h2", "s1"],
+                          "exposure_class": ["residential", "residential", "education"]},
+                         geometry=[box(10, 10, 30, 25), box(310, 110, 320, 120),
+                                   box(200, 10, 290, 90)], crs=CRS)
+    res = run(admin=desa, population=pop, buildings=b)
+    p = res.population_impact.set_index(["admin_code", "hazard_class"])
+    assert p.loc[("r0c0", "wet"), "population"] == pytest.approx(600)
+    assert p.loc[("r0c0", "wet"), "displaced"] == pytest.approx(540)
+    assert p.loc[("r0c0", "wet"), "female_displaced"] == pytest.approx(270)
+    assert p.loc[("r1c3", "not exposed"), "population"] == pytest.approx(200)
+    assert set(res.population_impact["method"]) == {"buildings"}
+    area = run(admin=desa, population=pop, buildings=b, population_method="area")
+    assert area.analysis_summary.loc[0, "total_affected"] == pytest.approx(800 * 150 / 400)

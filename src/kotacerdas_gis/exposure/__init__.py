@@ -78,9 +78,9 @@ from .assets import (
 from .needs import MinimumNeeds, NeedItem, minimum_needs
 from .population import (
     RasterRule,
-    _clean_population,
     _raster_population,
     census_exposure,
+    desa_people_on_areas,
     population_exposure,
     population_from_raster,
 )
@@ -108,6 +108,7 @@ __all__ = [
     "DEFAULT_DEMOGRAPHIC_RATIOS",
     "DEMOGRAPHIC_GROUPS",
     "census_exposure",
+    "desa_people_on_areas",
     "exposure_by_area",
     "demographic_breakdown",
     "OverlayStats",
@@ -267,8 +268,9 @@ def analyse_exposure(
         ``elderly_ratio``, ``disabled_ratio`` columns (0-1) feed the demographic breakdown.
         The per-area figures (``aggregation_summary``, ``area_tables``, ``demographics``) are
         then per aggregation area (its id in ``admin_code``, its name in ``admin_name``) and
-        there is no per-kecamatan summary; the desa ``admin`` with its ``population`` table then
-        acts as population polygons (split by area, like ``census``). Default: the desa.
+        there is no per-kecamatan summary; the people of the desa ``admin`` with its
+        ``population`` table are placed on the areas by residential buildings or by area
+        (``population_method``, :func:`desa_people_on_areas`). Default: the desa.
     limit_to_aggregation : bool, keyword-only
         Limit the analysis to the union of the aggregation areas (or of ``admin``): buildings
         and facilities whose representative point lies outside, road pieces and people outside
@@ -371,11 +373,12 @@ def analyse_exposure(
 
     tables: list[pd.DataFrame] = []
     per_admin: list[pd.DataFrame] = []
-    ib = ir = ifac = None
+    ib = ir = ifac = ib_all = None
     if buildings is not None:
         rep = ledger.step("buildings x zones", source="buildings")
         ib = buildings_exposure(buildings, z, admin=adm, id_col=asset_id_col,
                                 class_col=building_class_col, report=rep)
+        ib_all = ib
         if limit_to_aggregation:
             ib = _limit(ib, rep, "buildings")
         if adm is not None:  # kept in the impact layer with admin_code None, never dropped
@@ -426,15 +429,8 @@ def analyse_exposure(
             raise SchemaError("population: a table per desa with aggregation= needs admin= "
                               "(the desa polygons) to place the people; or pass census=.")
         prep = ledger.step("desa population x areas x zones", source="population")
-        pt = _clean_population(population, desa, "admin_code", prep)
-        blocks = gpd.GeoDataFrame(
-            desa[["admin_code"]].merge(pt, on="admin_code", how="inner"),
-            geometry=desa.set_index("admin_code").geometry.reindex(
-                desa[["admin_code"]].merge(pt, on="admin_code")["admin_code"]).to_numpy(),
-            crs=desa.crs)
-        prep.note("the desa population is spread over the aggregation areas by area "
-                  f"(population_method {population_method!r} applies to desa only)")
-        pop_imp = census_exposure(blocks, z, adm, report=prep, _aggregate=agg)
+        pop_imp = desa_people_on_areas(desa, population, z, adm, buildings=ib_all,
+                                       method=population_method, report=prep, _aggregate=agg)
     elif population is not None and adm is not None:
         prep = ledger.step("population x zones", source="population")
         pop_imp = population_exposure(z, adm, population, buildings=ib,

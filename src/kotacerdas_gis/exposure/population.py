@@ -21,6 +21,7 @@ from ..crs import require_same_crs
 from ..errors import DataError, SchemaError
 from ..overlay import (
     admin_zone_pieces,
+    assign_to_first,
     fast_is_valid,
     polygon_zone_overlay,
     polygonal_part,
@@ -29,7 +30,8 @@ from ..overlay import (
 from ..schemas import require_columns
 from .assets import NOT_EXPOSED
 
-__all__ = ["population_exposure", "population_from_raster", "census_exposure", "RasterRule"]
+__all__ = ["population_exposure", "population_from_raster", "census_exposure",
+           "desa_people_on_areas", "RasterRule"]
 
 #: How a population raster's cells are counted in a polygon: by the exact covered fraction of
 #: each cell (``"exact"``, exactextract's coverage weights) or whole cells whose centre lies in
@@ -455,7 +457,14 @@ def census_exposure(
     if outside.any():
         rep.note(f"{out.loc[outside, 'population'].sum():.1f} census people lie outside every "
                  "aggregation area (admin_code None)")
+    return _group_people(out)
+
+
+def _group_people(out: pd.DataFrame) -> pd.DataFrame:
+    """Sum people rows per area and class (rows outside every area kept, as None)."""
     keys = ["admin_code", "hazard_class", "class_rank", "method"]
+    out = out.copy()
+    outside = out["admin_code"].isna()
     out["admin_code"] = out["admin_code"].astype(object).where(~outside, _OUTSIDE)
     out = out.groupby(keys, as_index=False, sort=False).sum(numeric_only=True)
     out["admin_code"] = out["admin_code"].astype(object).where(out["admin_code"] != _OUTSIDE, None)
@@ -466,6 +475,121 @@ def census_exposure(
     cols = ["admin_code", "hazard_class", "class_rank", "affected", "method", "area_m2",
             *_POP_COLS, "displaced", *(f"{c}_displaced" for c in _VULNERABLE)]
     return out[cols]
+
+
+def desa_people_on_areas(
+    desa: gpd.GeoDataFrame,
+    population: pd.DataFrame,
+    zones: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    buildings: gpd.GeoDataFrame | None = None,
+    method: Literal["auto", "area", "buildings"] = "auto",
+    report: StepReport | None = None,
+    _aggregate: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """People of a desa table placed on other aggregation areas (a grid, RW ...), per class.
+
+    ``method="buildings"`` (and ``"auto"`` in desa with residential buildings) gives each
+    residential building of a desa its share of the desa's people by floor area; the people
+    count in the building's area and hazard class (all residents of a touched building, as
+    :func:`population_exposure` does). ``"area"`` (and ``"auto"`` in desa without residential
+    buildings) spreads them by area like census polygons (:func:`census_exposure`).
+
+    Parameters
+    ----------
+    desa : GeoDataFrame
+        Prepared desa (:func:`~kotacerdas_gis.overlay.prepare_admin`).
+    population : DataFrame
+        Per desa: ``admin_code``, ``population`` and optional group counts.
+    zones, units : GeoDataFrame
+        Prepared zones and aggregation areas.
+    buildings : GeoDataFrame, optional
+        The buildings impact layer on ``units`` (``exposure_class``, ``area_m2``,
+        ``admin_code`` = the area, ``zone_id``), before any limit to the areas.
+    method : {"auto", "area", "buildings"}, keyword-only
+    report : StepReport, optional
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`population_exposure` (``method`` ``"buildings"`` or ``"area"``;
+        ``area_m2`` is residential floor area for the buildings rows).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import box
+    >>> from kotacerdas_gis.overlay import prepare_admin, prepare_zones
+    >>> z = prepare_zones(gpd.GeoDataFrame({"hazard_class": ["wet"], "class_rank": [1],
+    ...     "displacement_rate": [0.5]}, geometry=[box(0, 0, 10, 10)], crs=32751))
+    >>> d = prepare_admin(gpd.GeoDataFrame({"admin_code": ["D"], "admin_name": ["Bone"]},
+    ...     geometry=[box(0, 0, 200, 100)], crs=32751))
+    >>> u = prepare_admin(gpd.GeoDataFrame({"admin_code": ["A", "B"], "admin_name": ["A", "B"]},
+    ...     geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=32751))
+    >>> b = gpd.GeoDataFrame({"exposure_class": ["residential"] * 2, "area_m2": [300.0, 100.0],
+    ...     "admin_code": ["A", "B"], "zone_id": ["zone0", None]},
+    ...     geometry=[box(0, 0, 20, 15), box(150, 0, 160, 10)], crs=32751)
+    >>> p = desa_people_on_areas(d, pd.DataFrame({"admin_code": ["D"], "population": [80]}),
+    ...     z, u, buildings=b)
+    >>> p[["admin_code", "hazard_class", "population", "displaced"]].values.tolist()
+    [['A', 'wet', 60.0, 30.0], ['B', 'not exposed', 20.0, 0.0]]
+    """
+    check_choice(method, ("auto", "area", "buildings"), name="method")
+    rep = report if report is not None else StepReport("desa population x areas x zones",
+                                                       source="population")
+    rep.n_in = len(population)
+    pt = _clean_population(population, desa, "admin_code", rep)
+    blocks = desa[["admin_code", "geometry"]].merge(pt, on="admin_code", how="inner")
+    parts: list[pd.DataFrame] = []
+    by_bld: set[str] = set()
+    if method != "area" and buildings is not None and len(buildings):
+        require_columns(buildings, ["exposure_class", "area_m2", "admin_code", "zone_id"],
+                        name="buildings (impact layer)",
+                        hint=" (pass the output of buildings_exposure)")
+        res = buildings[buildings["exposure_class"] == "residential"]
+        dpos = assign_to_first(shapely.point_on_surface(np.asarray(res.geometry.values,
+                                                                   dtype=object)), desa)
+        dcode = np.where(dpos >= 0, desa["admin_code"].to_numpy(object)[np.maximum(dpos, 0)],
+                         None)
+        zpos_of = pd.Series(np.arange(len(zones)), index=zones["zone_id"].to_numpy())
+        df = pd.DataFrame({"desa": dcode, "area": res["admin_code"].to_numpy(object),
+                           "zone_pos": res["zone_id"].map(zpos_of).fillna(-1).astype(int)
+                           .to_numpy(), "fa": res["area_m2"].to_numpy(float)})
+        df = df[df["desa"].notna() & df["desa"].isin(pt["admin_code"])]
+        df["w"] = df["fa"] / df.groupby("desa")["fa"].transform("sum")
+        df = df[np.isfinite(df["w"].to_numpy())]
+        by_bld = set(df["desa"])
+        df = df.merge(pt, left_on="desa", right_on="admin_code")
+        zp = df["zone_pos"].to_numpy()
+        has = zp >= 0
+        out = pd.DataFrame({
+            "admin_code": df["area"].to_numpy(object),
+            "hazard_class": np.where(has, zones["hazard_class"].to_numpy(object)[
+                np.maximum(zp, 0)], NOT_EXPOSED),
+            "class_rank": np.where(has, zones["class_rank"].to_numpy()[np.maximum(zp, 0)], 0
+                                   ).astype(int),
+            "method": "buildings", "area_m2": df["fa"].to_numpy(float)})
+        rate = np.where(has, zones["displacement_rate"].to_numpy(float)[np.maximum(zp, 0)], 0.0)
+        for c in _POP_COLS:
+            out[c] = df[c].to_numpy(float) * df["w"].to_numpy(float)
+        out["displaced"] = out["population"] * rate
+        for c in _VULNERABLE:
+            out[f"{c}_displaced"] = out[c] * rate
+        parts.append(out)
+    elif method == "buildings":
+        raise SchemaError("method='buildings' needs the buildings impact layer; pass buildings=.")
+    rest = blocks[~blocks["admin_code"].isin(by_bld)]
+    rep.note(f"desa people on the aggregation areas: {len(by_bld)} desa by residential "
+             f"buildings, {len(rest)} by area")
+    if len(rest):
+        sub = StepReport("census", source="desa")
+        parts.append(census_exposure(rest, zones, units, report=sub, _aggregate=_aggregate)
+                     .assign(method="area"))
+        for reason, n in sub.reasons_repaired.items():
+            rep.repair(reason, n)
+        rep.notes.extend(sub.notes)
+    return _group_people(pd.concat(parts, ignore_index=True))
 
 
 def _raster_population(raster: Any, zones: gpd.GeoDataFrame, admin: gpd.GeoDataFrame,
