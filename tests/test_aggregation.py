@@ -245,6 +245,7 @@ def test_custom_class_map_in_scenario_counts_unmatched() -> None:
     bs = steps["adapt buildings"]
     assert bs.reasons_repaired["type mapped by the custom class map"] == 1
     assert bs.reasons_repaired["unknown type mapped to 'other'"] == 1
+    assert any("'castle': 1" in n and '"classes"' in n for n in bs.notes)
     rs = steps["adapt roads"]
     assert rs.reasons_repaired["unknown road type mapped to 'other'"] == 1
     with pytest.raises(SchemaError, match="unknown class 'palace'"):
@@ -329,7 +330,8 @@ def test_manifest_new_inputs_and_check(tmp_path) -> None:
     assert sc.census["population"].tolist() == [1000]
     assert sc.buildings["exposure_class"].tolist() == ["government", "other"]
     assert sorted(sc.roads["road_class"]) == ["local", "primary"]
-    assert any(s.step.startswith("OSM tags") for s in sc.ledger.steps)
+    osm = next(s for s in sc.ledger.steps if s.step.startswith("OSM tags"))
+    assert "OSM tag highway: primary 1, residential 1" in osm.notes
     out = CliRunner().invoke(app, ["check", str(m)])
     assert out.exit_code == 0, out.output
     text = " ".join(out.output.split())

@@ -77,10 +77,11 @@ def test_read_osm_xml_tags_mapped_and_counted(tmp_path: Path) -> None:
     assert bridge["residential"] == "yes"
     assert sorted(bld["building"]) == ["house", "yes"]
     assert set(fac["facility_type"]) == {"clinic", "school"}  # the bench is not a facility
-    tags = led.steps[-1].reasons_repaired
-    assert tags["OSM tag highway=primary"] == 1 and tags["OSM tag bridge=yes"] == 1
-    assert tags["OSM tag building=house"] == 1 and tags["OSM tag healthcare=clinic"] == 1
-    assert tags["OSM tag amenity=school"] == 1
+    notes = led.steps[-1].notes
+    assert "OSM tag highway: primary 1, residential 1" in notes
+    assert "OSM tag bridge: yes 1" in notes and "OSM tag healthcare: clinic 1" in notes
+    assert "OSM tag building: house 1, yes 1" in notes and "OSM tag amenity: school 1" in notes
+    assert led.steps[-1].n_repaired == 0  # a tag mapping is not a repair
     rejected = {k: v for s in led.steps for k, v in s.reasons_rejected.items()}
     assert rejected["outside the study area (clipped)"] == 1
     assert rejected["OSM line without a highway tag (rivers, power lines ...)"] == 1

@@ -316,8 +316,9 @@ class Scenario:
             a = self.aggregation
             area = float(a.area.sum()) / 1e6
             ratios = [c for c in a.columns if c.endswith("_ratio")]
-            text = (f"aggregation: {len(a)} areas ({area:.2f} km²), id 'aggregation_id', name "
-                    f"'aggregation_name'; per-area figures are summed on them")
+            ids = ", ".join(a["aggregation_id"].astype(str).head(3))
+            text = (f"aggregation: {len(a)} areas ({area:.2f} km², ids {ids}"
+                    f"{' ...' if len(a) > 3 else ''}); per-area figures are summed on them")
             if any(k.startswith("admin_") for k in self.layers()):
                 inside = a.geometry.intersection(self.boundary.geometry.iloc[0]).area.sum()
                 share = 100 * float(inside) / max(area * 1e6, 1e-9)
@@ -369,9 +370,10 @@ def _ids(layer: gpd.GeoDataFrame, id_col: str, prefix: str, report: StepReport) 
 
 
 def _add_repairs(step: StepReport, report: StepReport) -> None:
-    """Count an adapter's repairs in the loading step."""
+    """Count an adapter's repairs in the loading step (and keep its notes)."""
     for reason, n in report.reasons_repaired.items():
         step.repair(reason, n)
+    step.notes.extend(report.notes)
 
 
 def _text(layer: gpd.GeoDataFrame, col: str) -> pd.Series:

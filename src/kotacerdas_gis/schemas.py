@@ -31,6 +31,7 @@ import math
 import numbers
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -667,9 +668,9 @@ def assets_from_osm(
     (dict of GeoDataFrame, StepReport)
         ``{"roads": ..., "buildings": ..., "facilities": ...}`` (only those found), raw frames
         for :func:`~kotacerdas_gis.scenario.build_scenario`; the report counts the features
-        per tag value taken (``highway=residential``, ``building=yes``, ``amenity=school``,
-        ``healthcare=clinic``, ``bridge``) as repairs and the features without a used tag
-        as rejected.
+        per tag value taken in one note per tag (``OSM tag highway: residential 12, primary
+        3``; ``building``, ``amenity``, ``healthcare``, ``bridge`` alike) and the features
+        without a used tag as rejected.
     """
     rep = StepReport("OSM tags -> roads, buildings, facilities", source=source)
     out: dict[str, gpd.GeoDataFrame] = {}
@@ -681,9 +682,12 @@ def assets_from_osm(
             idc = ("r" + idc.astype(str)).where(idc.notna(), way.where(frame["osm_way_id"].notna()))
         return idc.astype(object).where(idc.notna(), None)
 
+    used: dict[str, Counter[str]] = {}
+
     def count(prefix: str, values: pd.Series) -> None:
+        c = used.setdefault(prefix, Counter())
         for v, n in values.dropna().astype(str).value_counts().items():
-            rep.repair(f"OSM tag {prefix}={v}", int(n))
+            c[str(v)] += int(n)
 
     def tags_of(frame: pd.DataFrame) -> pd.Series:
         return (osm_other_tags(frame["other_tags"]) if "other_tags" in frame.columns
@@ -754,4 +758,7 @@ def assets_from_osm(
         out["facilities"] = gpd.GeoDataFrame(pd.concat(facilities, ignore_index=True),
                                              crs=facilities[0].crs)
     rep.n_in = n_in
+    for key, c in used.items():  # the tag mapping, counted: one note per tag
+        if c:
+            rep.note(f"OSM tag {key}: " + ", ".join(f"{v} {n}" for v, n in c.most_common()))
     return out, rep
