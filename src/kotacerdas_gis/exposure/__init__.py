@@ -201,6 +201,11 @@ class ExposureResult:
             "exposure_summary_table": self.exposure_summary_table.to_dict("records"),
             "most_affected_desa": top,
             "minimum_needs": needs,
+            "aggregation": self.aggregation,
+            "demographics_total": ({} if self.demographics is None else
+                                   self.demographics.iloc[-1].drop(
+                                       ["aggregation_id", "aggregation_name", "ratio_source"])
+                                   .to_dict()),
             "accounting": self.report.to_records(),
         })
 
