@@ -442,3 +442,34 @@ def test_desa_population_on_the_grid_by_residential_buildings() -> None:
     assert set(res.population_impact["method"]) == {"buildings"}
     area = run(admin=desa, population=pop, buildings=b, population_method="area")
     assert area.analysis_summary.loc[0, "total_affected"] == pytest.approx(800 * 150 / 400)
+
+
+def test_cli_run_on_a_grid_manifest(tmp_path) -> None:
+    """`kotacerdas run` on a manifest with a grid, census blocks and an OSM extract."""
+    import json
+
+    import pyogrio
+    from typer.testing import CliRunner
+
+    from kotacerdas_gis.cli import app
+
+    x0, y0 = 203_000.0, 9_717_000.0
+    flood = gpd.GeoDataFrame({"flood_id": ["f1"], "depth_min_m": [1.0], "depth_max_m": [2.0]},
+                             geometry=[box(x0, y0, x0 + 100, y0 + 400)], crs=CRS)
+    m = _write_manifest(tmp_path, observed_flood_2020={"path": "flood.gpkg"})
+    flood.to_file(tmp_path / "flood.gpkg")
+    (tmp_path / "plan.json").write_text(json.dumps({"limit_to_aggregation": True,
+                                                    "service_points": False,
+                                                    "priorities": False, "sensors": None}))
+    out = CliRunner().invoke(app, ["run", str(m), "--out", str(tmp_path / "out"),
+                                   "--config", str(tmp_path / "plan.json")])
+    assert out.exit_code == 0, out.output
+    names = {row[0] for row in pyogrio.list_layers(tmp_path / "out" / "plan.gpkg")}
+    assert {"aggregation", "census", "aggregation_summary_areas", "demographic_breakdown",
+            "exposure_by_area_buildings", "exposure_by_area_roads"} <= names
+    demo = pyogrio.read_dataframe(tmp_path / "out" / "plan.gpkg", layer="demographic_breakdown")
+    # the census block x 50-150 of cell r0c0 | r0c1, wet over x < 100: 500 people affected
+    total = demo[demo.aggregation_id == "total"].iloc[0]
+    assert total["total_affected"] == pytest.approx(500)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["parameters"]["limit_to_aggregation"] is True
