@@ -448,8 +448,9 @@ def test_cli_run_on_a_grid_manifest(tmp_path) -> None:
     """`kotacerdas run` on a manifest with a grid, census blocks and an OSM extract."""
     import json
 
-    import pyogrio
     from typer.testing import CliRunner
+
+    import pyogrio
 
     from kotacerdas_gis.cli import app
 
