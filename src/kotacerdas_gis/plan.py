@@ -30,8 +30,8 @@ from typing import Any, Literal
 import geopandas as gpd
 
 from .checks import check_bool, check_choice, check_int, check_keys, check_number
-from .errors import ParameterError
-from .exposure import ExposureResult, analyse_exposure
+from .errors import ParameterError, SchemaError
+from .exposure import ExposureResult, MinimumNeeds, analyse_exposure
 from .hazard import (
     Calibration,
     ClassSet,
@@ -163,6 +163,13 @@ class PlanConfig:
         ``summary.json`` and the report lead with; None (default): the whole study
         area. Per-kecamatan figures are always given beside them. The demo sets
         ``"Masamba"``.
+    limit_to_aggregation : bool
+        Limit the impact analysis to the union of the aggregation areas: the scenario's
+        ``aggregation`` layer when it has one (that run, ``PlanResult.exposure_areas``), else
+        the desa (the main run); exposure outside is dropped and counted.
+    minimum_needs : mapping or MinimumNeeds, optional
+        A minimum-needs profile (``{"name": ..., "weeks": 1, "items": [...]}``, see
+        :meth:`~kotacerdas_gis.exposure.MinimumNeeds.from_mapping`); None: BNPB's default.
     speeds_kmh : mapping of str to float, optional
         Travel speed per road class (motorway, primary, secondary, local, path, other), km/h,
         merged over :data:`kotacerdas_gis.network.DEFAULT_SPEEDS_KMH` (assumptions to calibrate
@@ -194,6 +201,8 @@ class PlanConfig:
     priorities: bool = True
     rebuild_budget_idr: float | None = None
     focus_area: str | None = None
+    limit_to_aggregation: bool = False
+    minimum_needs: Any = None
 
     def __post_init__(self) -> None:
         check_choice(self.lang, Lang, name="PlanConfig.lang")
@@ -217,7 +226,13 @@ class PlanConfig:
             check_number(getattr(self, name), name=f"PlanConfig.{name}", gt=0)
         check_number(self.rebuild_budget_idr, name="PlanConfig.rebuild_budget_idr", gt=0,
                      allow_none=True)
-        for name in ("service_points", "priorities"):
+        if self.minimum_needs is not None and not isinstance(self.minimum_needs, MinimumNeeds):
+            try:
+                object.__setattr__(self, "minimum_needs", MinimumNeeds.from_mapping(
+                    self.minimum_needs, where="PlanConfig.minimum_needs"))
+            except SchemaError as exc:
+                raise ParameterError(str(exc)) from None
+        for name in ("service_points", "priorities", "limit_to_aggregation"):
             check_bool(getattr(self, name), name=f"PlanConfig.{name}")
         if self.sensors is False:  # TOML has no null: `sensors = false` turns sensor siting off
             object.__setattr__(self, "sensors", None)
@@ -302,6 +317,8 @@ class PlanConfig:
             out["class_set"] = self.class_set.name
         if self.sensors is not None:
             out["sensors"] = self.sensors.to_dict()
+        if self.minimum_needs is not None:
+            out["minimum_needs"] = self.minimum_needs.to_mapping()
         return out
 
 
@@ -329,6 +346,9 @@ class PlanResult:
         Recommended water-level and rain gauges.
     priorities : PriorityResult or None
         Rebuild priorities (and the budget set).
+    exposure_areas : ExposureResult or None
+        The impact summed on the scenario's own aggregation layer (when it has one); the
+        main ``exposure`` stays per desa (access, siting and the key figures use it).
     """
 
     scenario: Scenario
@@ -341,6 +361,7 @@ class PlanResult:
     calibration: Calibration | None = None
     hazard: HazardZones | None = None
     exposure: ExposureResult | None = None
+    exposure_areas: ExposureResult | None = None
     access: AccessResult | None = None
     demand: gpd.GeoDataFrame | None = None
     shelters: Any = None
@@ -573,18 +594,22 @@ def _impact_step(
         skipped["access"] = "no hazard zones"
         return out
     admin = scenario.admin_desa if scenario.admin_desa is not None else scenario.admin_kecamatan
+    needs = config.minimum_needs if config.minimum_needs is not None else MinimumNeeds()
+    common = dict(buildings=scenario.buildings, roads=scenario.roads,
+                  facilities=scenario.facilities, admin=admin, population=scenario.population,
+                  population_method=config.population_method, census=scenario.census,
+                  needs=needs)
     out["exposure"] = _timed(
-        timings,
-        "exposure",
-        analyse_exposure,
-        zones,
-        buildings=scenario.buildings,
-        roads=scenario.roads,
-        facilities=scenario.facilities,
-        admin=admin,
-        population=scenario.population,
-        population_method=config.population_method,
+        timings, "exposure", analyse_exposure, zones, **common,
+        limit_to_aggregation=config.limit_to_aggregation and scenario.aggregation is None,
     )
+    if scenario.aggregation is not None:
+        out["exposure_areas"] = _timed(
+            timings, "exposure on the aggregation areas", analyse_exposure, zones, **common,
+            aggregation=scenario.aggregation, aggregation_id_col="aggregation_id",
+            aggregation_name_col="aggregation_name",
+            limit_to_aggregation=config.limit_to_aggregation,
+        )
     if scenario.roads is None or scenario.facilities is None:
         skipped["access"] = "the scenario needs roads and facilities"
         return out

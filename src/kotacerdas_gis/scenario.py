@@ -69,6 +69,8 @@ VECTOR_LAYERS = (
     "facilities",
     "observed_flood_2020",
     "hazard",
+    "aggregation",
+    "census",
 )
 _POP_NUMERIC = ("population", "households", "female", "elderly", "disabled")
 
@@ -138,6 +140,13 @@ class Scenario:
     population : DataFrame or None
         Per desa: ``admin_code``, ``population``, ``households``, ``female``,
         ``elderly``, ``disabled``.
+    aggregation : GeoDataFrame or None
+        Aggregation areas other than the desa (kecamatan, RW, a grid):
+        ``aggregation_id`` (text), ``aggregation_name``, and any ``<group>_ratio`` columns
+        (female, youth, adult, elderly, disabled; 0-1) for the demographic breakdown.
+    census : GeoDataFrame or None
+        Population polygons that are not the aggregation areas (census blocks):
+        ``population`` and optionally ``female``, ``elderly``, ``disabled``, ``households``.
     dem_path : Path or None
         The DEM GeoTIFF, read lazily by window.
     hazard : GeoDataFrame or None
@@ -175,6 +184,8 @@ class Scenario:
     hazard: gpd.GeoDataFrame | None = None
     hazard_raster_path: Path | None = None
     hazard_spec: dict[str, Any] = field(default_factory=dict)
+    aggregation: gpd.GeoDataFrame | None = None
+    census: gpd.GeoDataFrame | None = None
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
     demonstration: bool = False
     description: str = ""
@@ -277,7 +288,7 @@ class Scenario:
         if not any(k.startswith("admin_") for k in layers):
             problems.append("no admin layer: add admin_kabupaten, admin_kecamatan or admin_desa.")
         for key, layer in layers.items():
-            for col in ("admin_code", "asset_id"):
+            for col in ("admin_code", "asset_id", "aggregation_id"):
                 if col in layer.columns:
                     dup = layer[col][layer[col].duplicated()]
                     if len(dup):
@@ -313,6 +324,7 @@ class Scenario:
                         f"{key}: {int(outside.sum())} of {len(layer)} features lie outside the "
                         "study boundary; they are kept and reported as outside."
                     )
+        remarks.extend(self._aggregation_remarks())
         if self.population is not None and self.admin_desa is not None:
             codes = set(self.admin_desa["admin_code"])
             pop_codes = set(self.population["admin_code"])
@@ -349,6 +361,29 @@ class Scenario:
         out: dict[str, Any] = {"kind": kind, **self.hazard_spec}
         if self.hazard_raster_path is not None:
             out["path"] = str(self.hazard_raster_path)
+        return out
+
+    def _aggregation_remarks(self) -> list[str]:
+        """Return what ``check`` says about the aggregation areas and the census polygons."""
+        out = []
+        if self.aggregation is not None:
+            a = self.aggregation
+            area = float(a.area.sum()) / 1e6
+            ratios = [c for c in a.columns if c.endswith("_ratio")]
+            ids = ", ".join(a["aggregation_id"].astype(str).head(3))
+            text = (f"aggregation: {len(a)} areas ({area:.2f} km², ids {ids}"
+                    f"{' ...' if len(a) > 3 else ''}); per-area figures are summed on them")
+            if any(k.startswith("admin_") for k in self.layers()):
+                inside = a.geometry.intersection(self.boundary.geometry.iloc[0]).area.sum()
+                share = 100 * float(inside) / max(area * 1e6, 1e-9)
+                text += f"; {share:.0f} % inside the study area"
+            text += (f"; demographic ratios from {ratios}" if ratios
+                     else "; demographic ratios: InaSAFE's defaults")
+            out.append(text + ".")
+        if self.census is not None:
+            c = self.census
+            out.append(f"census: {len(c)} population polygons, {float(c['population'].sum()):.0f} "
+                       "people, split by area at hazard and aggregation edges.")
         return out
 
     def summary(self) -> dict[str, Any]:
@@ -390,9 +425,10 @@ def _ids(layer: gpd.GeoDataFrame, id_col: str, prefix: str, report: StepReport) 
 
 
 def _add_repairs(step: StepReport, report: StepReport) -> None:
-    """Count an adapter's repairs in the loading step."""
+    """Count an adapter's repairs in the loading step (and keep its notes)."""
     for reason, n in report.reasons_repaired.items():
         step.repair(reason, n)
+    step.notes.extend(report.notes)
 
 
 def _text(layer: gpd.GeoDataFrame, col: str) -> pd.Series:
@@ -482,6 +518,12 @@ def build_scenario(
     demonstration: bool = False,
     description: str = "",
     ledger: Ledger | None = None,
+    aggregation: gpd.GeoDataFrame | None = None,
+    aggregation_id_col: str = "aggregation_id",
+    aggregation_name_col: str | None = None,
+    census: gpd.GeoDataFrame | None = None,
+    census_population_col: str = "population",
+    class_maps: dict[str, dict[str, list[str]]] | None = None,
 ) -> Scenario:
     """Build a :class:`Scenario` from raw layers, adapting them to the canonical schema.
 
@@ -528,6 +570,17 @@ def build_scenario(
         Free text.
     ledger : Ledger, optional
         The loading ledger to extend (from the readers).
+    aggregation : GeoDataFrame, optional
+        Aggregation areas with an id column ``aggregation_id_col`` and a name column
+        ``aggregation_name_col`` (the id when None); they become ``aggregation_id`` (text) and
+        ``aggregation_name``. Missing ids are an error; missing names take the id (counted).
+    census : GeoDataFrame, optional
+        Population polygons with ``census_population_col`` (becomes ``population``);
+        negative or non-numeric counts are errors.
+    class_maps : dict, optional
+        Custom exposure value maps per layer (``{"buildings": {"government": ["ministry"]},
+        "roads": {"local": ["kabupaten_road"]}}``), applied before the built-in rules
+        (:func:`~kotacerdas_gis.schemas.check_class_map`); unmatched values are counted.
 
     Returns
     -------
@@ -553,7 +606,14 @@ def build_scenario(
         "facilities": facilities,
         "observed_flood_2020": observed_flood_2020,
         "hazard": hazard,
+        "aggregation": aggregation,
+        "census": census,
     }
+    maps = dict(class_maps or {})
+    stray = sorted(set(maps) - {"buildings", "facilities", "roads"})
+    if stray:
+        raise SchemaError(f"class_maps: custom classes are for buildings, facilities and roads, "
+                          f"found {stray}.")
     present = {k: v for k, v in raw.items() if v is not None}
     if present:
         # scale at each layer's place is checked by validate(): a layer far from true scale
@@ -593,7 +653,8 @@ def build_scenario(
         r["asset_id"] = _ids(r, "road_id", "road", step)
         r["name"] = _text(r, "name")
         r["highway"] = _text(r, "highway")
-        r["road_class"], rep = road_class_from_highway(r["highway"], source="roads")
+        r["road_class"], rep = road_class_from_highway(r["highway"], source="roads",
+                                                       value_map=maps.get("roads"))
         _add_repairs(step, rep)
         r["bridge"] = bridge_flag(_text(r, "bridge"), source="roads")
         out["roads"] = r
@@ -614,7 +675,7 @@ def build_scenario(
         b["building"] = _text(b, "building")
         first = _text(b, "amenity")
         b["exposure_class"], rep = exposure_class_from_types(
-            first, fallback=b["building"], source="buildings"
+            first, fallback=b["building"], source="buildings", value_map=maps.get("buildings")
         )
         _add_repairs(step, rep)
         out["buildings"] = b
@@ -626,7 +687,8 @@ def build_scenario(
         f["name"] = _text(f, "name")
         f["facility_type"] = _text(f, "facility_type")
         f["exposure_class"], rep = exposure_class_from_types(
-            f["facility_type"], fallback=_text(f, "amenity"), source="facilities"
+            f["facility_type"], fallback=_text(f, "amenity"), source="facilities",
+            value_map=maps.get("facilities")
         )
         _add_repairs(step, rep)
         if "capacity_persons" in f.columns:
@@ -649,6 +711,12 @@ def build_scenario(
         out["hazard"] = hazard.copy()
     if population is not None:
         out["population"] = _population(population, ledger)
+
+    if aggregation is not None:
+        out["aggregation"] = _aggregation(aggregation, aggregation_id_col, aggregation_name_col,
+                                          ledger)
+    if census is not None:
+        out["census"] = _census(census, census_population_col, ledger)
 
     for step in ledger.steps:
         # the readers warned of their own repairs; these are the adapters' and the tables'
@@ -690,6 +758,53 @@ def _footprint(footprint: gpd.GeoDataFrame, ledger: Ledger) -> gpd.GeoDataFrame:
     lower_only = fp["depth_max_m"].isna() & fp["depth_min_m"].notna()
     step.repair("no depth_max_m: classed by depth_min_m (a lower bound)", int(lower_only.sum()))
     return fp
+def _aggregation(layer: gpd.GeoDataFrame, id_col: str, name_col: str | None,
+                 ledger: Ledger) -> gpd.GeoDataFrame:
+    """Canonical aggregation areas: ``aggregation_id``, ``aggregation_name``, ratios kept."""
+    hint = (" (in a manifest: \"aggregation\": {\"path\": ..., \"id_field\": ..., "
+            "\"name_field\": ...})")
+    require_columns(layer, [id_col] + ([name_col] if name_col else []), name="aggregation",
+                    hint=hint)
+    step = ledger.step("adapt aggregation areas", source="aggregation", n_in=len(layer))
+    ids = layer[id_col]
+    if ids.isna().any():
+        raise SchemaError(f"aggregation: column {id_col!r} is empty in "
+                          f"{int(ids.isna().sum())} rows; every area needs an id.")
+    if pd.api.types.is_float_dtype(ids) and (ids % 1 == 0).all():
+        ids = ids.astype("int64")  # cell numbers read as float: 3.0 -> "3"
+    out = gpd.GeoDataFrame({"aggregation_id": ids.astype(str).to_numpy()},
+                           geometry=layer.geometry.to_numpy(), crs=layer.crs)
+    names = _text(layer, name_col).to_numpy() if name_col else out["aggregation_id"].to_numpy()
+    missing = pd.isna(names)
+    step.repair("missing aggregation name: the id used", int(missing.sum()))
+    out["aggregation_name"] = np.where(missing, out["aggregation_id"].to_numpy(), names)
+    for c in layer.columns:
+        if str(c).endswith("_ratio"):
+            out[c] = pd.to_numeric(layer[c], errors="coerce").to_numpy()
+    return out
+
+
+def _census(layer: gpd.GeoDataFrame, pop_col: str, ledger: Ledger) -> gpd.GeoDataFrame:
+    """Canonical census polygons: ``population`` and the optional group counts, numeric."""
+    hint = ' (in a manifest: "census": {"path": ..., "population_field": ...})'
+    require_columns(layer, [pop_col], name="census", hint=hint)
+    out = layer.copy()
+    if pop_col != "population":
+        out = out.drop(columns=["population"], errors="ignore").rename(
+            columns={pop_col: "population"})
+    ledger.step("adapt census polygons", source="census", n_in=len(out))
+    for col in _POP_NUMERIC:
+        if col not in out.columns:
+            continue
+        v = pd.to_numeric(out[col], errors="coerce")
+        bad = (v.isna() & out[col].notna()) | (v < 0)
+        if bad.any():
+            raise SchemaError(
+                f"census: column {col!r} has negative or non-numeric values "
+                f"{out.loc[bad, col].head(3).tolist()} (rows {list(out.index[bad][:3])}). Fix "
+                "the source table: counts of people are numbers >= 0.")
+        out[col] = v
+    return out
 
 
 def _population(population: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:

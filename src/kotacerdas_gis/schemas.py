@@ -31,7 +31,8 @@ import math
 import numbers
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -41,7 +42,7 @@ import geopandas as gpd
 
 from .accounting import StepReport
 from .errors import SchemaError
-from .vocabulary import BUILDING_CLASSES
+from .vocabulary import BUILDING_CLASSES, Vocabulary, class_key
 from .vocabulary import ROAD_CLASSES as VOCAB_ROADS
 
 __all__ = [
@@ -62,6 +63,10 @@ __all__ = [
     "kemendagri_code",
     "exposure_class_from_types",
     "road_class_from_highway",
+    "check_class_map",
+    "OSM_FACILITY_AMENITIES",
+    "osm_other_tags",
+    "assets_from_osm",
     "bridge_flag",
     "parse_numbers",
     "parse_flags",
@@ -563,7 +568,8 @@ def _exposure_class(value: object) -> str | None:
 
 
 def exposure_class_from_types(
-    types: pd.Series, *, fallback: pd.Series | None = None, source: str = ""
+    types: pd.Series, *, fallback: pd.Series | None = None, source: str = "",
+    value_map: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[pd.Series, StepReport]:
     """InaSAFE exposure classes from OSM tags or Indonesian free-text types.
 
@@ -576,6 +582,9 @@ def exposure_class_from_types(
         is empty). OSM's ``building=yes`` says nothing and maps to ``"other"``.
     source : str
         Name of the layer, for the report.
+    value_map : mapping of class to list of str, optional
+        A custom class map (the manifest's ``"classes"``), applied before the built-in rules
+        to ``types`` and then to ``fallback``; see :func:`check_class_map`.
 
     Returns
     -------
@@ -584,13 +593,91 @@ def exposure_class_from_types(
         :data:`BUILDING_EXPOSURE_CLASSES`; the report counts the features whose
         type was unknown (mapped to ``"other"``: a repair, not a rejection).
     """
-    classes = types.map(_exposure_class)
+    report = StepReport(step="classify exposure", source=source, n_in=len(types))
+    lookup = check_class_map(value_map, BUILDING_CLASSES, name=f"{source or 'layer'}: classes")
+    classes = pd.Series([None] * len(types), index=types.index, dtype=object)
+    if lookup:
+        classes = _apply_class_map(types, lookup)
+        if fallback is not None:
+            classes = classes.where(classes.notna(), _apply_class_map(fallback, lookup))
+        report.repair("type mapped by the custom class map", int(classes.notna().sum()))
+    classes = classes.where(classes.notna(), types.map(_exposure_class))
     if fallback is not None:
         classes = classes.where(classes.notna(), fallback.map(_exposure_class))
-    report = StepReport(step="classify exposure", source=source, n_in=len(types))
     unknown = classes.isna()
     report.repair("unknown type mapped to 'other'", int(unknown.sum()))
+    _note_unmatched(report, types, unknown, fallback)
     return classes.fillna("other").rename("exposure_class"), report
+
+
+def check_class_map(value_map: Mapping[str, Sequence[str]] | None, vocabulary: Vocabulary, *,
+                    name: str = "classes") -> dict[str, str]:
+    """Check a custom class map ``{class: [values ...]}``; return ``{value key: class}``.
+
+    Classes are matched to the vocabulary by :func:`~kotacerdas_gis.vocabulary.class_key`
+    (``"Place of Worship"`` = ``"place_of_worship"``); values too (``"Kantor Bupati"`` matches
+    ``kantor_bupati``).
+
+    Raises
+    ------
+    SchemaError
+        Not a mapping of lists of text, an unknown class (the known ones are listed), or a value
+        given for two classes.
+
+    Examples
+    --------
+    >>> check_class_map({"government": ["ministry", "Kantor"]}, BUILDING_CLASSES)
+    {'ministry': 'government', 'kantor': 'government'}
+    >>> check_class_map({"palace": ["istana"]}, BUILDING_CLASSES)
+    Traceback (most recent call last):
+    ...
+    kotacerdas_gis.errors.SchemaError: classes: unknown class 'palace'. Known classes: residential, education, health, transport, place of worship, government, commercial, recreation, public facility, evacuation centre, other.
+    """  # noqa: E501
+    if value_map is None:
+        return {}
+    if not isinstance(value_map, Mapping):
+        raise SchemaError(f"{name}: expected an object {{class: [values]}}, found "
+                          f"{type(value_map).__name__}.")
+    by_key = {c.key: c.value for c in vocabulary}
+    out: dict[str, str] = {}
+    for cls, values in value_map.items():
+        canon = by_key.get(class_key(cls))
+        if canon is None:
+            raise SchemaError(f"{name}: unknown class {cls!r}. Known classes: "
+                              f"{', '.join(vocabulary.values)}.")
+        if isinstance(values, str) or not isinstance(values, Sequence):
+            raise SchemaError(f"{name}: class {cls!r} needs a list of values, found {values!r}; "
+                              f'write e.g. "{cls}": ["{values}"].')
+        for v in values:
+            if not isinstance(v, str) or not class_key(v):
+                raise SchemaError(f"{name}: class {cls!r} has a value {v!r}; expected text.")
+            k = class_key(v)
+            if out.get(k, canon) != canon:
+                raise SchemaError(f"{name}: value {v!r} is given for both {out[k]!r} and "
+                                  f"{canon!r}; keep it under one class.")
+            out[k] = canon
+    return out
+
+
+def _apply_class_map(values: pd.Series, lookup: Mapping[str, str]) -> pd.Series:
+    """Class of each value by the custom map (None where it does not match)."""
+    return values.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
+                      else lookup.get(class_key(v)))
+
+
+def _note_unmatched(report: StepReport, values: pd.Series, unknown: pd.Series,
+                    fallback: pd.Series | None = None) -> None:
+    """Name the values that matched no class (the ten most frequent, with counts)."""
+    if not unknown.any():
+        return
+    v = values[unknown]
+    if fallback is not None:
+        v = v.where(v.notna(), fallback[unknown])
+    counts = v.astype(object).where(v.notna(), "<empty>").astype(str).value_counts()
+    listed = ", ".join(f"{k!r}: {n}" for k, n in counts.head(10).items())
+    report.note(f"values matched by no class (mapped to 'other'): {listed}"
+                + (f" and {len(counts) - 10} more" if len(counts) > 10 else "")
+                + "; map them with \"classes\": {class: [values]} in the manifest")
 
 
 _ROAD_MAP = {
@@ -610,24 +697,48 @@ _ROAD_MAP = {
 
 
 def road_class_from_highway(
-    highway: pd.Series, *, source: str = ""
+    highway: pd.Series, *, source: str = "",
+    value_map: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[pd.Series, StepReport]:
     """InaSAFE road classes from OSM ``highway`` values or Indonesian road status text.
+
+    Parameters
+    ----------
+    highway : Series of str
+        OSM ``highway`` values or road status text.
+    source : str
+        Name of the layer, for the report.
+    value_map : mapping of class to list of str, optional
+        A custom class map (the manifest's ``"classes"``: ``{"local": ["kabupaten_road"]}``),
+        applied before the built-in table; see :func:`check_class_map`.
 
     Returns
     -------
     (Series of str, StepReport)
         ``road_class`` in :data:`ROAD_CLASSES`; unknown values become
-        ``"other"``, counted in the report.
+        ``"other"``, counted in the report, which names them in a note.
+
+    Examples
+    --------
+    >>> c, rep = road_class_from_highway(pd.Series(["kabupaten_road", "village_road", "trunk"]),
+    ...     value_map={"secondary": ["kabupaten_road"]})
+    >>> list(c), rep.reasons_repaired["unknown road type mapped to 'other'"]
+    (['secondary', 'other', 'primary'], 1)
     """
-    key = highway.map(lambda v: normalise_name(v).replace(" ", "_") if v is not None else "")
-    classes = key.map(_ROAD_MAP)
-    missing = classes.isna()
-    # Indonesian keys contain spaces: try them too
-    classes = classes.where(~missing, highway.map(lambda v: _ROAD_MAP.get(normalise_name(v))))
     report = StepReport(step="classify roads", source=source, n_in=len(highway))
+    lookup = check_class_map(value_map, VOCAB_ROADS, name=f"{source or 'roads'}: classes")
+    classes = pd.Series([None] * len(highway), index=highway.index, dtype=object)
+    if lookup:
+        classes = _apply_class_map(highway, lookup)
+        report.repair("road type mapped by the custom class map", int(classes.notna().sum()))
+    key = highway.map(lambda v: normalise_name(v).replace(" ", "_") if v is not None else "")
+    classes = classes.where(classes.notna(), key.map(_ROAD_MAP))
+    # Indonesian keys contain spaces: try them too
+    classes = classes.where(classes.notna(),
+                            highway.map(lambda v: _ROAD_MAP.get(normalise_name(v))))
     unknown = classes.isna()
     report.repair("unknown road type mapped to 'other'", int(unknown.sum()))
+    _note_unmatched(report, highway, unknown)
     return classes.fillna("other").rename("road_class"), report
 
 
@@ -914,3 +1025,166 @@ def bridge_flag(values: pd.Series, *, source: str = "") -> pd.Series:
     """
     return parse_flags(values, column="bridge", source=source,
                        true_words=BRIDGE_WORDS).rename("bridge")
+
+
+# ------------------------------------------------------------------------------------ OSM tags
+
+#: ``amenity`` values that make an OSM feature a facility (health, education, government,
+#: worship, markets, emergency services, shelters); any ``healthcare=*`` makes one too.
+OSM_FACILITY_AMENITIES: frozenset[str] = frozenset({
+    "hospital", "clinic", "doctors", "dentist", "pharmacy", "health_post", "school",
+    "kindergarten", "college", "university", "townhall", "courthouse", "police",
+    "fire_station", "marketplace", "place_of_worship", "community_centre", "social_facility",
+    "shelter", "post_office", "library", "bus_station", "ferry_terminal",
+})
+
+_HSTORE = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
+
+
+def osm_other_tags(values: pd.Series) -> pd.Series:
+    r"""Parse GDAL's ``other_tags`` (hstore text ``"bridge"=>"yes","lanes"=>"2"``) into dicts.
+
+    Examples
+    --------
+    >>> osm_other_tags(pd.Series(['"bridge"=>"yes","name:en"=>"A \\"B\\""', None])).tolist()
+    [{'bridge': 'yes', 'name:en': 'A "B"'}, {}]
+    """
+    def parse(v: object) -> dict[str, str]:
+        if not isinstance(v, str) or not v:
+            return {}
+        return {k.replace('\\"', '"'): x.replace('\\"', '"') for k, x in _HSTORE.findall(v)}
+
+    return values.map(parse)
+
+
+def _osm_tag(frame: pd.DataFrame, tags: pd.Series, key: str) -> pd.Series:
+    """One tag: the driver's own column when it has one, else from ``other_tags``."""
+    from_tags = tags.map(lambda d: d.get(key))
+    if key in frame.columns:
+        own = frame[key].astype(object).where(frame[key].notna(), None)
+        return own.where(own.notna(), from_tags)
+    return from_tags
+
+
+def assets_from_osm(
+    layers: Mapping[str, gpd.GeoDataFrame], *, source: str = "osm"
+) -> tuple[dict[str, gpd.GeoDataFrame], StepReport]:
+    """Roads, buildings and facilities from the layers of GDAL's OSM driver.
+
+    * roads: ``lines`` with a ``highway`` tag (``road_id`` = ``osm_id``, ``highway``,
+      ``bridge`` from ``other_tags``, ``name``);
+    * buildings: ``multipolygons`` with a ``building`` tag (``building_id``, ``building``,
+      ``amenity``, ``name``);
+    * facilities: ``points`` and ``multipolygons`` whose ``amenity`` is one of
+      :data:`OSM_FACILITY_AMENITIES` or that carry a ``healthcare`` tag (``facility_id``,
+      ``facility_type`` = the ``healthcare`` value, else the ``amenity`` value, ``amenity``,
+      ``name``; polygons stay polygons and are placed at a point on their surface by the
+      exposure step).
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        ``points``, ``lines``, ``multipolygons`` as read (any may be missing), with ``osm_id``
+        (``osm_way_id`` for polygons made of ways) and ``other_tags``.
+    source : str
+        The file, for the report.
+
+    Returns
+    -------
+    (dict of GeoDataFrame, StepReport)
+        ``{"roads": ..., "buildings": ..., "facilities": ...}`` (only those found), raw frames
+        for :func:`~kotacerdas_gis.scenario.build_scenario`; the report counts the features
+        per tag value taken in one note per tag (``OSM tag highway: residential 12, primary
+        3``; ``building``, ``amenity``, ``healthcare``, ``bridge`` alike) and the features
+        without a used tag as rejected.
+    """
+    rep = StepReport("OSM tags -> roads, buildings, facilities", source=source)
+    out: dict[str, gpd.GeoDataFrame] = {}
+
+    def ids(frame: pd.DataFrame) -> pd.Series:
+        idc = frame["osm_id"] if "osm_id" in frame.columns else pd.Series(None, index=frame.index)
+        if "osm_way_id" in frame.columns:
+            way = "w" + frame["osm_way_id"].astype(str)
+            idc = ("r" + idc.astype(str)).where(idc.notna(), way.where(frame["osm_way_id"].notna()))
+        return idc.astype(object).where(idc.notna(), None)
+
+    used: dict[str, Counter[str]] = {}
+
+    def count(prefix: str, values: pd.Series) -> None:
+        c = used.setdefault(prefix, Counter())
+        for v, n in values.dropna().astype(str).value_counts().items():
+            c[str(v)] += int(n)
+
+    def tags_of(frame: pd.DataFrame) -> pd.Series:
+        return (osm_other_tags(frame["other_tags"]) if "other_tags" in frame.columns
+                else pd.Series([{}] * len(frame), index=frame.index, dtype=object))
+
+    n_in = 0
+    lines = layers.get("lines")
+    if lines is not None:
+        n_in += len(lines)
+        tags = tags_of(lines)
+        hw = _osm_tag(lines, tags, "highway")
+        keep = hw.notna()
+        rep.reject("OSM line without a highway tag (rivers, power lines ...)", int((~keep).sum()))
+        if keep.any():
+            r = lines[keep]
+            t = tags[keep]
+            bridge = t.map(lambda d: d.get("bridge")).astype(object)
+            bridge = bridge.where(bridge.notna(), None)
+            count("highway", hw[keep])
+            count("bridge", bridge.where(bridge.map(lambda b: b not in (None, "no"))))
+            out["roads"] = gpd.GeoDataFrame(
+                {"road_id": ids(r).to_numpy(), "name": r.get("name", pd.Series(None, index=r.index))
+                 .to_numpy(), "highway": hw[keep].to_numpy(), "bridge": bridge.to_numpy()},
+                geometry=r.geometry.to_numpy(), crs=lines.crs)
+    facilities: list[gpd.GeoDataFrame] = []
+
+    def facility_rows(frame: gpd.GeoDataFrame, tags: pd.Series) -> pd.Series:
+        am = _osm_tag(frame, tags, "amenity")
+        hc = _osm_tag(frame, tags, "healthcare")
+        is_fac = (am.map(lambda v: v in OSM_FACILITY_AMENITIES).astype(bool)
+                  | hc.notna().astype(bool))
+        if is_fac.any():
+            f = frame[is_fac]
+            count("amenity", am[is_fac])
+            count("healthcare", hc[is_fac])
+            facilities.append(gpd.GeoDataFrame(
+                {"facility_id": ids(f).to_numpy(),
+                 "name": f.get("name", pd.Series(None, index=f.index)).to_numpy(),
+                 "facility_type": hc[is_fac].where(hc[is_fac].notna(), am[is_fac]).to_numpy(),
+                 "amenity": am[is_fac].to_numpy()},
+                geometry=f.geometry.to_numpy(), crs=frame.crs))
+        return is_fac
+
+    polys = layers.get("multipolygons")
+    if polys is not None:
+        n_in += len(polys)
+        tags = tags_of(polys)
+        bld = _osm_tag(polys, tags, "building")
+        is_bld = bld.notna().astype(bool) & (bld.astype(object) != "no").astype(bool)
+        is_fac = facility_rows(polys, tags)
+        rep.reject("OSM polygon without a building, facility amenity or healthcare tag "
+                   "(land use, water ...)", int((~is_bld & ~is_fac).sum()))
+        if is_bld.any():
+            b = polys[is_bld]
+            count("building", bld[is_bld])
+            out["buildings"] = gpd.GeoDataFrame(
+                {"building_id": ids(b).to_numpy(),
+                 "name": b.get("name", pd.Series(None, index=b.index)).to_numpy(),
+                 "building": bld[is_bld].to_numpy(),
+                 "amenity": _osm_tag(b, tags[is_bld], "amenity").to_numpy()},
+                geometry=b.geometry.to_numpy(), crs=polys.crs)
+    points = layers.get("points")
+    if points is not None:
+        n_in += len(points)
+        is_fac = facility_rows(points, tags_of(points))
+        rep.reject("OSM point without a facility amenity or healthcare tag", int((~is_fac).sum()))
+    if facilities:
+        out["facilities"] = gpd.GeoDataFrame(pd.concat(facilities, ignore_index=True),
+                                             crs=facilities[0].crs)
+    rep.n_in = n_in
+    for key, c in used.items():  # the tag mapping, counted: one note per tag
+        if c:
+            rep.note(f"OSM tag {key}: " + ", ".join(f"{v} {n}" for v, n in c.most_common()))
+    return out, rep

@@ -60,8 +60,9 @@ import pandas as pd
 import geopandas as gpd
 
 from ..accounting import Ledger, jsonable
+from ..checks import check_choice
 from ..crs import require_same_crs
-from ..errors import SchemaError
+from ..errors import ParameterError, SchemaError
 from ..overlay import (
     OverlayStats,
     admin_zone_pieces,
@@ -78,8 +79,15 @@ from .assets import (
     facilities_exposure,
     roads_exposure,
 )
-from .needs import MinimumNeeds, minimum_needs
-from .population import _raster_population, population_exposure, population_from_raster
+from .needs import MinimumNeeds, NeedItem, minimum_needs
+from .population import (
+    RasterRule,
+    _raster_population,
+    census_exposure,
+    desa_people_on_areas,
+    population_exposure,
+    population_from_raster,
+)
 from .raster_hazard import building_hazard_values, buildings_raster_exposure
 from .summary import (
     _analysis_summary,
@@ -88,12 +96,26 @@ from .summary import (
     _pop_summary_table,
     _summary_table,
 )
+from .tables import (
+    DEFAULT_DEMOGRAPHIC_RATIOS,
+    DEMOGRAPHIC_GROUPS,
+    demographic_breakdown,
+    exposure_by_area,
+)
 
 __all__ = [
     "NOT_EXPOSED",
     "BUILDING_CLASSES",
     "ROAD_CLASSES",
     "MinimumNeeds",
+    "NeedItem",
+    "RasterRule",
+    "DEFAULT_DEMOGRAPHIC_RATIOS",
+    "DEMOGRAPHIC_GROUPS",
+    "census_exposure",
+    "desa_people_on_areas",
+    "exposure_by_area",
+    "demographic_breakdown",
     "OverlayStats",
     "ExposureResult",
     "polygon_zone_overlay",
@@ -142,6 +164,16 @@ class ExposureResult:
         have them).
     report : Ledger
         Accounting of every step.
+    area_tables : dict of DataFrame
+        Per exposure (``buildings``, ``facilities``: counts; ``roads``: km), the aggregation
+        area x exposure class table per hazard class (:func:`exposure_by_area`); empty without
+        aggregation areas.
+    demographics : DataFrame or None
+        Affected and displaced people per area by female, youth, adult, elderly, disabled
+        (:func:`demographic_breakdown`).
+    aggregation : str
+        What the per-area figures are aggregated on: ``"desa"`` (the admin layer) or
+        ``"aggregation layer"``.
     """
 
     impact_buildings: gpd.GeoDataFrame | None
@@ -155,6 +187,9 @@ class ExposureResult:
     needs: pd.DataFrame | None
     hazard_classes: pd.DataFrame
     report: Ledger = field(default_factory=Ledger)
+    area_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    demographics: pd.DataFrame | None = None
+    aggregation: str = "desa"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready key figures for the "impact" section of summary.json."""
@@ -174,6 +209,11 @@ class ExposureResult:
             "exposure_summary_table": self.exposure_summary_table.to_dict("records"),
             "most_affected_desa": top,
             "minimum_needs": needs,
+            "aggregation": self.aggregation,
+            "demographics_total": ({} if self.demographics is None else
+                                   self.demographics.iloc[-1].drop(
+                                       ["aggregation_id", "aggregation_name", "ratio_source"])
+                                   .to_dict()),
             "accounting": self.report.to_records(),
         })
 
@@ -199,6 +239,14 @@ def analyse_exposure(
     building_class_col: str = "exposure_class",
     road_class_col: str = "road_class",
     facility_class_col: str = "exposure_class",
+    aggregation: gpd.GeoDataFrame | None = None,
+    aggregation_id_col: str = "aggregation_id",
+    aggregation_name_col: str | None = None,
+    limit_to_aggregation: bool = False,
+    census: gpd.GeoDataFrame | None = None,
+    census_population_col: str = "population",
+    population_raster_rule: RasterRule = "exact",
+    demographic_ratios: dict[str, float] | None = None,
 ) -> ExposureResult:
     """Run the whole impact analysis and build InaSAFE-style summaries.
 
@@ -226,6 +274,30 @@ def analyse_exposure(
     zone_class_col, zone_rank_col, zone_rate_col, admin_code_col, admin_name_col,
     admin_parent_col, asset_id_col, building_class_col, road_class_col, facility_class_col : str
         Column names.
+    aggregation : GeoDataFrame, optional, keyword-only
+        Any aggregation areas (kecamatan, RW, a grid, analysis cells; same metric CRS) with an
+        id column ``aggregation_id_col`` and a name column ``aggregation_name_col`` (the id
+        when None); optional ``female_ratio``, ``youth_ratio``, ``adult_ratio``,
+        ``elderly_ratio``, ``disabled_ratio`` columns (0-1) feed the demographic breakdown.
+        The per-area figures (``aggregation_summary``, ``area_tables``, ``demographics``) are
+        then per aggregation area (its id in ``admin_code``, its name in ``admin_name``) and
+        there is no per-kecamatan summary; the people of the desa ``admin`` with its
+        ``population`` table are placed on the areas by residential buildings or by area
+        (``population_method``, :func:`desa_people_on_areas`). Default: the desa.
+    limit_to_aggregation : bool, keyword-only
+        Limit the analysis to the union of the aggregation areas (or of ``admin``): buildings
+        and facilities whose representative point lies outside, road pieces and people outside
+        are dropped and counted in the ledger, and the hazard class areas are clipped.
+    census : GeoDataFrame, optional, keyword-only
+        Population polygons that are not the aggregation areas (census blocks) with
+        ``census_population_col`` (and optionally ``female``, ``elderly``, ``disabled``,
+        ``households``): split by area fraction at hazard and area edges
+        (:func:`census_exposure`). Takes precedence over ``population``.
+    population_raster_rule : {"exact", "centre"}, keyword-only
+        Exact fractional coverage of the raster's cells (default) or the cell-centre rule.
+    demographic_ratios : dict, optional, keyword-only
+        Default ratios per group (:data:`DEFAULT_DEMOGRAPHIC_RATIOS`, InaSAFE's, by default)
+        where the aggregation layer has no ratio column.
 
     Returns
     -------
@@ -260,9 +332,13 @@ def analyse_exposure(
     70.0
     """
     ledger = Ledger()
+    check_choice(population_raster_rule, RasterRule, name="population_raster_rule")
+    if not isinstance(limit_to_aggregation, bool):
+        raise ParameterError(f"limit_to_aggregation: expected True or False, found "
+                             f"{limit_to_aggregation!r}.")
     layers: dict[str, Any] = {"zones": zones}
     for nm, lay in (("buildings", buildings), ("roads", roads), ("facilities", facilities),
-                    ("admin", admin)):
+                    ("admin", admin), ("aggregation", aggregation), ("census", census)):
         if lay is not None:
             layers[nm] = lay
     require_same_crs(**layers)
@@ -278,22 +354,48 @@ def analyse_exposure(
     classes = hz["hazard_class"].tolist()
     # the class set's flag: a class may be exposed but not affected (InaSAFE's generic low)
     affected_of = dict(zip(hz["hazard_class"], hz["affected"].astype(bool), strict=True))
-    adm = None
+    adm = desa = None
     if admin is not None:
         arep = ledger.step("prepare admin units", source="admin")
-        adm = prepare_admin(admin, code_col=admin_code_col, name_col=admin_name_col,
-                            parent_col=admin_parent_col, report=arep)
+        desa = adm = prepare_admin(admin, code_col=admin_code_col, name_col=admin_name_col,
+                                   parent_col=admin_parent_col, report=arep)
+    ratios = None
+    if aggregation is not None:
+        grep_ = ledger.step("prepare aggregation areas", source="aggregation")
+        adm = prepare_admin(aggregation, code_col=aggregation_id_col,
+                            name_col=aggregation_name_col or aggregation_id_col,
+                            parent_col="\x00no parent", report=grep_)
+        rcols = [f"{g}_ratio" for g in DEMOGRAPHIC_GROUPS if f"{g}_ratio" in aggregation]
+        ratios = pd.DataFrame(aggregation[rcols].to_numpy(), columns=rcols,
+                              index=aggregation[aggregation_id_col].astype(str).to_numpy())
     if (population is not None or population_raster is not None) and adm is None:
         raise SchemaError("population: people per admin unit need admin= (the desa polygons).")
+    if census is not None and adm is None:
+        raise SchemaError("census: people of census polygons are summed per area: pass "
+                          "aggregation= (or admin=, the desa polygons).")
+    if limit_to_aggregation and adm is None:
+        raise ParameterError("limit_to_aggregation: needs aggregation= (or admin=), the areas "
+                             "to limit the analysis to.")
     agg = admin_zone_pieces(z, adm) if adm is not None else None
+    if limit_to_aggregation and agg is not None:
+        # the hazard class areas inside the areas only
+        inside = agg[(agg["admin_pos"] >= 0) & (agg["zone_pos"] >= 0)]
+        a_in = inside.groupby("zone_pos")["area_m2"].sum().reindex(range(len(z)),
+                                                                   fill_value=0.0)
+        zc = z.assign(_a=a_in.to_numpy()).groupby(["hazard_class", "class_rank"])["_a"].sum()
+        hz["area_m2"] = [float(zc.get((c, r), 0.0))
+                         for c, r in zip(hz["hazard_class"], hz["class_rank"], strict=True)]
 
     tables: list[pd.DataFrame] = []
     per_admin: list[pd.DataFrame] = []
-    ib = ir = ifac = None
+    ib = ir = ifac = ib_all = None
     if buildings is not None:
         rep = ledger.step("buildings x zones", source="buildings")
         ib = buildings_exposure(buildings, z, admin=adm, id_col=asset_id_col,
                                 class_col=building_class_col, report=rep)
+        ib_all = ib
+        if limit_to_aggregation:
+            ib = _limit(ib, rep, "buildings")
         if adm is not None:  # kept in the impact layer with admin_code None, never dropped
             n_out = int(ib["admin_code"].isna().sum())
             if n_out:
@@ -305,6 +407,8 @@ def analyse_exposure(
         rep = ledger.step("roads x zones", source="roads")
         ir = roads_exposure(roads, z, admin=adm, id_col=asset_id_col, class_col=road_class_col,
                             report=rep, _aggregate=agg)
+        if limit_to_aggregation:
+            ir = _limit(ir, rep, "road pieces", weight="length_m")
         tables.append(_summary_table(ir, "roads", classes, affected_of, weight="length_m",
                                      unit="m"))
         if adm is not None:
@@ -314,6 +418,8 @@ def analyse_exposure(
         rep = ledger.step("facilities x zones", source="facilities")
         ifac = facilities_exposure(facilities, z, admin=adm, id_col=asset_id_col,
                                    class_col=facility_class_col, report=rep)
+        if limit_to_aggregation:
+            ifac = _limit(ifac, rep, "facilities")
         tables.append(_summary_table(ifac, "facilities", classes, affected_of))
         if adm is not None:
             pa = _per_admin(ifac, "facilities", classes)
@@ -324,17 +430,41 @@ def analyse_exposure(
 
     pop_imp = None
     needs_df = None
-    if population_raster is not None and adm is not None:
+    if census is not None and adm is not None:
+        prep = ledger.step("census x areas x zones", source="census")
+        pop_imp = census_exposure(census, z, adm, population_col=census_population_col,
+                                  report=prep, _aggregate=agg)
+    elif population_raster is not None and adm is not None:
         prep = ledger.step("population raster x zones", source="population raster")
-        pop_imp = _raster_population(population_raster, z, adm, population, prep)
+        pop_imp = _raster_population(population_raster, z, adm,
+                                     population if aggregation is None else None, prep,
+                                     rule=population_raster_rule)
+    elif population is not None and aggregation is not None:
+        if desa is None:
+            raise SchemaError("population: a table per desa with aggregation= needs admin= "
+                              "(the desa polygons) to place the people; or pass census=.")
+        prep = ledger.step("desa population x areas x zones", source="population")
+        pop_imp = desa_people_on_areas(desa, population, z, adm, buildings=ib_all,
+                                       method=population_method, report=prep, _aggregate=agg)
     elif population is not None and adm is not None:
         prep = ledger.step("population x zones", source="population")
         pop_imp = population_exposure(z, adm, population, buildings=ib,
                                       method=population_method, report=prep, _aggregate=agg)
+    if pop_imp is not None and limit_to_aggregation:
+        out = pop_imp["admin_code"].isna()
+        if out.any():
+            prep.note(f"limit_to_aggregation: {pop_imp.loc[out, 'population'].sum():.1f} people "
+                      "outside the aggregation areas dropped")
+            pop_imp = pop_imp[~out].reset_index(drop=True)
+    demo = None
     if pop_imp is not None:
+        names = dict(zip(adm["admin_code"], adm["admin_name"], strict=True)) if adm is not None \
+            else {}
+        demo = demographic_breakdown(pop_imp, names=names, ratios=ratios,
+                                     defaults=demographic_ratios, report=prep)
         tables.append(_pop_summary_table(pop_imp, classes, affected_of))
         per_admin.append(_pop_per_admin(pop_imp, classes))
-        d = pop_imp.groupby("admin_code")["displaced"].sum()
+        d = pop_imp[pop_imp["admin_code"].notna()].groupby("admin_code")["displaced"].sum()
         nd = minimum_needs(pd.DataFrame({"admin_code": d.index.to_numpy(object),
                                          "displaced": d.to_numpy(float)}), needs=needs)
         # the total is what is delivered: the sum of the desa rows (kits and toilets are whole
@@ -359,18 +489,41 @@ def analyse_exposure(
                 base.reset_index(drop=True)),
             geometry=adm.geometry.reset_index(drop=True), crs=adm.crs)
         num = [c for c in base.columns]
-        kec = agg_sum.copy()
-        kec["parent_code"] = kec["parent_code"].fillna("unknown")
-        agg_kec = kec[["parent_code", *num, "geometry"]].dissolve(
-            by="parent_code", aggfunc="sum").reset_index().rename(
-            columns={"parent_code": "admin_code"})
-        agg_kec.insert(1, "n_desa", kec.groupby("parent_code").size().reindex(
-            agg_kec["admin_code"]).to_numpy())
+        if aggregation is None:
+            kec = agg_sum.copy()
+            kec["parent_code"] = kec["parent_code"].fillna("unknown")
+            agg_kec = kec[["parent_code", *num, "geometry"]].dissolve(
+                by="parent_code", aggfunc="sum").reset_index().rename(
+                columns={"parent_code": "admin_code"})
+            agg_kec.insert(1, "n_desa", kec.groupby("parent_code").size().reindex(
+                agg_kec["admin_code"]).to_numpy())
+
+    area_tables: dict[str, pd.DataFrame] = {}
+    if adm is not None:
+        names = dict(zip(adm["admin_code"], adm["admin_name"], strict=True))
+        for key, imp, w, sc in (("buildings", ib, None, 1.0), ("facilities", ifac, None, 1.0),
+                                ("roads", ir, "length_m", 0.001)):
+            if imp is not None:
+                area_tables[key] = exposure_by_area(imp, classes=classes,
+                                                    affected_of=affected_of, names=names,
+                                                    weight=w, scale=sc)
 
     analysis = _analysis_summary(est, pop_imp, classes)
     return ExposureResult(
         impact_buildings=ib, impact_roads=ir, impact_facilities=ifac,
         aggregation_summary=agg_sum, aggregation_summary_kecamatan=agg_kec,
         analysis_summary=analysis, exposure_summary_table=est, population_impact=pop_imp,
-        needs=needs_df, hazard_classes=hz, report=ledger,
+        needs=needs_df, hazard_classes=hz, report=ledger, area_tables=area_tables,
+        demographics=demo, aggregation="desa" if aggregation is None else "aggregation layer",
     )
+
+
+def _limit(impact: gpd.GeoDataFrame, rep: Any, what: str, *,
+           weight: str | None = None) -> gpd.GeoDataFrame:
+    """Drop the assets outside every aggregation area (``admin_code`` None), counted."""
+    out = impact["admin_code"].isna().to_numpy()
+    rep.reject(f"{what} outside the aggregation areas (limit_to_aggregation)", int(out.sum()))
+    if weight and out.any():
+        rep.note(f"limit_to_aggregation: {float(impact.loc[out, weight].sum()):.1f} m of road "
+                 "outside the aggregation areas dropped")
+    return impact[~out]

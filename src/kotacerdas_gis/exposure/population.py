@@ -13,22 +13,39 @@ import numpy as np
 import pandas as pd
 
 import geopandas as gpd
+import shapely
 
 from ..accounting import StepReport
 from ..checks import check_choice
 from ..crs import as_crs, describe_crs, require_same_crs
 from ..errors import CRSMismatchError, DataError, SchemaError
-from ..overlay import admin_zone_pieces
+from ..overlay import (
+    admin_zone_pieces,
+    assign_to_first,
+    fast_is_valid,
+    polygon_zone_overlay,
+    polygonal_part,
+    require_polygons,
+)
 from ..schemas import require_columns
 from .assets import NOT_EXPOSED
 from .zonal import AREA_TOLERANCE, as_grid, zonal_sums
 
-__all__ = ["population_exposure", "population_from_raster"]
+__all__ = ["population_exposure", "population_from_raster", "census_exposure",
+           "desa_people_on_areas", "RasterRule"]
+
+#: How a population raster's cells are counted in a polygon: by the exact covered fraction of
+#: each cell (``"exact"``, exactextract's coverage weights) or whole cells whose centre lies in
+#: it (``"centre"``, the rule of rasterising without ``all_touched``).
+RasterRule = Literal["exact", "centre"]
 
 _POP_COLS = ("population", "female", "elderly", "disabled", "households")
 
 
 _VULNERABLE = ("female", "elderly", "disabled")
+#: Group key of the rows outside every area while summing (never an id; NUL is cut by
+#: pandas' string dtype).
+_OUTSIDE = "\uffff outside every area"
 
 
 def _affected_of(hazard_class: pd.Series, zones: gpd.GeoDataFrame) -> np.ndarray:
@@ -240,14 +257,19 @@ def population_from_raster(
     strategy: str = "raster-sequential",
     report: StepReport | None = None,
     area_tolerance: float = AREA_TOLERANCE,
+    rule: RasterRule = "exact",
 ) -> pd.DataFrame:
     """Count people per admin unit and hazard class from a population raster, checked.
 
-    Each cell's count is split by the exact fraction of it that falls in each admin x zone piece
+    With ``rule="exact"`` (default) each cell's count is split by the exact fraction of it
+    that falls in each admin x zone piece
     (:func:`~kotacerdas_gis.exposure.zonal.zonal_sums`): pieces traced on the raster's own grid
     are rasterised on that grid (each cell counted once), the others go through exactextract;
     every piece's covered cell area is checked against its area and recounted by exact cell
-    intersection when they disagree (counted in ``report``).
+    intersection when they disagree (counted in ``report``). With ``rule="centre"`` a cell
+    counts whole in the piece holding its centre (a centre on a shared edge counts once, on
+    the zone's side: the pieces inside zones come first), the rule of rasterising without
+    ``all_touched``.
 
     Parameters
     ----------
@@ -258,11 +280,13 @@ def population_from_raster(
     zones, admin : GeoDataFrame
         Prepared zones and admin units.
     strategy : str, keyword-only
-        Kept for compatibility; the sums no longer depend on an exactextract strategy.
+        exactextract strategy of the ``"centre"`` rule; the exact sums do not depend on it.
     report : StepReport, optional
         Where recounts, zone area outside the raster and nodata cells are noted.
     area_tolerance : float, keyword-only
         Relative tolerance of the area check (default 0.1 %).
+    rule : {"exact", "centre"}, keyword-only
+        Fractional coverage (default) or the cell-centre rule.
 
     Returns
     -------
@@ -283,7 +307,14 @@ def population_from_raster(
     ...     geometry=[box(0, 0, 100, 100)], crs=32751))
     >>> population_from_raster(r, z, a)[["hazard_class", "population", "displaced"]].values.tolist()
     [['high', 50.0, 25.0], ['not exposed', 150.0, 0.0]]
+
+    The zone covers two and a half columns of 10 m cells; the third column's centres lie on the
+    zone's edge and count in the zone (the hazard side wins a tie):
+
+    >>> population_from_raster(r, z, a, rule="centre")["population"].tolist()
+    [60.0, 140.0]
     """
+    check_choice(rule, RasterRule, name="population raster rule")
     raster_crs = getattr(raster, "crs", None)
     if raster_crs is not None:
         try:
@@ -303,7 +334,18 @@ def population_from_raster(
     if len(agg) == 0:
         raise DataError("population raster: no admin unit to summarise.")
     grid = as_grid(raster, bounds=tuple(agg.total_bounds))
-    zs = zonal_sums(grid, agg.geometry.values, area_tolerance=area_tolerance, report=report)
+    if rule == "exact":
+        people = zonal_sums(grid, agg.geometry.values, area_tolerance=area_tolerance,
+                            report=report).sums
+    else:
+        from exactextract import exact_extract
+        from exactextract.raster import NumPyRasterSource
+
+        xmin, ymin, xmax, ymax = grid.bounds
+        src = NumPyRasterSource(np.asarray(grid.values, dtype=float), xmin, ymin, xmax, ymax)
+        people = _centre_sums(exact_extract(
+            src, agg[["geometry"]], ["values", "center_x", "center_y"], strategy=strategy,
+            output="pandas"), agg.geometry.to_numpy())
     zp = agg["zone_pos"].to_numpy()
     has = zp >= 0
     z_rate = zones["displacement_rate"].to_numpy(float)
@@ -313,7 +355,7 @@ def population_from_raster(
                                  NOT_EXPOSED),
         "class_rank": np.where(has, zones["class_rank"].to_numpy()[np.maximum(zp, 0)], 0),
         "area_m2": agg["area_m2"].to_numpy(),
-        "population": zs.sums,
+        "population": people,
     })
     out["displaced"] = out["population"] * np.where(has, z_rate[np.maximum(zp, 0)], 0.0)
     out = out.groupby(["admin_code", "hazard_class", "class_rank"], as_index=False).sum()
@@ -324,9 +366,287 @@ def population_from_raster(
                 "displaced"]]
 
 
+def _centre_sums(cells: pd.DataFrame, geoms: np.ndarray) -> np.ndarray:
+    """People per piece by the cell-centre rule, from exactextract's per-cell values."""
+    rows = []
+    for i, (v, cx, cy) in enumerate(zip(cells["values"], cells["center_x"], cells["center_y"],
+                                        strict=True)):
+        v, cx, cy = (np.asarray(a, dtype=float) for a in (v, cx, cy))
+        inside = shapely.intersects_xy(geoms[i], cx, cy)
+        rows.append(pd.DataFrame({"piece": i, "cx": cx[inside], "cy": cy[inside],
+                                  "v": np.nan_to_num(v[inside])}))
+    df = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["piece", "cx", "cy", "v"])
+    df = df.drop_duplicates(["cx", "cy"], keep="first")  # a centre on a shared edge: once
+    return np.bincount(df["piece"].to_numpy(int), weights=df["v"].to_numpy(float),
+                       minlength=len(geoms))
+
+
+def census_exposure(
+    census: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    population_col: str = "population",
+    report: StepReport | None = None,
+    _aggregate: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """People of census polygons (not the aggregation areas) per unit and hazard class.
+
+    Each census polygon's counts are split by the share of its area in each unit x zone piece
+    (:func:`~kotacerdas_gis.overlay.admin_zone_pieces`, areas by
+    :func:`~kotacerdas_gis.overlay.polygon_zone_overlay`): a block half inside a wet zone puts
+    half its people there. People in the parts of a block outside every unit are kept with
+    ``admin_code`` None (counted in the report); parts outside every unit and every zone are
+    "not exposed".
+
+    Parameters
+    ----------
+    census : GeoDataFrame
+        Polygons (same metric CRS) with ``population_col`` and optionally ``female``,
+        ``elderly``, ``disabled``, ``households`` (counts). Negative or missing counts become 0,
+        counted; group counts above the population are capped, counted.
+    zones : GeoDataFrame
+        Prepared hazard zones.
+    units : GeoDataFrame
+        Prepared aggregation units (:func:`~kotacerdas_gis.overlay.prepare_admin`).
+    population_col : str, keyword-only
+        Column of people.
+    report : StepReport, optional
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`population_exposure` (``method`` = ``"census"``).
+
+    Raises
+    ------
+    SchemaError
+        Missing population column; a layer that is not polygons.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from kotacerdas_gis.overlay import prepare_admin, prepare_zones
+    >>> z = prepare_zones(gpd.GeoDataFrame({"hazard_class": ["wet"], "class_rank": [1],
+    ...     "displacement_rate": [0.9]}, geometry=[box(0, 0, 50, 100)], crs=32751))
+    >>> u = prepare_admin(gpd.GeoDataFrame({"admin_code": ["c1"], "admin_name": ["Cell 1"]},
+    ...     geometry=[box(0, 0, 200, 200)], crs=32751))
+    >>> c = gpd.GeoDataFrame({"population": [1000]}, geometry=[box(0, 0, 100, 100)], crs=32751)
+    >>> census_exposure(c, z, u)[["hazard_class", "population", "displaced"]].values.tolist()
+    [['wet', 500.0, 450.0], ['not exposed', 500.0, 0.0]]
+    """
+    require_same_crs(census=census, zones=zones, units=units)
+    require_columns(census, [population_col], name="census")
+    require_polygons(census, name="census")
+    rep = report if report is not None else StepReport("census x units x zones", source="census")
+    rep.n_in = len(census)
+    g = np.asarray(census.geometry.values, dtype=object)
+    empty = shapely.is_missing(g) | shapely.is_empty(g)
+    rep.reject("empty or missing census geometry", int(empty.sum()))
+    invalid = ~empty & ~fast_is_valid(g)
+    if invalid.any():
+        g = g.copy()
+        g[invalid] = polygonal_part(shapely.make_valid(g[invalid]))
+        rep.repair("invalid census geometry fixed with make_valid", int(invalid.sum()))
+    counts: dict[str, np.ndarray] = {}
+    for c in _POP_COLS:
+        src = population_col if c == "population" else c
+        if src not in census.columns:
+            counts[c] = np.zeros(len(census))
+            continue
+        v = pd.to_numeric(census[src], errors="coerce").to_numpy(float)
+        bad = np.isnan(v) | (v < 0)
+        rep.repair(f"missing or negative census {src} set to 0", int(bad.sum()))
+        counts[c] = np.where(bad, 0.0, v)
+    for c in (*_VULNERABLE, "households"):
+        over = counts[c] > counts["population"]
+        rep.repair(f"census {c} larger than population capped", int(over.sum()))
+        counts[c] = np.minimum(counts[c], counts["population"])
+    lost = empty & (counts["population"] > 0)
+    if lost.any():
+        rep.note(f"{counts['population'][lost].sum():.0f} people in census polygons without "
+                 "geometry are not placed")
+    agg = _aggregate if _aggregate is not None else admin_zone_pieces(zones, units)
+    keep = np.flatnonzero(~empty)
+    st = polygon_zone_overlay(g[keep], agg.geometry.values, np.zeros(len(agg), dtype=int))
+    ci = keep[st.pair_asset]
+    area = shapely.area(g)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(area[ci] > 0, st.pair_area_m2 / area[ci], 0.0)
+    apos = agg["admin_pos"].to_numpy()[st.pair_zone]
+    zp = agg["zone_pos"].to_numpy()[st.pair_zone]
+    # the rest of each block lies outside every unit and every zone
+    rest = np.clip(1.0 - np.bincount(ci, weights=w, minlength=len(g)), 0.0, 1.0)
+    rest[empty] = 0.0
+    rest[rest < 1e-9] = 0.0
+    ri = np.flatnonzero(rest > 0)
+    ci = np.concatenate([ci, ri])
+    w = np.concatenate([w, rest[ri]])
+    apos = np.concatenate([apos, np.full(len(ri), -1)])
+    zp = np.concatenate([zp, np.full(len(ri), -1)])
+    piece_area = np.concatenate([st.pair_area_m2, area[ri] * rest[ri]])
+    has = zp >= 0
+    codes = units["admin_code"].to_numpy(object)
+    out = pd.DataFrame({
+        "admin_code": np.where(apos >= 0, codes[np.maximum(apos, 0)], None),
+        "hazard_class": np.where(has, zones["hazard_class"].to_numpy(object)[np.maximum(zp, 0)],
+                                 NOT_EXPOSED),
+        "class_rank": np.where(has, zones["class_rank"].to_numpy()[np.maximum(zp, 0)], 0
+                               ).astype(int),
+        "method": "census",
+        "area_m2": piece_area,
+    })
+    rate = np.where(has, zones["displacement_rate"].to_numpy(float)[np.maximum(zp, 0)], 0.0)
+    for c in _POP_COLS:
+        out[c] = counts[c][ci] * w
+    out["displaced"] = out["population"] * rate
+    for c in _VULNERABLE:
+        out[f"{c}_displaced"] = out[c] * rate
+    outside = out["admin_code"].isna()
+    if outside.any():
+        rep.note(f"{out.loc[outside, 'population'].sum():.1f} census people lie outside every "
+                 "aggregation area (admin_code None)")
+    return _group_people(out)
+
+
+def _group_people(out: pd.DataFrame) -> pd.DataFrame:
+    """Sum people rows per area and class (rows outside every area kept, as None)."""
+    keys = ["admin_code", "hazard_class", "class_rank", "method"]
+    out = out.copy()
+    outside = out["admin_code"].isna()
+    out["admin_code"] = out["admin_code"].astype(object).where(~outside, _OUTSIDE)
+    out = out.groupby(keys, as_index=False, sort=False).sum(numeric_only=True)
+    out["admin_code"] = out["admin_code"].astype(object).where(out["admin_code"] != _OUTSIDE, None)
+    out["affected"] = out["class_rank"] > 0
+    out = out.sort_values(["admin_code", "class_rank", "hazard_class"],
+                          ascending=[True, False, True], kind="stable",
+                          na_position="last").reset_index(drop=True)
+    cols = ["admin_code", "hazard_class", "class_rank", "affected", "method", "area_m2",
+            *_POP_COLS, "displaced", *(f"{c}_displaced" for c in _VULNERABLE)]
+    return out[cols]
+
+
+def desa_people_on_areas(
+    desa: gpd.GeoDataFrame,
+    population: pd.DataFrame,
+    zones: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    buildings: gpd.GeoDataFrame | None = None,
+    method: Literal["auto", "area", "buildings"] = "auto",
+    report: StepReport | None = None,
+    _aggregate: gpd.GeoDataFrame | None = None,
+) -> pd.DataFrame:
+    """People of a desa table placed on other aggregation areas (a grid, RW ...), per class.
+
+    ``method="buildings"`` (and ``"auto"`` in desa with residential buildings) gives each
+    residential building of a desa its share of the desa's people by floor area; the people
+    count in the building's area and hazard class (all residents of a touched building, as
+    :func:`population_exposure` does). ``"area"`` (and ``"auto"`` in desa without residential
+    buildings) spreads them by area like census polygons (:func:`census_exposure`).
+
+    Parameters
+    ----------
+    desa : GeoDataFrame
+        Prepared desa (:func:`~kotacerdas_gis.overlay.prepare_admin`).
+    population : DataFrame
+        Per desa: ``admin_code``, ``population`` and optional group counts.
+    zones, units : GeoDataFrame
+        Prepared zones and aggregation areas.
+    buildings : GeoDataFrame, optional
+        The buildings impact layer on ``units`` (``exposure_class``, ``area_m2``,
+        ``admin_code`` = the area, ``zone_id``), before any limit to the areas.
+    method : {"auto", "area", "buildings"}, keyword-only
+    report : StepReport, optional
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`population_exposure` (``method`` ``"buildings"`` or ``"area"``;
+        ``area_m2`` is residential floor area for the buildings rows).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import box
+    >>> from kotacerdas_gis.overlay import prepare_admin, prepare_zones
+    >>> z = prepare_zones(gpd.GeoDataFrame({"hazard_class": ["wet"], "class_rank": [1],
+    ...     "displacement_rate": [0.5]}, geometry=[box(0, 0, 10, 10)], crs=32751))
+    >>> d = prepare_admin(gpd.GeoDataFrame({"admin_code": ["D"], "admin_name": ["Bone"]},
+    ...     geometry=[box(0, 0, 200, 100)], crs=32751))
+    >>> u = prepare_admin(gpd.GeoDataFrame({"admin_code": ["A", "B"], "admin_name": ["A", "B"]},
+    ...     geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=32751))
+    >>> b = gpd.GeoDataFrame({"exposure_class": ["residential"] * 2, "area_m2": [300.0, 100.0],
+    ...     "admin_code": ["A", "B"], "zone_id": ["zone0", None]},
+    ...     geometry=[box(0, 0, 20, 15), box(150, 0, 160, 10)], crs=32751)
+    >>> p = desa_people_on_areas(d, pd.DataFrame({"admin_code": ["D"], "population": [80]}),
+    ...     z, u, buildings=b)
+    >>> p[["admin_code", "hazard_class", "population", "displaced"]].values.tolist()
+    [['A', 'wet', 60.0, 30.0], ['B', 'not exposed', 20.0, 0.0]]
+    """
+    check_choice(method, ("auto", "area", "buildings"), name="method")
+    rep = report if report is not None else StepReport("desa population x areas x zones",
+                                                       source="population")
+    rep.n_in = len(population)
+    pt = _clean_population(population, desa, "admin_code", rep)
+    blocks = desa[["admin_code", "geometry"]].merge(pt, on="admin_code", how="inner")
+    parts: list[pd.DataFrame] = []
+    by_bld: set[str] = set()
+    if method != "area" and buildings is not None and len(buildings):
+        require_columns(buildings, ["exposure_class", "area_m2", "admin_code", "zone_id"],
+                        name="buildings (impact layer)",
+                        hint=" (pass the output of buildings_exposure)")
+        res = buildings[buildings["exposure_class"] == "residential"]
+        dpos = assign_to_first(shapely.point_on_surface(np.asarray(res.geometry.values,
+                                                                   dtype=object)), desa)
+        dcode = np.where(dpos >= 0, desa["admin_code"].to_numpy(object)[np.maximum(dpos, 0)],
+                         None)
+        zpos_of = pd.Series(np.arange(len(zones)), index=zones["zone_id"].to_numpy())
+        df = pd.DataFrame({"desa": dcode, "area": res["admin_code"].to_numpy(object),
+                           "zone_pos": res["zone_id"].map(zpos_of).fillna(-1).astype(int)
+                           .to_numpy(), "fa": res["area_m2"].to_numpy(float)})
+        df = df[df["desa"].notna() & df["desa"].isin(pt["admin_code"])]
+        df["w"] = df["fa"] / df.groupby("desa")["fa"].transform("sum")
+        df = df[np.isfinite(df["w"].to_numpy())]
+        by_bld = set(df["desa"])
+        df = df.merge(pt, left_on="desa", right_on="admin_code")
+        zp = df["zone_pos"].to_numpy()
+        has = zp >= 0
+        out = pd.DataFrame({
+            "admin_code": df["area"].to_numpy(object),
+            "hazard_class": np.where(has, zones["hazard_class"].to_numpy(object)[
+                np.maximum(zp, 0)], NOT_EXPOSED),
+            "class_rank": np.where(has, zones["class_rank"].to_numpy()[np.maximum(zp, 0)], 0
+                                   ).astype(int),
+            "method": "buildings", "area_m2": df["fa"].to_numpy(float)})
+        rate = np.where(has, zones["displacement_rate"].to_numpy(float)[np.maximum(zp, 0)], 0.0)
+        for c in _POP_COLS:
+            out[c] = df[c].to_numpy(float) * df["w"].to_numpy(float)
+        out["displaced"] = out["population"] * rate
+        for c in _VULNERABLE:
+            out[f"{c}_displaced"] = out[c] * rate
+        parts.append(out)
+    elif method == "buildings":
+        raise SchemaError("method='buildings' needs the buildings impact layer; pass buildings=.")
+    rest = blocks[~blocks["admin_code"].isin(by_bld)]
+    rep.note(f"desa people on the aggregation areas: {len(by_bld)} desa by residential "
+             f"buildings, {len(rest)} by area")
+    if len(rest):
+        sub = StepReport("census", source="desa")
+        parts.append(census_exposure(rest, zones, units, report=sub, _aggregate=_aggregate)
+                     .assign(method="area"))
+        for reason, n in sub.reasons_repaired.items():
+            rep.repair(reason, n)
+        rep.notes.extend(sub.notes)
+    return _group_people(pd.concat(parts, ignore_index=True))
+
+
 def _raster_population(raster: Any, zones: gpd.GeoDataFrame, admin: gpd.GeoDataFrame,
-                       table: pd.DataFrame | None, rep: StepReport) -> pd.DataFrame:
-    out = population_from_raster(raster, zones, admin, report=rep)
+                       table: pd.DataFrame | None, rep: StepReport,
+                       rule: RasterRule = "exact") -> pd.DataFrame:
+    out = population_from_raster(raster, zones, admin, report=rep, rule=rule)
     out.insert(4, "method", "raster")
     rep.n_in = len(admin)
     per = out.groupby("admin_code")["population"].sum().reindex(

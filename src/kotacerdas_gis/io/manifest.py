@@ -92,6 +92,23 @@ _GEOMETRY: dict[str, GeometryFamily] = {
     "facilities": "point",
     "observed_flood_2020": "polygon",
 }
+
+# --- issue 11 / 12 manifest keys (aggregation areas, census polygons, custom class maps, the
+# OSM adapter), kept in one block for the typed manifest schema:
+#   "aggregation": {"path": ..., "id_field": "cell_id", "name_field": "label"}
+#   "census":      {"path": ..., "population_field": "jiwa"}
+#   "buildings" / "facilities" / "roads": {"classes": {"government": ["ministry"]}}
+#   "roads" / "buildings" / "facilities": {"path": "extract.osm.pbf", "adapter": "osm"}
+_GEOMETRY.update({"aggregation": "polygon", "census": "polygon"})
+_KEY_OPTIONS: dict[str, set[str]] = {
+    "id_field": {"aggregation"}, "name_field": {"aggregation"},
+    "population_field": {"census"}, "classes": {"buildings", "facilities", "roads"},
+}
+#: The JSON types of those options (for :func:`validate_manifest`).
+KEY_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "id_field": (str,), "name_field": (str,), "population_field": (str,), "classes": (dict,),
+}
+_OSM_KEYS = ("roads", "buildings", "facilities")
 #: Layer keys a manifest may hold.
 MANIFEST_KEYS = (*_GEOMETRY, "dem", "population", "hazard")
 
@@ -169,7 +186,7 @@ LAYER_KEYS: dict[str, tuple[type, ...]] = {
     "comment": (str,),
 }
 #: The values of a layer's ``adapter``.
-ADAPTERS = ("canonical", "hdx", "bigrbi", "kemendagri")
+ADAPTERS = ("canonical", "hdx", "bigrbi", "kemendagri", "osm")
 _PROVENANCE = ("source", "date", "licence", "description", "url")
 _TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false", dict: "an object",
                type(None): "null"}
@@ -238,7 +255,7 @@ def validate_manifest(manifest: dict[str, Any], path: str | os.PathLike[str]) ->
         if not isinstance(spec, dict):
             raise SchemaError(f"{p}: key {where!r}: expected an object such as {{\"path\": "
                               f"\"{key}.gpkg\"}}, found {spec!r} ({_json_type(spec)}).")
-        known = LAYER_KEYS | HAZARD_KEY_TYPES if key == "hazard" else LAYER_KEYS
+        known = LAYER_KEYS | KEY_OPTION_TYPES | (HAZARD_KEY_TYPES if key == "hazard" else {})
         _check_keys(p, where, spec, known)
         if "path" not in spec:
             raise SchemaError(f"{p}: {where} has no 'path'. Add \"path\": the file, relative "
@@ -302,6 +319,7 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
                 "its path (this package reads local files only, so a run never depends on the "
                 "network)."
             )
+        _check_key_options(p, key, spec)
         full = (p.parent / Path(given).expanduser()).resolve()
         if not full.exists():
             hint = ""
@@ -392,6 +410,27 @@ def _restore_field_names(df: Any, key: str, spec: dict[str, Any], ledger: Ledger
                                ledger=ledger, dbf=dbf)
 
 
+def _check_key_options(p: Path, key: str, spec: dict[str, Any]) -> None:
+    """Check the options that belong to some layer keys only (issue 11 / 12 block)."""
+    for opt, keys in _KEY_OPTIONS.items():
+        if opt in spec and key not in keys:
+            raise SchemaError(f"{p}: layer {key!r} has option {opt!r}, which only "
+                              f"{', '.join(sorted(keys))} take.")
+    for opt in ("id_field", "name_field", "population_field"):
+        if opt in spec and (not isinstance(spec[opt], str) or not spec[opt]):
+            raise SchemaError(f"{p}: layer {key!r} option {opt!r} must name a column (text), "
+                              f"found {spec[opt]!r}.")
+    if key == "aggregation" and "id_field" not in spec:
+        raise SchemaError(f'{p}: layer "aggregation" needs "id_field", the column that '
+                          'identifies each area (and optionally "name_field").')
+    if "classes" in spec and not isinstance(spec["classes"], dict):
+        raise SchemaError(f'{p}: layer {key!r} option "classes" must be an object '
+                          '{"class": ["value", ...]}, found ' f"{spec['classes']!r}.")
+    if spec.get("adapter") == "osm" and key not in _OSM_KEYS:
+        raise SchemaError(f'{p}: layer {key!r} has adapter "osm"; only '
+                          f"{', '.join(_OSM_KEYS)} are read from an OSM extract.")
+
+
 def _estimated_crs(manifest: dict[str, Any], ledger: Ledger) -> Any:
     """Estimate the working CRS from the study boundary of a manifest without ``crs``."""
     layers = manifest["layers"]
@@ -461,7 +500,11 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
            else _estimated_crs(manifest, ledger))
     raw: dict[str, Any] = {}
     provenance: dict[str, dict[str, Any]] = {}
-    for key, spec in manifest["layers"].items():
+    extra: dict[str, Any] = {"class_maps": {}}
+    osm: dict[str, dict[str, Any]] = {}
+    # OSM extracts last: they are clipped to the study area the other layers give
+    order = sorted(manifest["layers"].items(), key=lambda kv: kv[1].get("adapter") == "osm")
+    for key, spec in order:
         provenance[key] = {k: str(spec[k]) for k in _PROVENANCE if k in spec}
         provenance[key]["path"] = os.path.relpath(spec["path"], manifest["_path"].parent)
         if key == "dem":
@@ -474,6 +517,11 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
             if kind == "raster":
                 raw["hazard_raster_path"] = _hazard_raster(spec["path"], crs, ledger)
                 continue
+        if "classes" in spec:
+            extra["class_maps"][key] = spec["classes"]
+        if spec.get("adapter") == "osm":
+            raw[key] = _osm_layer(manifest, key, spec, crs, raw, osm, ledger)
+            continue
         if key == "population":
             # every column as text: codes (7322032001) must not become numbers, and counts
             # such as "3.483" (Indonesian thousands) must not become 3.483: build_scenario
@@ -495,6 +543,11 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
         )
         gdf = _rename(gdf, key, spec, manifest["_path"])
         gdf = _restore_field_names(gdf, key, spec, ledger)
+        if key == "aggregation":
+            extra["aggregation_id_col"] = spec["id_field"]
+            extra["aggregation_name_col"] = spec.get("name_field")
+        if key == "census" and "population_field" in spec:
+            extra["census_population_col"] = spec["population_field"]
         adapter = spec.get("adapter", "canonical")
         if adapter == "hdx":
             with _for_manifest(manifest["_path"], key):
@@ -508,7 +561,8 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
         elif adapter != "canonical":
             raise SchemaError(
                 f"{manifest['_path']}: layer {key!r} has adapter {adapter!r}; "
-                "use 'canonical', 'hdx', 'bigrbi' or 'kemendagri'."
+                "use 'canonical', 'hdx', 'bigrbi' or 'kemendagri' (or 'osm' for roads, "
+                "buildings, facilities)."
             )
         raw[key] = gdf
     with _for_manifest(manifest["_path"]):
@@ -519,6 +573,29 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
             demonstration=bool(manifest.get("demonstration", False)),
             description=str(manifest.get("description", "")),
             ledger=ledger,
+            **extra,
             **raw,
         )
 
+
+
+def _osm_layer(manifest: dict[str, Any], key: str, spec: dict[str, Any], crs: Any,
+               raw: dict[str, Any], cache: dict[str, dict[str, Any]], ledger: Ledger) -> Any:
+    """One layer of an OSM extract (read once per file), clipped to the study area."""
+    from .osm import read_osm
+
+    path = str(spec["path"])
+    if path not in cache:
+        area = next((raw[k] for k in ("admin_kabupaten", "admin_kecamatan", "admin_desa",
+                                      "aggregation") if k in raw), None)
+        if area is None:
+            ledger.step("read OSM extract", source=path).note(
+                "no boundary or aggregation layer: the extract is read whole (not clipped)")
+        cache[path] = read_osm(spec["path"], to_crs=crs, area=area, ledger=ledger)
+    found = cache[path]
+    if key not in found:
+        raise DataError(f"{manifest['_path']}: layer {key!r}: the OSM extract {path} holds no "
+                        f"{key} in the study area (tags used: highway for roads, building for "
+                        "buildings, amenity/healthcare for facilities). Remove the layer or use "
+                        "another extract.")
+    return found[key]

@@ -77,6 +77,7 @@ _RESULT_STEPS = {
     "impact_facilities": ("analyse_exposure", "exposure"),
     "aggregation_summary": ("analyse_exposure + access_to_facilities", "exposure"),
     "aggregation_summary_kecamatan": ("analyse_exposure", "exposure"),
+    "aggregation_summary_areas": ("analyse_exposure(aggregation=...)", "exposure"),
     "service_points": ("siting.service_points.site_service_points", "service_points"),
     "service_assignment": ("siting.service_points.site_service_points", "service_points"),
     "sensor_sites": ("siting.sensors.site_sensors", "sensors"),
@@ -115,6 +116,9 @@ def plan_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
             out["aggregation_summary"] = _with_access(result, e.aggregation_summary)
         if e.aggregation_summary_kecamatan is not None:
             out["aggregation_summary_kecamatan"] = _kecamatan_summary(result)
+    # the impact on the scenario's own aggregation layer (issue 11), beside the desa summary
+    if result.exposure_areas is not None and result.exposure_areas.aggregation_summary is not None:
+        out["aggregation_summary_areas"] = result.exposure_areas.aggregation_summary
     out.update(_recommendation_layers(result))
     return out
 
@@ -222,6 +226,12 @@ def plan_tables(result: PlanResult) -> dict[str, pd.DataFrame]:
         out["exposure_summary_table"] = pd.DataFrame(e.exposure_summary_table)
         if e.needs is not None:
             out["minimum_needs"] = pd.DataFrame(e.needs)
+        # InaSAFE-shaped tables (issue 11): on the aggregation layer when there is one
+        ea = result.exposure_areas if result.exposure_areas is not None else e
+        for kind, table in ea.area_tables.items():
+            out[f"exposure_by_area_{kind}"] = pd.DataFrame(table)
+        if ea.demographics is not None:
+            out["demographic_breakdown"] = pd.DataFrame(ea.demographics)
     if result.access is not None and result.access.isolated is not None:
         out["isolated"] = pd.DataFrame(result.access.isolated).drop(
             columns="geometry", errors="ignore"
