@@ -69,9 +69,11 @@ def _plan_and_write(
 ) -> None:
     from .datasets import load_demo
     from .io.manifest import read_json, read_scenario
-    from .outputs.bundle import write_outputs
+    from .outputs.bundle import check_outputs_folder, write_outputs
     from .outputs.summary import console_lines, plan_summary
     from .plan import PlanConfig, run_plan
+
+    check_outputs_folder(out)  # before any computation: a file, read-only, disk full
 
     settings = read_json(config_path, what="plan configuration") if config_path else {}
     if lang is not None:

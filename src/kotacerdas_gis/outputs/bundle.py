@@ -1,7 +1,10 @@
 """The output contract: map.html, plan.gpkg, report.html and summary.json in one folder.
 
 :func:`write_outputs` writes all four from a :class:`~kotacerdas_gis.plan.PlanResult`,
-each file atomically, so a folder never holds a half-written file.
+as one unit (:func:`kotacerdas_gis.io.atomic.output_unit`): the files are written
+into a staging folder beside the target and swapped in together, so the folder
+holds one run's complete outputs or the previous run's, never a mix nor a
+half-written file.
 ``summary.json`` lists the GeoPackage layers written (a layer appears only
 once its step has run).
 """
@@ -16,7 +19,7 @@ import pandas as pd
 
 import geopandas as gpd
 
-from ..io.atomic import write_json_atomic
+from ..io.atomic import check_output_folder, output_unit, write_json_atomic
 from ..io.gpkg import write_geopackage
 from .qgis import qml_styles
 from .report import write_report
@@ -26,7 +29,7 @@ from .webmap import web_map, write_web_map
 if TYPE_CHECKING:  # pragma: no cover
     from ..plan import PlanResult
 
-__all__ = ["write_outputs", "OUTPUT_FILES", "MAP_HIDDEN"]
+__all__ = ["write_outputs", "check_outputs_folder", "OUTPUT_FILES", "MAP_HIDDEN"]
 
 #: The files of the output contract.
 OUTPUT_FILES = ("map.html", "plan.gpkg", "report.html", "summary.json")
@@ -64,6 +67,16 @@ def _map_layers(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFra
     return out
 
 
+def check_outputs_folder(out_dir: str | os.PathLike[str]) -> Path:
+    """Check, before any computation, that ``out_dir`` can receive the output contract.
+
+    See :func:`kotacerdas_gis.io.atomic.check_output_folder`: a path that is a file, a
+    read-only or unwritable folder, or a full disk is an
+    :class:`~kotacerdas_gis.errors.OutputError` naming the path and the cause.
+    """
+    return check_output_folder(out_dir, own=OUTPUT_FILES)
+
+
 def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write the output contract's files for one plan.
 
@@ -72,17 +85,29 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
     result : PlanResult
         From :func:`kotacerdas_gis.plan.run_plan`.
     out_dir : path-like
-        Folder; created when missing. Files already there are replaced one by
-        one, atomically.
+        Folder; created when missing. The four files are written into a staging
+        folder beside it and swapped in together; other files already in the
+        folder are kept.
 
     Returns
     -------
     list of pathlib.Path
         The files written: ``map.html``, ``plan.gpkg``, ``report.html``,
-        ``summary.json``.
+        ``summary.json``, in ``out_dir``.
+
+    Raises
+    ------
+    OutputError
+        If the folder cannot be written (a file, read-only, permission denied, disk
+        full), naming the path and the cause; earlier outputs are left as they were.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_unit(out, own=OUTPUT_FILES, last="summary.json") as stage:
+        names = _write_all(result, stage)
+    return [out / n for n in names]
+
+
+def _write_all(result: PlanResult, out: Path) -> list[str]:
     lang = result.config.lang
     layers: dict[str, Any] = plan_layers(result)
     tables: dict[str, pd.DataFrame] = plan_tables(result)
@@ -127,4 +152,4 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
     }
     report = write_report(summary, out / "report.html", title=title, lang=lang)  # type: ignore[arg-type]
     js = write_json_atomic(summary, out / "summary.json")
-    return [html, gpkg, report, js]
+    return [p.name for p in (html, gpkg, report, js)]
