@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -51,8 +52,8 @@ def run_name(folder: Path) -> set[str]:
     names = {json.loads((folder / "summary.json").read_text())["scenario"]["name"]}
     con = sqlite3.connect(f"file:{folder / 'plan.gpkg'}?mode=ro", uri=True)
     try:
-        names |= {r[0] for r in con.execute("SELECT DISTINCT source FROM provenance "
-                                            "WHERE kind = 'result'")}
+        names |= set(re.findall(r'<MDI key="scenario">([^<]*)</MDI>', "".join(
+            r[0] for r in con.execute("SELECT metadata FROM gpkg_metadata"))))
     finally:
         con.close()
     for f in ("map.html", "report.html"):

@@ -169,7 +169,7 @@ _STAGING_RE = re.compile(r"^\.(?P<name>.+)\.staging-(?P<pid>\d+)-[0-9a-f]{8}$")
 #: Temporary files of :func:`atomic_path` (mkstemp's 8 characters) and their SQLite side files.
 _TMP_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?(-journal|-wal|-shm)?$")
 #: Probe files of :func:`check_output_folder`.
-_PROBE_RE = re.compile(r"^\..+\.probe-\d+-[0-9a-f]{8}$")
+_PROBE_RE = re.compile(r"^\.(?P<name>.+)\.probe-(?P<pid>\d+)-[0-9a-f]{8}$")
 _SQLITE_SIDE = ("-journal", "-wal", "-shm")
 
 _CAUSES = {
@@ -287,7 +287,8 @@ def clean_stale(target: str | os.PathLike[str], own: Iterable[str] = ()) -> list
     Only names of this package's patterns are touched: staging folders
     ``.<name>.staging-<pid>-<hex>`` of processes that no longer run (beside the
     target) and temporary files ``.<stem>.<8 chars>.tmp<suffix>[-journal|-wal|-shm]``
-    and probes inside it. User files are never removed.
+    and probes ``.<name>.probe-<pid>-<hex>`` inside and beside it. User files are
+    never removed.
     """
     target = Path(target)
     removed: list[str] = []
@@ -298,6 +299,10 @@ def clean_stale(target: str | os.PathLike[str], own: Iterable[str] = ()) -> list
             m = _STAGING_RE.match(entry.name)
             if m and m["name"] == target.name and entry.is_dir() and not _pid_alive(int(m["pid"])):
                 _salvage(entry, target, owned)
+                removed.append(entry.name)
+            m = _PROBE_RE.match(entry.name)
+            if m and m["name"] == target.name and entry.is_file() and not _pid_alive(int(m["pid"])):
+                _remove(entry)
                 removed.append(entry.name)
     if target.is_dir():
         for entry in target.iterdir():

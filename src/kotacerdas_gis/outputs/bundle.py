@@ -19,6 +19,7 @@ import pandas as pd
 
 import geopandas as gpd
 
+from .. import __version__
 from ..io.atomic import check_output_folder, output_unit, write_json_atomic
 from ..io.gpkg import write_geopackage
 from .qgis import qml_styles
@@ -118,6 +119,7 @@ def _write_all(result: PlanResult, out: Path) -> list[str]:
         {**spatial, **tables},
         out / "plan.gpkg",
         styles=qml_styles(spatial, lang=lang, class_colours=colours),  # type: ignore[arg-type]
+        metadata={"scenario": result.scenario.name, "kotacerdas_gis_version": __version__},
     )
 
     title = (
