@@ -521,13 +521,27 @@ def output_unit(
         _fsync(staging)
         _commit(staging, dest, owned, last)
     except BaseException as exc:
+        full = _nearly_full(staging)
         _remove(staging)
         if isinstance(exc, Exception):
             err = output_error(exc, dest)
+            if err is None and full:  # GDAL often says only "Failed to commit transaction"
+                err = output_error(OSError(errno.ENOSPC, f"{exc}"), dest)
             if err is not None:
                 raise err from exc
         raise
     _fsync(dest.parent)
+
+
+#: Free space under which a failed write is put down to a full disk (bytes).
+_NEARLY_FULL = 1 << 20
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < _NEARLY_FULL
+    except OSError:
+        return False
 
 
 def _commit(staging: Path, dest: Path, own: frozenset[str], last: str | None) -> None:
