@@ -20,11 +20,11 @@ import pandas as pd
 import geopandas as gpd
 
 from .. import __version__
-from ..io.atomic import check_output_folder, output_unit, write_json_atomic
+from ..io.atomic import check_output_folder, output_unit, source_date, write_json_atomic
 from ..io.gpkg import write_geopackage
 from .qgis import qml_styles
 from .report import write_report
-from .summary import class_colours, plan_layers, plan_summary, plan_tables
+from .summary import class_colours, drop_volatile, plan_layers, plan_summary, plan_tables
 from .webmap import web_map, write_web_map
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -147,6 +147,8 @@ def _write_all(result: PlanResult, out: Path) -> list[str]:
     html = write_web_map(m, out / "map.html")
 
     summary = plan_summary(result)
+    if source_date() is not None:  # a reproducible build records no clock times
+        summary = drop_volatile(summary)
     summary["outputs"] = {
         "files": list(OUTPUT_FILES),
         "gpkg_layers": sorted([*spatial, *tables]),

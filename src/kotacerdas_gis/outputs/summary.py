@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -51,6 +52,8 @@ __all__ = [
     "plan_tables",
     "plan_provenance",
     "plan_summary",
+    "VOLATILE_FIELDS",
+    "drop_volatile",
     "class_colours",
     "key_figures",
     "focus_area",
@@ -256,6 +259,29 @@ def plan_provenance(result: PlanResult) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["layer", "kind", "source", "licence", "made_by"])
     table["kotacerdas_gis_version"] = __version__
     return table
+
+
+#: Keys whose values are clock times (seconds of computing), different on every run:
+#: ``timings_s`` (per step) and ``runtime_s`` (per solver run), at any depth.
+VOLATILE_FIELDS = ("timings_s", "runtime_s")
+
+
+def drop_volatile(summary: Any) -> Any:
+    """Return a copy of a summary without the :data:`VOLATILE_FIELDS`, at any depth.
+
+    ``write_outputs`` writes ``summary.json`` and the report this way when
+    ``SOURCE_DATE_EPOCH`` is set, so that two runs give byte-identical files.
+
+    Examples
+    --------
+    >>> drop_volatile({"timings_s": {"a": 1.0}, "x": [{"runtime_s": 0.1, "n": 2}]})
+    {'x': [{'n': 2}]}
+    """
+    if isinstance(summary, Mapping):
+        return {k: drop_volatile(v) for k, v in summary.items() if k not in VOLATILE_FIELDS}
+    if isinstance(summary, list):
+        return [drop_volatile(v) for v in summary]
+    return summary
 
 
 def plan_summary(result: PlanResult) -> dict[str, Any]:
