@@ -326,3 +326,60 @@ def test_permission_denied_is_named(traversable: bool) -> None:
     shutil.rmtree(base)
     assert "OutputError" in r.stdout, r.stdout + r.stderr
     assert "permission denied" in r.stdout and str(out) in r.stdout
+
+
+# ---------------------------------------------------------------- paths relative to the manifest
+
+def _manifest_project(tmp_path: Path) -> Path:
+    """Write the tiny scenario's layers, a DEM and a manifest; inputs lie beside the project."""
+    import numpy as np
+
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from kotacerdas_gis.testing import TINY_X0, TINY_Y0, tiny_flood
+
+    data, project = tmp_path / "data", tmp_path / "project"
+    data.mkdir()
+    project.mkdir()
+    sc = tiny_scenario(flood=tiny_flood())
+    layers: dict[str, dict[str, str]] = {}
+    for key in ("admin_desa", "buildings", "roads", "facilities", "observed_flood_2020"):
+        getattr(sc, key).to_file(data / f"{key}.gpkg", layer=key, driver="GPKG")
+        layers[key] = {"path": f"../data/{key}.gpkg", "layer": key, "source": "test"}
+    sc.population.to_csv(data / "pop.csv", index=False)
+    layers["population"] = {"path": "../data/pop.csv"}
+    dem = np.add.outer(np.arange(24, dtype="float32"), np.arange(44, dtype="float32")) + 10
+    with rasterio.open(data / "dem.tif", "w", driver="GTiff", width=44, height=24, count=1,
+                       dtype="float32", crs="EPSG:32751", nodata=-9999,
+                       transform=from_origin(TINY_X0 - 100, TINY_Y0 + 1100, 50, 50)) as dst:
+        dst.write(dem, 1)
+    layers["dem"] = {"path": "../data/dem.tif"}
+    m = project / "scenario.json"
+    m.write_text(json.dumps({"name": "tiny manifest", "crs": "EPSG:32751", "layers": layers}))
+    return m
+
+
+def test_outputs_name_inputs_relative_to_the_manifest(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from kotacerdas_gis.cli import app
+
+    manifest = _manifest_project(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # neither the manifest's folder nor the inputs'
+    config = tmp_path / "project" / "config.json"  # the tiny road lies far from the streams
+    config.write_text(json.dumps({"sensors": None}))  # no sensor siting on 1 km²
+    res = CliRunner().invoke(app, ["run", str(manifest), "--out", str(tmp_path / "out"),
+                                   "--config", str(config)])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "out"
+    for name in OUTPUT_FILES:
+        data = (out / name).read_bytes()
+        assert str(tmp_path).encode() not in data, name
+    summary = json.loads((out / "summary.json").read_text())
+    sources = {s["step"]: s["source"] for s in summary["validation"]["accounting"]}
+    assert sources["read roads"] == "../data/roads.gpkg|layername=roads"
+    assert summary["scenario"]["dem"] == "../data/dem.tif"
+    assert summary["scenario"]["provenance"]["population"]["path"] == "../data/pop.csv"

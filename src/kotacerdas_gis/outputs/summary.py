@@ -32,8 +32,9 @@ True
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -321,7 +322,44 @@ def plan_summary(result: PlanResult) -> dict[str, Any]:
     if result.priorities is not None:
         out["priorities"] = _short_budget(result.priorities.to_dict())
     out["key_figures"] = key_figures(result, out)
-    return out
+    return _relative_inputs(out, result.scenario)
+
+
+def _relative_inputs(summary: dict[str, Any], scenario: Any) -> dict[str, Any]:
+    """Name input files by their path relative to the manifest, as the provenance does.
+
+    The readers name a file by its absolute path (``/home/.../roads.gpkg|layername=roads``,
+    the DEM's ``source``); ``summary.json`` and the report are shared, so every mention
+    of an input file gives the manifest's own relative path instead
+    (``data/roads.gpkg|layername=roads``), never a machine's folder.
+    """
+    rel = {k: v["path"] for k, v in scenario.provenance.items()
+           if isinstance(v, Mapping) and v.get("path")}
+    absolute: dict[str, str] = {}
+    for step in summary.get("validation", {}).get("accounting", []):
+        key = str(step.get("step", "")).removeprefix("read ")
+        file = str(step.get("source") or "").partition("|layername=")[0]
+        if key in rel and os.path.isabs(file):
+            absolute[file] = rel[key]
+    if scenario.dem_path is not None and "dem" in rel:
+        absolute[str(scenario.dem_path)] = rel["dem"]
+    if not absolute:
+        return summary
+    longest_first = sorted(absolute, key=len, reverse=True)
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, str):
+            for a in longest_first:
+                if a in value:
+                    value = value.replace(a, absolute[a])
+            return value
+        if isinstance(value, dict):
+            return {k: fix(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        return value
+
+    return cast(dict[str, Any], fix(summary))
 
 
 def _short_budget(pri: dict[str, Any], n: int = 20) -> dict[str, Any]:
