@@ -383,3 +383,17 @@ def test_outputs_name_inputs_relative_to_the_manifest(tmp_path: Path, monkeypatc
     assert sources["read roads"] == "../data/roads.gpkg|layername=roads"
     assert summary["scenario"]["dem"] == "../data/dem.tif"
     assert summary["scenario"]["provenance"]["population"]["path"] == "../data/pop.csv"
+
+
+def test_a_url_in_the_scenario_name_never_leaves_a_mixed_folder(result, tmp_path: Path) -> None:
+    """Once refused by the map as an 'external asset' after plan.gpkg was written."""
+    out = tmp_path / "out"
+    write_outputs(named(result, "run 1"), out)
+    before = digests(out)
+    try:
+        write_outputs(named(result, "Masamba https://example.org/x.js"), out)
+    except KotaCerdasError:
+        assert digests(out) == before  # refused: the earlier run, whole
+    else:
+        assert run_name(out) == {"Masamba https://example.org/x.js"}
+    assert siblings(out) == []
