@@ -397,3 +397,52 @@ def test_a_url_in_the_scenario_name_never_leaves_a_mixed_folder(result, tmp_path
     else:
         assert run_name(out) == {"Masamba https://example.org/x.js"}
     assert siblings(out) == []
+
+
+def _dead_pid() -> str:
+    return subprocess.run([PY, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def test_a_single_writer_removes_temporaries_of_killed_writers_of_its_file(tmp_path) -> None:
+    from kotacerdas_gis.io.atomic import write_text_atomic
+
+    dead, live = _dead_pid(), str(os.getppid())
+    stale = [f".notes.{dead}-abcd1234.tmp.txt", ".notes.k2j4_x9a.tmp.txt"]  # 2nd: no pid (old)
+    kept = [f".notes.{live}-abcd1234.tmp.txt",  # a running writer's
+            f".other.{dead}-abcd1234.tmp.txt",  # another destination's
+            f".notes.{dead}-abcd1234.tmp.json"]  # another suffix's
+    for name in stale + kept:
+        (tmp_path / name).write_text("x")
+    write_text_atomic("hello", tmp_path / "notes.txt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, "notes.txt"])
+
+
+@pytest.mark.skipif(not _can_setpriv(), reason="needs root to run a child as user nobody")
+def test_writable_folder_in_a_locked_parent_still_receives_the_outputs() -> None:
+    """A folder an administrator prepared (``/srv/shared/out``, parent not writable)."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="kc-locked-"))
+    os.chmod(base, 0o755)  # root's: nobody cannot create the staging folder beside
+    out = base / "out"
+    out.mkdir()
+    os.chown(out, 65534, 65534)
+    code = textwrap.dedent("""
+        import sys
+        from kotacerdas_gis.outputs.bundle import write_outputs
+        from kotacerdas_gis.plan import run_plan
+        from kotacerdas_gis.testing import tiny_scenario
+        r = run_plan(tiny_scenario())
+        write_outputs(r, sys.argv[1])
+        write_outputs(r, sys.argv[1])
+    """)
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PY,
+                        "-c", code, str(out)], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": SRC, "HOME": "/tmp"}, cwd="/tmp")
+    names = sorted(p.name for p in out.iterdir())
+    beside = sorted(p.name for p in base.iterdir())
+    shutil.rmtree(base)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert names == sorted(OUTPUT_FILES)
+    assert beside == ["out"]

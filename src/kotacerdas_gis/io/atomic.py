@@ -28,7 +28,8 @@ Folders (:func:`output_unit`)
 
     Where the exchange is impossible (not Linux, a file system without
     ``RENAME_EXCHANGE``, a target that is a mount point, the current folder, or
-    holds sub-folders that are not outputs) the files are moved in one by one
+    holds sub-folders that are not outputs, or whose parent folder is not writable
+    -- then the staging folder is made inside the target) the files are moved in one by one
     with :func:`os.replace`, ``summary.json`` last: each file is whole, but a
     kill during these few renames can leave a mix (a warning is logged).
 
@@ -91,8 +92,10 @@ log = logging.getLogger(__name__)
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it onto ``path`` on success.
 
-    The temporary file keeps ``path``'s suffix (GDAL picks drivers by it).
-    The parent folder is created when missing.
+    The temporary file, ``.<stem>.<pid>-<8 random>.tmp<suffix>``, keeps ``path``'s
+    suffix (GDAL picks drivers by it). Temporary files for the same destination left
+    by killed processes (their pid no longer runs) are removed first. The parent
+    folder is created when missing.
 
     Parameters
     ----------
@@ -106,8 +109,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     dest = Path(path)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale_tmp(dest)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{dest.stem}.", suffix=f".tmp{dest.suffix}", dir=dest.parent
+        prefix=f".{dest.stem}.{os.getpid()}-", suffix=f".tmp{dest.suffix}", dir=dest.parent
     )
     os.close(fd)
     tmp = Path(tmp_name)
@@ -166,8 +170,12 @@ def _jsonable(obj: Any) -> Any:
 
 #: Stale staging folders beside a target: ``.<name>.staging-<pid>-<8 hex>``.
 _STAGING_RE = re.compile(r"^\.(?P<name>.+)\.staging-(?P<pid>\d+)-[0-9a-f]{8}$")
-#: Temporary files of :func:`atomic_path` (mkstemp's 8 characters) and their SQLite side files.
-_TMP_RE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?(-journal|-wal|-shm)?$")
+#: Temporary files of :func:`atomic_path` (``.<stem>.<pid>-<mkstemp's 8>.tmp<suffix>``; the
+#: pid is missing in files of versions before 0.2) and their SQLite side files.
+_TMP_RE = re.compile(
+    r"^\.(?P<stem>.+)\.(?:(?P<pid>\d+)-)?[a-z0-9_]{8}\.tmp(?P<suffix>\.[A-Za-z0-9]+)?"
+    r"(-journal|-wal|-shm)?$"
+)
 #: Probe files of :func:`check_output_folder`.
 _PROBE_RE = re.compile(r"^\.(?P<name>.+)\.probe-(?P<pid>\d+)-[0-9a-f]{8}$")
 _SQLITE_SIDE = ("-journal", "-wal", "-shm")
@@ -238,6 +246,23 @@ def source_date() -> _dt.datetime | None:
     return _dt.datetime.fromtimestamp(secs, tz=_dt.timezone.utc)
 
 
+def _stale_tmp(name: str) -> re.Match[str] | None:
+    """Match a temporary file name of a process that no longer runs (or of an old version)."""
+    m = _TMP_RE.match(name)
+    if m is None or (m["pid"] is not None and _pid_alive(int(m["pid"]))):
+        return None
+    return m
+
+
+def _clean_stale_tmp(dest: Path) -> None:
+    with contextlib.suppress(OSError):
+        for entry in dest.parent.iterdir():
+            m = _stale_tmp(entry.name)
+            if m and m["stem"] == dest.stem and (m["suffix"] or "") == dest.suffix:
+                _remove(entry)
+                log.info("removed %s, left by a killed writer", entry)
+
+
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
@@ -306,7 +331,14 @@ def clean_stale(target: str | os.PathLike[str], own: Iterable[str] = ()) -> list
                 removed.append(entry.name)
     if target.is_dir():
         for entry in target.iterdir():
-            if (_TMP_RE.match(entry.name) or _PROBE_RE.match(entry.name)) and entry.is_file():
+            m = _STAGING_RE.match(entry.name)
+            if m and m["name"] == target.name and entry.is_dir() and not _pid_alive(int(m["pid"])):
+                _salvage(entry, target, owned)
+                removed.append(entry.name)
+                continue
+            probe = _PROBE_RE.match(entry.name)
+            stale_probe = probe is not None and not _pid_alive(int(probe["pid"]))
+            if (_stale_tmp(entry.name) or stale_probe) and entry.is_file():
                 _remove(entry)
                 removed.append(entry.name)
     if removed:
@@ -395,9 +427,14 @@ def _check_folder(target: Path, own: Iterable[str], need_bytes: int | None) -> P
             f"cannot write outputs to {target}: {existing} is a file, not a folder. "
             "Choose another --out folder."
         )
-    _probe(existing, target.name)
     if target.is_dir():
         _probe(target, target.name)
+        try:
+            _probe(existing, target.name)
+        except PermissionError:
+            pass  # a folder prepared for us in a locked parent: staged inside (not a unit)
+    else:
+        _probe(existing, target.name)
     need = _own_size(target, own) if need_bytes is None else int(need_bytes)
     free = shutil.disk_usage(existing).free
     if free < max(need, 1):
@@ -507,10 +544,17 @@ def output_unit(
     dest = check_output_folder(target, own=owned)
     clean_stale(dest, owned)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = dest.parent / f".{dest.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
+    staging_name = f".{dest.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
+    staging = dest.parent / staging_name
     try:
-        os.mkdir(staging)
-        if dest.is_dir():
+        try:
+            os.mkdir(staging)
+        except PermissionError:
+            if not dest.is_dir():
+                raise
+            staging = dest / staging_name  # the parent is locked: stage inside, move one by one
+            os.mkdir(staging)
+        if dest.is_dir() and staging.parent != dest:
             os.chmod(staging, stat.S_IMODE(dest.stat().st_mode))
     except OSError as exc:
         raise output_error(exc, dest) or exc from None
@@ -548,7 +592,9 @@ def _commit(staging: Path, dest: Path, own: frozenset[str], last: str | None) ->
     if not dest.exists():
         os.rename(staging, dest)
         return
-    if _swappable(dest) and _carry_over(dest, staging, own) and _exchange(staging, dest):
+    inside = staging.parent == dest
+    if (not inside and _swappable(dest) and _carry_over(dest, staging, own)
+            and _exchange(staging, dest)):
         _salvage(staging, dest, own)  # staging now holds the previous set
         return
     log.warning("%s: outputs replaced one by one (the folder cannot be swapped as a unit)", dest)
