@@ -48,23 +48,20 @@ True
 from __future__ import annotations
 
 import base64
-import contextlib
 import html as _html
-import itertools
 import json
 import logging
 import math
 import re
-import threading
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from functools import lru_cache, wraps
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from branca.element import Element, Figure, MacroElement
+from branca.element import Figure, MacroElement
 
 import folium
 import geopandas as gpd
@@ -75,6 +72,7 @@ from folium.template import Template
 from ..crs import WEB_CRS, require_metric
 from ..errors import DataError, KotaCerdasError, RepairWarning
 from ..io.atomic import write_text_atomic
+from .element_ids import deterministic_ids
 from .styles import (
     Lang,
     LayerStyle,
@@ -636,36 +634,7 @@ def _require_finite(gdf: gpd.GeoDataFrame, *, name: str, stage: str) -> None:
         )
 
 
-@contextlib.contextmanager
-def _counted_ids() -> Iterator[None]:
-    """Give branca elements built inside ids from a counter, not from ``os.urandom``.
-
-    The same map built twice renders to the same bytes (reproducible ``map.html``).
-    Ids are unique within a map; a lock keeps concurrent builds apart.
-    """
-    counter = itertools.count(1)
-    with _ID_LOCK:
-        saved = Element.__dict__["_generate_id"]
-        Element._generate_id = classmethod(lambda cls: f"{next(counter):032x}")  # type: ignore[method-assign,assignment]
-        try:
-            yield
-        finally:
-            Element._generate_id = saved  # type: ignore[method-assign]
-
-
-_ID_LOCK = threading.Lock()
-
-
-def _deterministic_ids(fn: Any) -> Any:
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _counted_ids():
-            return fn(*args, **kwargs)
-
-    return wrapper
-
-
-@_deterministic_ids
+@deterministic_ids  # reproducible map.html: element ids from a counter, not urandom
 def web_map(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
