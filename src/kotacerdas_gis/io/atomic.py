@@ -266,7 +266,7 @@ def _clean_stale_tmp(dest: Path) -> None:
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
-    if os.name != "posix":  # pragma: no cover - Windows: rely on the folder's age
+    if os.name != "posix":  # pragma: no cover - Windows: pids are not checked (taken as gone)
         return False
     try:
         os.kill(pid, 0)
@@ -309,11 +309,13 @@ def _salvage(stale: Path, target: Path, own: frozenset[str]) -> None:
 def clean_stale(target: str | os.PathLike[str], own: Iterable[str] = ()) -> list[str]:
     """Remove what killed runs left beside and inside ``target``; return the names removed.
 
-    Only names of this package's patterns are touched: staging folders
-    ``.<name>.staging-<pid>-<hex>`` of processes that no longer run (beside the
-    target) and temporary files ``.<stem>.<8 chars>.tmp<suffix>[-journal|-wal|-shm]``
-    and probes ``.<name>.probe-<pid>-<hex>`` inside and beside it. User files are
-    never removed.
+    Only names of this package's patterns, of processes that no longer run, are
+    touched: staging folders ``.<name>.staging-<pid>-<hex>`` (beside the target, or
+    inside it when its parent was not writable), temporary files
+    ``.<stem>.<pid>-<8 chars>.tmp<suffix>[-journal|-wal|-shm]`` inside it (also the
+    pid-less names of older versions) and probes ``.<name>.probe-<pid>-<hex>``. User
+    files are never removed: one found in a stale staging folder that the target
+    lacks is moved back into the target.
     """
     target = Path(target)
     removed: list[str] = []
