@@ -68,12 +68,13 @@ def _plan_and_write(
     manifest: Path | None, out: Path, lang: str | None, config_path: Path | None
 ) -> None:
     from .datasets import load_demo
+    from .io.atomic import check_output_folder
     from .io.manifest import read_json, read_scenario
-    from .outputs.bundle import check_outputs_folder, write_outputs
+    from .outputs.bundle import OUTPUT_FILES, write_outputs
     from .outputs.summary import console_lines, plan_summary
     from .plan import PlanConfig, run_plan
 
-    check_outputs_folder(out)  # before any computation: a file, read-only, disk full
+    check_output_folder(out, own=OUTPUT_FILES)  # before computing: a file, read-only, disk full
 
     settings = read_json(config_path, what="plan configuration") if config_path else {}
     if lang is not None:

@@ -20,7 +20,7 @@ import pandas as pd
 import geopandas as gpd
 
 from .. import __version__
-from ..io.atomic import check_output_folder, output_unit, source_date, write_json_atomic
+from ..io.atomic import output_unit, source_date, write_json_atomic
 from ..io.gpkg import write_geopackage
 from .qgis import qml_styles
 from .report import write_report
@@ -30,7 +30,7 @@ from .webmap import web_map, write_web_map
 if TYPE_CHECKING:  # pragma: no cover
     from ..plan import PlanResult
 
-__all__ = ["write_outputs", "check_outputs_folder", "OUTPUT_FILES", "MAP_HIDDEN"]
+__all__ = ["write_outputs", "OUTPUT_FILES", "MAP_HIDDEN"]
 
 #: The files of the output contract.
 OUTPUT_FILES = ("map.html", "plan.gpkg", "report.html", "summary.json")
@@ -66,16 +66,6 @@ def _map_layers(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFra
             layer = layer[~layer["existing"].astype(bool)]
         out[name] = layer
     return out
-
-
-def check_outputs_folder(out_dir: str | os.PathLike[str]) -> Path:
-    """Check, before any computation, that ``out_dir`` can receive the output contract.
-
-    See :func:`kotacerdas_gis.io.atomic.check_output_folder`: a path that is a file, a
-    read-only or unwritable folder, or a full disk is an
-    :class:`~kotacerdas_gis.errors.OutputError` naming the path and the cause.
-    """
-    return check_output_folder(out_dir, own=OUTPUT_FILES)
 
 
 def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[Path]:
