@@ -179,9 +179,13 @@ def test_symlinked_out_folder_stays_a_symlink(result, tmp_path: Path) -> None:
 def test_folder_permissions_are_kept(result, tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_outputs(result, out)
-    os.chmod(out, 0o750)
+    os.chmod(out, 0o2750)
+    if os.geteuid() == 0:
+        os.chown(out, -1, 65534)
     write_outputs(result, out)
-    assert out.stat().st_mode & 0o777 == 0o750
+    assert out.stat().st_mode & 0o7777 == 0o2750
+    if os.geteuid() == 0:
+        assert out.stat().st_gid == 65534
     assert (out / "summary.json").stat().st_mode & 0o777 == 0o644 & ~_umask()
 
 

@@ -17,7 +17,10 @@ Folders (:func:`output_unit`)
     set. The previous set, now under the staging name, is then removed. Files in
     the target that are not this package's outputs (a QGIS project saved beside
     ``plan.gpkg``, notes) are carried over as hard links (copies where the file
-    system has none) just before the exchange.
+    system has none) just before the exchange. The new folder keeps the old one's
+    mode bits and group (not ACLs or extended attributes). A program whose current
+    folder is the old one (a shell ``cd``'ed into it) goes on seeing the previous
+    run until it enters the folder again (``cd .``).
 
     A run killed at any point (SIGKILL, power cut after fsync) leaves the target
     as it was or complete, plus at most one stale ``.<name>.staging-<pid>-<hex>``
@@ -557,7 +560,10 @@ def output_unit(
             staging = dest / staging_name  # the parent is locked: stage inside, move one by one
             os.mkdir(staging)
         if dest.is_dir() and staging.parent != dest:
-            os.chmod(staging, stat.S_IMODE(dest.stat().st_mode))
+            st = dest.stat()  # the swapped-in folder keeps the mode (setgid too) and group
+            os.chmod(staging, stat.S_IMODE(st.st_mode))
+            with contextlib.suppress(OSError):
+                os.chown(staging, -1, st.st_gid)
     except OSError as exc:
         raise output_error(exc, dest) or exc from None
     try:
