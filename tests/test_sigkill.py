@@ -93,6 +93,16 @@ def _one_run(folder: Path) -> str:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_sigkill_while_writing_leaves_one_complete_run(tmp_path: Path) -> None:
+    _kill_rounds(tmp_path, signal.SIGKILL, ROUNDS)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_ctrl_c_while_writing_cleans_up_at_once(tmp_path: Path) -> None:
+    """SIGINT (Ctrl-C) raises KeyboardInterrupt: the staging folder goes at once, not next run."""
+    _kill_rounds(tmp_path, signal.SIGINT, 6)
+
+
+def _kill_rounds(tmp_path: Path, sig: int, rounds: int) -> None:
     out = tmp_path / "out"
     script = tmp_path / "zygote.py"
     script.write_text(_ZYGOTE)
@@ -104,22 +114,29 @@ def test_sigkill_while_writing_leaves_one_complete_run(tmp_path: Path) -> None:
     seen_stale = 0
     try:
         _read_until(proc, "ready", [], deadline)
-        for rnd in range(ROUNDS):
+        last_held = None
+        for rnd in range(rounds):
             lines: list[str] = []
             proc.stdin.write(f"loop {rnd}\n")  # type: ignore[union-attr]
             proc.stdin.flush()  # type: ignore[union-attr]
             pid = int(_read_until(proc, "pid ", lines, deadline).split()[1])
             _read_until(proc, "start", lines, deadline)
             time.sleep(0.013 * rnd)  # 0 .. 0.25 s: kills in every phase of writing
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, sig)
             _read_until(proc, "reaped", lines, deadline)
             done = [ln.split(" ", 1)[1] for ln in lines if ln.startswith("done")]
             started = [ln.split(" ", 1)[1] for ln in lines if ln.startswith("start")]
             if out.exists():
                 held = _one_run(out)
-                assert held in {*done[-1:], started[-1]} or (not done and held.startswith(
-                    "run ")), (held, lines)
-            seen_stale += sum(1 for p in tmp_path.iterdir() if ".staging-" in p.name)
+                # the last run finished, the one being swapped in, or (none finished in
+                # this round) what the folder held before
+                assert held in {*done[-1:], started[-1], *([last_held] if not done else [])}, (
+                    held, lines)
+                last_held = held
+            stale = sum(1 for p in tmp_path.iterdir() if ".staging-" in p.name)
+            if sig == signal.SIGINT:
+                assert stale == 0, sorted(p.name for p in tmp_path.iterdir())
+            seen_stale += stale
         lines = []
         proc.stdin.write("once final\n")  # type: ignore[union-attr]
         proc.stdin.flush()  # type: ignore[union-attr]
