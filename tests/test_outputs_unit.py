@@ -249,7 +249,7 @@ _FS_SCRIPT = textwrap.dedent("""
     mnt, size, case = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], check=True)
     result = run_plan(tiny_scenario(), PlanConfig(lang="en"))
-    out = mnt / "out"
+    out = mnt if case == "mountpoint" else mnt / "out"
     if case != "fresh":
         write_outputs(result, out)
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir()} \\
@@ -268,6 +268,8 @@ _FS_SCRIPT = textwrap.dedent("""
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir()} \\
         if out.exists() else None
     left = sorted(p.name for p in mnt.iterdir())
+    if case == "mountpoint":
+        left += sorted(p.name for p in mnt.parent.iterdir() if p.name.startswith("."))
     print(json.dumps({"msg": msg, "same": before == after, "left": left}))
 """)
 
@@ -306,6 +308,15 @@ def test_read_only_file_system_is_named_and_keeps_the_outputs(tmp_path: Path) ->
     assert got["msg"] is not None and "read-only file system" in got["msg"], got
     assert got["same"] is True
     assert got["left"] == ["out"]
+
+
+@needs_mount_ns
+def test_a_mount_point_as_out_is_filled_in_place(tmp_path: Path) -> None:
+    """A USB stick or network share mounted as --out: renames cannot cross to its parent."""
+    got = _fs_case(tmp_path, "4m", "mountpoint")
+    assert got["msg"] is None, got
+    assert got["left"] == sorted(
+        ["map.html", "plan.gpkg", "report.html", "summary.json"])  # and nothing beside
 
 
 def _can_setpriv() -> bool:

@@ -31,10 +31,11 @@ Folders (:func:`output_unit`)
 
     Where the exchange is impossible (not Linux, a file system without
     ``RENAME_EXCHANGE``, a target that is a mount point, the current folder, or
-    holds sub-folders that are not outputs, or whose parent folder is not writable
-    -- then the staging folder is made inside the target) the files are moved in one by one
-    with :func:`os.replace`, ``summary.json`` last: each file is whole, but a
-    kill during these few renames can leave a mix (a warning is logged).
+    holds sub-folders that are not outputs, or whose parent folder is not writable)
+    the files are moved in one by one with :func:`os.replace`, ``summary.json``
+    last: each file is whole, but a kill during these few renames can leave a mix
+    (a warning is logged). For a mount point or a locked parent the staging folder
+    is made inside the target, since renames cannot cross file systems.
 
 Errors (:func:`check_output_folder`, :class:`~kotacerdas_gis.errors.OutputError`)
     A full disk, a read-only file system, a folder without write permission or a
@@ -508,6 +509,14 @@ def _carry_over(target: Path, staging: Path, own: frozenset[str]) -> bool:
     return True
 
 
+def _other_file_system(target: Path) -> bool:
+    """Whether ``target`` is a mount point (its parent lies on another file system)."""
+    try:
+        return os.path.ismount(target) or target.stat().st_dev != target.parent.stat().st_dev
+    except OSError:
+        return False
+
+
 def _swappable(target: Path) -> bool:
     if not target.exists():
         return True
@@ -551,6 +560,8 @@ def output_unit(
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging_name = f".{dest.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
     staging = dest.parent / staging_name
+    if dest.is_dir() and _other_file_system(dest):
+        staging = dest / staging_name  # renames cannot cross file systems: stage inside
     try:
         try:
             os.mkdir(staging)
