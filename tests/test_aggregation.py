@@ -345,7 +345,7 @@ def test_manifest_new_inputs_and_check(tmp_path) -> None:
      "only census take"),
     ({"aggregation": {"path": "grid.geojson", "id_field": "nope"}}, "'nope'"),
     ({"census": {"path": "census.gpkg", "population_field": "people"}}, "'people'"),
-    ({"buildings": {"path": "bld.gpkg", "classes": ["government"]}}, "classes.: expected an object"),
+    ({"buildings": {"path": "bld.gpkg", "classes": ["government"]}}, "expected an object"),
     ({"buildings": {"path": "bld.gpkg", "classes": {"castle": ["x"]}}}, "unknown class"),
     ({"admin_desa": {"path": "desa.gpkg", "adapter": "osm"}}, "only roads"),
 ], ids=["no_id_field", "option_of_another_key", "id_field_missing_column",

@@ -22,8 +22,8 @@ import geopandas as gpd
 from shapely.geometry import LineString, Point, box
 
 from kotacerdas_gis.cli import app
-from kotacerdas_gis.errors import DataError
-from kotacerdas_gis.io.folders import check_output_folder
+from kotacerdas_gis.errors import DataError, OutputError
+from kotacerdas_gis.io.atomic import check_output_folder
 from kotacerdas_gis.io.manifest import read_scenario
 from kotacerdas_gis.io.raster import write_raster
 from kotacerdas_gis.preflight import require_valid, validate_scenario
@@ -254,7 +254,7 @@ def test_out_that_is_a_file_is_refused_before_computing(tmp_path: Path) -> None:
     ran = runner.invoke(app, ["run", str(write_tiny(tmp_path / "in")), "--out", str(target)])
     assert ran.exit_code == 2, ran.output
     text = " ".join(ran.output.split())
-    assert "is an existing file, not a folder" in text
+    assert "plan.txt: it is a file, not a folder" in text
     assert "reading the scenario" not in text and "planning" not in text
     assert target.read_text() == "not a folder"
 
@@ -263,14 +263,14 @@ def test_demo_out_under_a_file_is_refused_before_computing(tmp_path: Path) -> No
     (tmp_path / "f").write_text("x")
     ran = runner.invoke(app, ["demo", "--out", str(tmp_path / "f" / "plan")])
     assert ran.exit_code == 2, ran.output
-    assert "is a file, so no folder can be made under it" in " ".join(ran.output.split())
+    assert "f is a file, not a folder" in " ".join(ran.output.split())
 
 
 def test_unwritable_out_is_refused_before_computing(tmp_path: Path) -> None:
     # /proc refuses new files even to root: a real unwritable place, no mock
     ran = runner.invoke(app, ["demo", "--out", "/proc/kotacerdas-plan"])
     assert ran.exit_code == 2, ran.output
-    assert "outputs cannot be written there" in " ".join(ran.output.split())
+    assert "cannot write outputs to /proc/kotacerdas-plan" in " ".join(ran.output.split())
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
@@ -280,7 +280,7 @@ def test_read_only_out_folder_is_refused(tmp_path: Path) -> None:
     ro.mkdir()
     ro.chmod(0o500)
     try:
-        with pytest.raises(DataError, match="permission denied"):
+        with pytest.raises(OutputError, match="permission denied"):
             check_output_folder(ro)
     finally:
         ro.chmod(0o700)

@@ -82,9 +82,9 @@ def _plan_and_write(
     manifest: Path | None, out: Path, lang: str | None, config_path: Path | None
 ) -> None:
     from .datasets import load_demo
-    from .io.folders import check_output_folder
+    from .io.atomic import check_output_folder
     from .io.manifest import read_scenario
-    from .outputs.bundle import write_outputs
+    from .outputs.bundle import OUTPUT_FILES, write_outputs
     from .outputs.summary import console_lines, plan_summary
     from .plan import run_plan
     from .preflight import require_valid
@@ -92,7 +92,7 @@ def _plan_and_write(
     # everything that can be refused is refused before computing: options, the output
     # folder, then the inputs (the same checks as `kotacerdas check`)
     config = _config(manifest, lang, config_path)
-    check_output_folder(out)
+    check_output_folder(out, own=OUTPUT_FILES)  # a file, read-only, permission, disk full
     with console.status("reading the scenario ..."):
         scenario = load_demo() if manifest is None else read_scenario(manifest)
         require_valid(scenario, config)
@@ -177,14 +177,15 @@ def check(
     Exit 1 on problems, 2 on an error that stops reading.
     """
     _setup_logging(verbose)
-    from .io.folders import check_output_folder
+    from .io.atomic import check_output_folder
     from .io.manifest import read_scenario
+    from .outputs.bundle import OUTPUT_FILES
     from .preflight import validate_scenario
 
     def read() -> Any:
         settings = _config(manifest, lang, config)
         if out is not None:
-            check_output_folder(out)
+            check_output_folder(out, own=OUTPUT_FILES)
         scenario = read_scenario(manifest)
         return scenario, validate_scenario(scenario, settings)
 

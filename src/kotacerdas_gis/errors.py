@@ -25,6 +25,7 @@ __all__ = [
     "ParameterError",
     "DataError",
     "InfeasibleProblemError",
+    "OutputError",
     "KotaCerdasWarning",
     "RepairWarning",
 ]
@@ -68,6 +69,15 @@ class DataError(KotaCerdasError, ValueError):
 
 class InfeasibleProblemError(KotaCerdasError, RuntimeError):
     """An optimisation problem has no feasible solution with the given parameters."""
+
+
+class OutputError(KotaCerdasError, OSError):
+    """An output folder or file cannot be written: disk full, read-only, not a folder, ...
+
+    The message names the path and the cause in plain words ("disk full",
+    "read-only file system", "permission denied", "is a file, not a folder").
+    Earlier outputs are left as they were.
+    """
 
 
 class KotaCerdasWarning(UserWarning):

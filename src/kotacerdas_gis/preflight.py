@@ -24,7 +24,7 @@ layers, CRS, duplicate ids and codes, population codes):
   map refuses pages that refer to external resources);
 - the configured focus area, matched against the admin units as the summary does.
 
-The output folder is checked by :func:`kotacerdas_gis.io.folders.check_output_folder`.
+The output folder is checked by :func:`kotacerdas_gis.io.atomic.check_output_folder`.
 
 Examples
 --------

@@ -41,7 +41,7 @@ import pyogrio
 
 from ..crs import require_same_crs
 from ..errors import DataError, SchemaError
-from .atomic import atomic_path, check_data_path
+from .atomic import atomic_path, check_data_path, source_date
 
 __all__ = [
     "write_geopackage",
@@ -148,6 +148,7 @@ def write_geopackage(
     styles: Mapping[str, str] | None = None,
     check_crs: bool = True,
     description: str = "kotacerdas_gis",
+    metadata: Mapping[str, str] | None = None,
 ) -> Path:
     """Write layers and their QGIS default styles into one GeoPackage 1.2, atomically.
 
@@ -168,6 +169,9 @@ def write_geopackage(
         Require every spatial layer to share one metric CRS.
     description : str
         ``description`` of the style rows.
+    metadata : mapping of str to str, optional
+        Dataset metadata (GDAL's ``gpkg_metadata``, shown by QGIS under Layer
+        Properties > Metadata), e.g. the scenario name and the package version.
 
     Returns
     -------
@@ -191,6 +195,11 @@ def write_geopackage(
     ``f_table_name``, ``f_geometry_column``, ``styleName``, ``styleQML``, ``styleSLD``,
     ``useAsDefault``, ``description``, ``owner``, ``ui``, ``update_time`` (UTC,
     timezone-aware). Geometry columns are named ``geom``.
+
+    Reproducible bytes: the file's only time stamps are ``gpkg_contents.last_change``,
+    ``gpkg_metadata_reference.timestamp`` and ``layer_styles.update_time``. All three
+    are set to one time, ``SOURCE_DATE_EPOCH`` when set (then two writes of the same
+    layers give identical bytes), else the current time (UTC, whole seconds).
     """
     check_data_path(layers, path)
     dest = Path(path)
@@ -212,6 +221,8 @@ def write_geopackage(
             kwargs: dict[str, object] = {"layer": name, "driver": "GPKG"}
             if first:
                 kwargs["VERSION"] = "1.2"
+                if metadata:
+                    kwargs["dataset_metadata"] = {str(k): str(v) for k, v in metadata.items()}
             if isinstance(df, gpd.GeoDataFrame):
                 kwargs["GEOMETRY_NAME"] = GEOMETRY_COLUMN
                 if len(df) == 0 or df.geometry.isna().all():
@@ -226,8 +237,9 @@ def write_geopackage(
                 raise DataError(f"{dest}: could not write layer {name!r}: {exc}") from exc
             first = False
             log.info("wrote %s: %d features", name, len(df))
+        when = source_date() or pd.Timestamp.now(tz="UTC").to_pydatetime()
+        now = pd.Timestamp(when).floor("s")
         if styles:
-            now = pd.Timestamp.now(tz="UTC").floor("s")
             rows = pd.DataFrame(
                 {
                     "f_table_catalog": "",
@@ -248,4 +260,19 @@ def write_geopackage(
                 pyogrio.write_dataframe(rows, tmp, layer=LAYER_STYLES_TABLE, driver="GPKG")
             except Exception as exc:  # pragma: no cover - same driver as above
                 raise DataError(f"{dest}: could not write {LAYER_STYLES_TABLE}: {exc}") from exc
+        _set_time_stamps(tmp, now)
     return dest
+
+
+def _set_time_stamps(path: Path, when: pd.Timestamp) -> None:
+    """Set the GeoPackage's time stamps (which GDAL sets to the clock) to ``when``."""
+    stamp = when.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    con = sqlite3.connect(path)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        with con:
+            con.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
+            if "gpkg_metadata_reference" in tables:
+                con.execute("UPDATE gpkg_metadata_reference SET timestamp = ?", (stamp,))
+    finally:
+        con.close()

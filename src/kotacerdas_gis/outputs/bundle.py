@@ -1,7 +1,10 @@
 """The output contract: map.html, plan.gpkg, report.html and summary.json in one folder.
 
 :func:`write_outputs` writes all four from a :class:`~kotacerdas_gis.plan.PlanResult`,
-each file atomically, so a folder never holds a half-written file.
+as one unit (:func:`kotacerdas_gis.io.atomic.output_unit`): the files are written
+into a staging folder beside the target and swapped in together, so the folder
+holds one run's complete outputs or the previous run's, never a mix nor a
+half-written file.
 ``summary.json`` lists the GeoPackage layers written (a layer appears only
 once its step has run).
 """
@@ -16,11 +19,12 @@ import pandas as pd
 
 import geopandas as gpd
 
-from ..io.atomic import write_json_atomic
+from .. import __version__
+from ..io.atomic import output_unit, source_date, write_json_atomic
 from ..io.gpkg import write_geopackage
 from .qgis import qml_styles
 from .report import write_report
-from .summary import class_colours, plan_layers, plan_summary, plan_tables
+from .summary import class_colours, drop_volatile, plan_layers, plan_summary, plan_tables
 from .webmap import web_map, write_web_map
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,17 +76,29 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
     result : PlanResult
         From :func:`kotacerdas_gis.plan.run_plan`.
     out_dir : path-like
-        Folder; created when missing. Files already there are replaced one by
-        one, atomically.
+        Folder; created when missing. The four files are written into a staging
+        folder beside it and swapped in together; other files already in the
+        folder are kept.
 
     Returns
     -------
     list of pathlib.Path
         The files written: ``map.html``, ``plan.gpkg``, ``report.html``,
-        ``summary.json``.
+        ``summary.json``, in ``out_dir``.
+
+    Raises
+    ------
+    OutputError
+        If the folder cannot be written (a file, read-only, permission denied, disk
+        full), naming the path and the cause; earlier outputs are left as they were.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_unit(out, own=OUTPUT_FILES, last="summary.json") as stage:
+        names = _write_all(result, stage)
+    return [out / n for n in names]
+
+
+def _write_all(result: PlanResult, out: Path) -> list[str]:
     lang = result.config.lang
     layers: dict[str, Any] = plan_layers(result)
     tables: dict[str, pd.DataFrame] = plan_tables(result)
@@ -93,6 +109,7 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
         {**spatial, **tables},
         out / "plan.gpkg",
         styles=qml_styles(spatial, lang=lang, class_colours=colours),  # type: ignore[arg-type]
+        metadata={"scenario": result.scenario.name, "kotacerdas_gis_version": __version__},
     )
 
     title = (
@@ -120,6 +137,8 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
     html = write_web_map(m, out / "map.html")
 
     summary = plan_summary(result)
+    if source_date() is not None:  # a reproducible build records no clock times
+        summary = drop_volatile(summary)
     summary["outputs"] = {
         "files": list(OUTPUT_FILES),
         "gpkg_layers": sorted([*spatial, *tables]),
@@ -127,4 +146,4 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
     }
     report = write_report(summary, out / "report.html", title=title, lang=lang)  # type: ignore[arg-type]
     js = write_json_atomic(summary, out / "summary.json")
-    return [html, gpkg, report, js]
+    return [p.name for p in (html, gpkg, report, js)]

@@ -43,7 +43,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from ..io.atomic import check_data_path, write_text_atomic
+from ..io.atomic import check_data_path, source_date, write_text_atomic
 from .styles import ClassStyle, Lang, check_lang, layer_style, normalise_key
 
 __all__ = ["write_report", "render_report", "format_value", "KNOWN_SECTIONS", "KEY_LABELS"]
@@ -431,7 +431,7 @@ def render_report(
                 "block": _block(summary[key], lang, 0, palette),
             }
         )
-    when = generated_at or _dt.datetime.now(_dt.timezone.utc)
+    when = generated_at or source_date() or _dt.datetime.now(_dt.timezone.utc)
     stamp = when.replace(microsecond=0).isoformat()
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("kotacerdas_gis", "templates"),
@@ -484,7 +484,7 @@ def write_report(
     lang : {"id", "en"}, default "id"
         Language of headings, labels and number formats.
     generated_at : datetime, optional
-        Time stamp in the footer (default: now, UTC).
+        Time stamp in the footer (default: ``SOURCE_DATE_EPOCH`` when set, else now, UTC).
 
     Returns
     -------

@@ -32,7 +32,9 @@ True
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -51,6 +53,8 @@ __all__ = [
     "plan_tables",
     "plan_provenance",
     "plan_summary",
+    "VOLATILE_FIELDS",
+    "drop_volatile",
     "class_colours",
     "key_figures",
     "focus_area",
@@ -268,6 +272,29 @@ def plan_provenance(result: PlanResult) -> pd.DataFrame:
     return table
 
 
+#: Keys whose values are clock times (seconds of computing), different on every run:
+#: ``timings_s`` (per step) and ``runtime_s`` (per solver run), at any depth.
+VOLATILE_FIELDS = ("timings_s", "runtime_s")
+
+
+def drop_volatile(summary: Any) -> Any:
+    """Return a copy of a summary without the :data:`VOLATILE_FIELDS`, at any depth.
+
+    ``write_outputs`` writes ``summary.json`` and the report this way when
+    ``SOURCE_DATE_EPOCH`` is set, so that two runs give byte-identical files.
+
+    Examples
+    --------
+    >>> drop_volatile({"timings_s": {"a": 1.0}, "x": [{"runtime_s": 0.1, "n": 2}]})
+    {'x': [{'n': 2}]}
+    """
+    if isinstance(summary, Mapping):
+        return {k: drop_volatile(v) for k, v in summary.items() if k not in VOLATILE_FIELDS}
+    if isinstance(summary, list):
+        return [drop_volatile(v) for v in summary]
+    return summary
+
+
 def plan_summary(result: PlanResult) -> dict[str, Any]:
     """Key figures and step summaries for ``summary.json`` and the report (JSON-ready).
 
@@ -305,7 +332,44 @@ def plan_summary(result: PlanResult) -> dict[str, Any]:
     if result.priorities is not None:
         out["priorities"] = _short_budget(result.priorities.to_dict())
     out["key_figures"] = key_figures(result, out)
-    return out
+    return _relative_inputs(out, result.scenario)
+
+
+def _relative_inputs(summary: dict[str, Any], scenario: Any) -> dict[str, Any]:
+    """Name input files by their path relative to the manifest, as the provenance does.
+
+    The readers name a file by its absolute path (``/home/.../roads.gpkg|layername=roads``,
+    the DEM's ``source``); ``summary.json`` and the report are shared, so every mention
+    of an input file gives the manifest's own relative path instead
+    (``data/roads.gpkg|layername=roads``), never a machine's folder.
+    """
+    rel = {k: v["path"] for k, v in scenario.provenance.items()
+           if isinstance(v, Mapping) and v.get("path")}
+    absolute: dict[str, str] = {}
+    for step in summary.get("validation", {}).get("accounting", []):
+        key = str(step.get("step", "")).removeprefix("read ")
+        file = str(step.get("source") or "").partition("|layername=")[0]
+        if key in rel and os.path.isabs(file):
+            absolute[file] = rel[key]
+    if scenario.dem_path is not None and "dem" in rel:
+        absolute[str(scenario.dem_path)] = rel["dem"]
+    if not absolute:
+        return summary
+    longest_first = sorted(absolute, key=len, reverse=True)
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, str):
+            for a in longest_first:
+                if a in value:
+                    value = value.replace(a, absolute[a])
+            return value
+        if isinstance(value, dict):
+            return {k: fix(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        return value
+
+    return cast(dict[str, Any], fix(summary))
 
 
 def _short_budget(pri: dict[str, Any], n: int = 20) -> dict[str, Any]:

@@ -72,6 +72,7 @@ from folium.template import Template
 from ..crs import WEB_CRS, require_metric
 from ..errors import DataError, KotaCerdasError, RepairWarning
 from ..io.atomic import write_text_atomic
+from .element_ids import deterministic_ids
 from .styles import (
     Lang,
     LayerStyle,
@@ -633,6 +634,7 @@ def _require_finite(gdf: gpd.GeoDataFrame, *, name: str, stage: str) -> None:
         )
 
 
+@deterministic_ids  # reproducible map.html: element ids from a counter, not urandom
 def web_map(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,
