@@ -363,13 +363,13 @@ def test_branca_colormap_is_refused(tmp_path: Path) -> None:
 def test_osm_tiles_are_opt_in_and_off(tmp_path: Path) -> None:
     html = write_web_map(web_map(make_layers(), title="t"), tmp_path / "a.html").read_text("utf-8")
     assert "openstreetmap" not in html
-    m = web_map(make_layers(), title="t", osm_tiles=True)
-    html = write_web_map(m, tmp_path / "b.html").read_text(encoding="utf-8")
-    assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in html
-    assert external_urls(html) <= {
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "https://www.openstreetmap.org/copyright",
-    }
+    for kw in ({"osm_tiles": True}, {"online_basemaps": True}):
+        m = web_map(make_layers(), title="t", **kw)
+        html = write_web_map(m, tmp_path / "b.html").read_text(encoding="utf-8")
+        # the templates travel JSON-escaped in the setup's payload, offered as base layers
+        assert "tile.openstreetmap.org\\/{z}\\/{x}\\/{y}.png" in html
+        assert "server.arcgisonline.com" in html
+        assert external_urls(html) <= {"https://www.openstreetmap.org/copyright"}
 
 
 def test_visible_controls_initial_overlays_and_rejects_unknown_names() -> None:
