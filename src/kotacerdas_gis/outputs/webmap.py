@@ -90,6 +90,7 @@ __all__ = [
     "OfflineMap",
     "Background",
     "hillshade",
+    "hillshade_array",
     "plan_map_layers",
     "MAP_HIDDEN",
     "MAP_TOP_PRIORITIES",
@@ -870,6 +871,49 @@ class Background:
         return len(self.url)
 
 
+def hillshade_array(
+    dem_m: np.ndarray,
+    cell_x_m: float,
+    cell_y_m: float,
+    *,
+    azimuth_deg: float = 315.0,
+    altitude_deg: float = 45.0,
+    z_factor: float = 1.0,
+) -> np.ndarray:
+    """Illumination 0-1 of each cell of a north-up DEM (Horn's 3 x 3 slope and aspect).
+
+    ``sin(alt) cos(slope) + cos(alt) sin(slope) cos(azimuth - aspect)``, clipped to 0-1;
+    NaN where the DEM has none (edges repeat the nearest cell).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = np.zeros((3, 3))
+    >>> round(float(hillshade_array(flat, 30, 30)[1, 1]), 4)  # sin 45 degrees
+    0.7071
+    >>> east = np.tile(np.arange(5.0) * 15, (5, 1))  # rises 0.5 m per m to the east
+    >>> round(float(hillshade_array(east, 30, 30)[2, 2]), 3)
+    0.856
+    """
+    dem = np.asarray(dem_m, dtype="float64")
+    valid = np.isfinite(dem)
+    fill = np.where(valid, dem, np.nanmean(dem[valid]) if valid.any() else 0.0)
+    pad = np.pad(fill, 1, mode="edge")
+    # Horn (1981): weighted differences; rows grow southwards
+    gx = ((pad[:-2, 2:] + 2 * pad[1:-1, 2:] + pad[2:, 2:])
+          - (pad[:-2, :-2] + 2 * pad[1:-1, :-2] + pad[2:, :-2])) / (8 * cell_x_m)
+    gy = ((pad[2:, :-2] + 2 * pad[2:, 1:-1] + pad[2:, 2:])
+          - (pad[:-2, :-2] + 2 * pad[:-2, 1:-1] + pad[:-2, 2:])) / (8 * cell_y_m)
+    gx, gy = gx * z_factor, gy * z_factor
+    slope = np.arctan(np.hypot(gx, gy))
+    aspect = np.arctan2(-gx, gy)  # downslope direction, clockwise from north
+    az, alt = np.radians(azimuth_deg), np.radians(altitude_deg)
+    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
+    shade = np.clip(shade, 0.0, 1.0)
+    shade[~valid] = np.nan
+    return shade
+
+
 def hillshade(
     dem_m: np.ndarray,
     transform: Any,
@@ -920,25 +964,12 @@ def hillshade(
     from rasterio.crs import CRS as RioCRS
 
     dem = np.asarray(dem_m, dtype="float64")
-    valid = np.isfinite(dem)
-    if dem.ndim != 2 or not valid.any():
+    if dem.ndim != 2 or not np.isfinite(dem).any():
         raise DataError("hillshade: the DEM has no cell with elevation; pass another DEM.")
-    fill = np.where(valid, dem, np.nanmean(dem[valid]))
-    pad = np.pad(fill, 1, mode="edge")
-    dx, dy = abs(float(transform.a)), abs(float(transform.e))
-    # Horn (1981): 3 x 3 weighted differences; y grows southwards in the array
-    gx = ((pad[:-2, 2:] + 2 * pad[1:-1, 2:] + pad[2:, 2:])
-          - (pad[:-2, :-2] + 2 * pad[1:-1, :-2] + pad[2:, :-2])) / (8 * dx)
-    gy = ((pad[2:, :-2] + 2 * pad[2:, 1:-1] + pad[2:, 2:])
-          - (pad[:-2, :-2] + 2 * pad[:-2, 1:-1] + pad[:-2, 2:])) / (8 * dy)
-    gx, gy = gx * z_factor, gy * z_factor
-    slope = np.arctan(np.hypot(gx, gy))
-    aspect = np.arctan2(-gx, gy)  # downslope direction, clockwise from north
-    az, alt = np.radians(azimuth_deg), np.radians(altitude_deg)
-    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
-    shade = np.clip(shade, 0, 1).astype("float32")
-    shade[~valid] = np.nan
-
+    shade = hillshade_array(
+        dem, abs(float(transform.a)), abs(float(transform.e)), azimuth_deg=azimuth_deg,
+        altitude_deg=altitude_deg, z_factor=z_factor,
+    ).astype("float32")
     src_crs = RioCRS.from_user_input(crs)
     rows, cols = dem.shape
     left, top = transform.c, transform.f
