@@ -376,3 +376,65 @@ def test_names_with_markup_stay_text_under_hover_and_click(browser: object, tmp_
     assert pg.page.evaluate("document.title") == title
     assert pg.errors == [] and pg.external() == []
     pg.page.close()
+
+
+@pytest.fixture(scope="module")
+def demo_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int], object]:
+    """The demo plan's map.html as write_outputs writes it (once per module)."""
+    import warnings
+
+    import kotacerdas_gis as kc
+    from kotacerdas_gis.datasets import load_demo
+    from kotacerdas_gis.outputs.bundle import write_outputs
+    from kotacerdas_gis.outputs.summary import plan_layers
+    from kotacerdas_gis.outputs.webmap import MAP_HIDDEN, plan_map_layers
+
+    _need_browser()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = kc.run_plan(load_demo(), kc.PlanConfig())
+        out = tmp_path_factory.mktemp("demo")
+        write_outputs(result, out)
+    layers = plan_map_layers(plan_layers(result))
+    shown = {k: len(v) for k, v in layers.items() if k not in MAP_HIDDEN}
+    return out / "map.html", shown, layers
+
+
+def test_demo_map_layers_and_the_cut_off_village(browser: object, demo_map: tuple) -> None:
+    """Issue 13: Kariango, cut off from health care, said nothing of it; now its layer does."""
+    path, shown, layers = demo_map
+    pg = Page(browser)
+    pg.open(path)
+    counts = pg.counts()
+    labels = counts.pop("place_labels")
+    assert counts == shown
+    assert labels == len(layers["admin_desa"]) + len(layers["admin_kecamatan"])
+    assert {"isolated_desa", "rebuild_priorities", "service_points", "sensor_sites",
+            "sensor_warning_reach"} <= set(counts)
+    assert pg.page.locator(".kc-grp").all_inner_texts() == [
+        "Batas", "Bahaya", "Keterpaparan", "Akses", "Rekomendasi"]
+    iso = layers["isolated_desa"]
+    row = iso[iso["admin_name"] == "Kariango"].iloc[0]
+    ring = row.geometry.exterior
+    found = None
+    for f in np.linspace(0.05, 0.95, 12):
+        p = _web(ring.interpolate(f, normalized=True))
+        pg.page.evaluate("([lat, lon]) => KC.map.setView([lat, lon], 16, {animate: false})",
+                         [p.y, p.x])
+        pg.page.mouse.click(*pg.xy(p.y, p.x))
+        popup = pg.page.locator(".leaflet-popup-content .kc-pop")
+        popup.wait_for()
+        if popup.get_attribute("data-layer") == "isolated_desa":
+            found = popup.inner_text()
+            break
+        pg.page.evaluate("KC.map.closePopup()")
+    assert found is not None
+    before = f"{round(row['travel_time_min_before'], 1):g}".replace(".", ",")
+    assert "Kariango" in found and "Terputus oleh banjir" in found, found
+    assert f"sebelum banjir (menit)\t{before}\n" in found, found
+    assert "saat banjir (menit)\ttidak terjangkau" in found, found
+    # every popup label is a label, not a column name
+    ths = pg.page.locator(".kc-pop th").all_inner_texts()
+    assert ths and not any("_" in t for t in ths), ths
+    assert pg.errors == [] and pg.external() == []
+    pg.page.close()

@@ -296,6 +296,8 @@ def _field_type(column: str, values: pd.Series) -> str:
         return "p"
     if pd.api.types.is_integer_dtype(values) or (numeric and _WHOLE.search(column)):
         return "i"
+    if numeric and column.startswith("travel_time_min_"):
+        return "m"  # minutes; empty means not reachable
     return "n" if numeric else "t"
 
 
@@ -476,7 +478,10 @@ function kcNum(v, lang, digits) {
   return v.toLocaleString(lang === "id" ? "id-ID" : "en-GB", {maximumFractionDigits: digits});
 }
 function kcFormat(v, lang, t) {
-  if (v === null || v === undefined || v === "") { return "\u2013"; }
+  if (v === null || v === undefined || v === "") {
+    if (t === "m") { return lang === "id" ? "tidak terjangkau" : "not reachable"; }
+    return "\u2013";
+  }
   if (t === "b") { return v ? (lang === "id" ? "Ya" : "Yes") : (lang === "id" ? "Tidak" : "No"); }
   if (typeof v === "number") {
     if (t === "p") { return kcNum(v * 100, lang, Math.abs(v) < 0.1 ? 1 : 0) + " %"; }
