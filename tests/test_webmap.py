@@ -457,7 +457,7 @@ def test_large_layers_use_canvas_and_stay_compact() -> None:
 
 
 def _payloads(html: str) -> dict[str, dict]:
-    """The kcLayer payloads of a rendered map, by layer name."""
+    """Return the kcLayer payloads of a rendered map, by layer name."""
     out = {}
     for m in re.finditer(r"= kcLayer\((\{.*?\})\);\n", html):
         spec = json.loads(m.group(1))
@@ -483,7 +483,7 @@ def desa_summary() -> gpd.GeoDataFrame:
     )
 
 
-def test_plan_map_layers_derives_choropleths_and_cut_off_desa() -> None:
+def test_plan_map_layers_derives_choropleths_and_cut_off_desa() -> None:  # noqa: D103
     from kotacerdas_gis.outputs.webmap import plan_map_layers
 
     agg = desa_summary()
@@ -525,7 +525,8 @@ def test_popup_values_and_labels_are_in_the_language() -> None:
         p = _payloads(web_map(layers, title="t", lang=lang).get_root().render())
         fields = {f[0]: (f[1], f[2]) for f in p["impact_buildings"]["fields"]}
         assert fields["affected"][1] == "b" and fields["flooded_frac"][1] == "p"
-        assert fields["flooded_frac"][0] == ("Bagian tergenang" if lang == "id" else "Share flooded")
+        share = "Bagian tergenang" if lang == "id" else "Share flooded"
+        assert fields["flooded_frac"][0] == share
         props = p["impact_buildings"]["chunks"][0]["p"]
         assert props["exposure_class"]["d"] == [commercial]
         for spec in p.values():

@@ -114,7 +114,8 @@ class Page:
         from PIL import Image
 
         img = Image.open(io.BytesIO(self.page.screenshot())).convert("RGB")
-        return ["#%02X%02X%02X" % img.getpixel((round(x), round(y))) for x, y in points]
+        return ["#{:02X}{:02X}{:02X}".format(*img.getpixel((round(x), round(y))))
+                for x, y in points]
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -128,8 +129,10 @@ def _web(geom: object) -> Point:
 
 
 def misleading_layers() -> dict[str, gpd.GeoDataFrame]:
-    """The layers of issue 13's misleading map: a translucent-looking footprint over the zones,
-    flooded buildings of the zone's own colour, a hillshade under everything."""
+    """Build the layers of issue 13's misleading map.
+
+    An observed footprint over the zones, flooded buildings of their zone's colour.
+    """
     layers = make_layers()
     layers["observed_flood_2020"] = gpd.GeoDataFrame(
         {"flood_id": ["OF1"], "material": ["water"], "depth_min_m": [0.5], "depth_max_m": [2.0]},
@@ -170,7 +173,9 @@ def misleading_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_web_map(m, tmp_path_factory.mktemp("mis") / "map.html")
 
 
-def test_map_loads_with_its_feature_counts_and_toggles(browser: object, misleading_map: Path) -> None:
+def test_map_loads_with_its_feature_counts_and_toggles(
+    browser: object, misleading_map: Path
+) -> None:
     pg = Page(browser)
     pg.open(misleading_map)
     expected = {"admin_kecamatan": 1, "hazard_zones": 4, "roads": 2, "impact_buildings": 30,
@@ -210,8 +215,10 @@ def test_map_loads_with_its_feature_counts_and_toggles(browser: object, misleadi
 
 
 def test_each_hazard_class_renders_its_legend_swatch(browser: object, misleading_map: Path) -> None:
-    """Issue 13: the observed footprint over Rendah made the colour of Waspada. Now every
-    zone pixel, inside the footprint too, is its class's swatch (from the page's legend)."""
+    """Check that every zone pixel, inside the observed footprint too, is its swatch.
+
+    Issue 13: the observed footprint over Rendah made the colour of Waspada.
+    """
     pg = Page(browser)
     pg.open(misleading_map)
     pg.page.wait_for_timeout(400)  # the zoom animation
@@ -220,7 +227,7 @@ def test_each_hazard_class_renders_its_legend_swatch(browser: object, misleading
         ".map(r => [r.innerText.trim(), getComputedStyle(r.querySelector('.kc-sw'))"
         ".backgroundColor])"
     )
-    rgb = {lab: "#%02X%02X%02X" % tuple(int(v) for v in re.findall(r"\d+", c)[:3])
+    rgb = {lab: "#{:02X}{:02X}{:02X}".format(*(int(v) for v in re.findall(r"\d+", c)[:3]))
            for lab, c in legend}
     assert rgb == {"Tinggi": "#F03B20", "Sedang": "#FEB24C", "Rendah": "#FFFFB2",
                    "Waspada": "#A6D96A"}
@@ -322,7 +329,10 @@ def test_a_cdn_map_is_caught_by_the_request_recorder(browser: object, tmp_path: 
     pg.page.close()
 
 
-XSS = "RSUD <img src=x onerror=\"document.title='pwned'\"> {{x}} [/] </script><script>document.title='p2'</script>"
+XSS = (
+    "RSUD <img src=x onerror=\"document.title='pwned'\"> {{x}} [/] "
+    "</script><script>document.title='p2'</script>"
+)
 
 
 def test_names_with_markup_stay_text_under_hover_and_click(browser: object, tmp_path: Path) -> None:
@@ -380,7 +390,7 @@ def test_names_with_markup_stay_text_under_hover_and_click(browser: object, tmp_
 
 @pytest.fixture(scope="module")
 def demo_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int], object]:
-    """The demo plan's map.html as write_outputs writes it (once per module)."""
+    """Write the demo plan's map.html with write_outputs (once per module)."""
     import warnings
 
     import kotacerdas_gis as kc

@@ -321,7 +321,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "access_class_after": ("Kelas waktu tempuh saat banjir", "Travel time class during"),
 }
 
-#: Labels of enumerated values in popups: ``{column: {class key of the value: (label_id, label_en)}}``.
+#: Labels of enumerated values in popups:
+#: ``{column: {class key of the value: (label_id, label_en)}}``.
 #: Class vocabularies (exposure, road, hazard, material classes) are looked up by the styles.
 VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "source": {

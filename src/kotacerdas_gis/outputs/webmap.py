@@ -787,13 +787,13 @@ class _Setup(MacroElement):
         self.spec_json = _dump_payload(spec)
         self._overlays = list(overlays)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> Any:
         # the layers' variable names are known once the figure is assembled
         self.overlays_js = ",".join(
             f"[{layer.get_name()},{_dump_payload(name)},{_dump_payload(group)}]"  # type: ignore[arg-type]
             for layer, name, group in self._overlays
         )
-        super().render(**kwargs)
+        return super().render(**kwargs)
 
 
 class OfflineMap(folium.Map):
