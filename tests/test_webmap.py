@@ -533,6 +533,8 @@ def test_popup_values_and_labels_are_in_the_language() -> None:
             for col, label, _ in spec["fields"]:
                 assert label != col or col in ("name",), (spec["name"], col)  # no raw names
     assert styles.value_label("road_class", "primary") == "Jalan primer"
+    zones = {f[0]: f[2] for f in p["hazard_zones"]["fields"]}
+    assert zones["zone_id"] == "t" and zones["area_m2"] == "n"  # ids: no 1.234 separators
 
 
 def test_zones_are_opaque_and_outline_layers_are_lines() -> None:

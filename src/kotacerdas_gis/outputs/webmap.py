@@ -289,6 +289,8 @@ def _field_type(column: str, values: pd.Series) -> str:
     """How the runtime formats a popup column: b(oolean), p(ercent), i(nteger), n(umber), t(ext)."""
     if _is_bool(values):
         return "b"
+    if column.endswith("_id") or column == "id":
+        return "t"  # identifiers: digits as stored, no thousands separator
     numeric = pd.api.types.is_numeric_dtype(values)
     if column in _BOOL_COLUMNS and numeric and set(values.dropna().unique()) <= {0, 1}:
         return "b"
@@ -483,6 +485,7 @@ function kcFormat(v, lang, t) {
     return "\u2013";
   }
   if (t === "b") { return v ? (lang === "id" ? "Ya" : "Yes") : (lang === "id" ? "Tidak" : "No"); }
+  if (t === "t") { return String(v); }
   if (typeof v === "number") {
     if (t === "p") { return kcNum(v * 100, lang, Math.abs(v) < 0.1 ? 1 : 0) + " %"; }
     if (t === "i") { return kcNum(Math.round(v), lang, 0); }
