@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import skip_or_fail
 from test_webmap import make_layers  # the same 39 features the unit tests draw
@@ -447,4 +448,30 @@ def test_demo_map_layers_and_the_cut_off_village(browser: object, demo_map: tupl
     ths = pg.page.locator(".kc-pop th").all_inner_texts()
     assert ths and not any("_" in t for t in ths), ths
     assert pg.errors == [] and pg.external() == []
+    pg.page.close()
+
+
+def test_demo_flooded_buildings_answer_their_own_clicks(browser: object, demo_map: tuple) -> None:
+    """Issue 13: 15 of 16 clicks on a flooded building opened the zone's popup."""
+    path, _, layers = demo_map
+    b = layers["impact_buildings"]
+    flooded = b[b["hazard_class"].isin(["high", "medium"])]
+    points = pd.concat([layers[n].geometry for n in ("facilities", "bridges", "service_points",
+                                                     "rebuild_priorities", "sensor_sites")])
+    far = flooded.geometry.centroid.apply(lambda c: points.distance(c).min() > 40)
+    sample = flooded[far.to_numpy()].sample(16, random_state=13)
+    pg = Page(browser)
+    pg.open(path)
+    got = []
+    for _, row in sample.iterrows():
+        c = _web(row.geometry.representative_point())
+        pg.page.evaluate("([lat, lon]) => KC.map.setView([lat, lon], 18, {animate: false})",
+                         [c.y, c.x])
+        pg.page.mouse.click(*pg.xy(c.y, c.x))
+        popup = pg.page.locator(".leaflet-popup-content .kc-pop")
+        popup.wait_for()
+        got.append((popup.get_attribute("data-layer"), row["asset_id"] in popup.inner_text()))
+        pg.page.evaluate("KC.map.closePopup()")
+    assert got == [("impact_buildings", True)] * 16
+    assert pg.errors == []
     pg.page.close()

@@ -623,6 +623,7 @@ var KcLayers = L.Control.Layers.extend({
 });
 function kcSetup(map, spec, overlays) {
   KC.map = map;
+  if (spec.fit) { map.fitBounds(spec.fit, {padding: [10, 10], animate: false}); }
   var narrow = window.innerWidth < 700 || window.innerHeight < 500;
   var off;
   if (spec.bg) {
@@ -1442,10 +1443,10 @@ def web_map(
         ),
         "legendId": legend.get_name(),
         "desaZoom": int(desa_label_zoom),
+        # opened on the focus layers' extent without the zoom animation
+        "fit": None if bounds is None else [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
     }
     _Setup(spec, [(o[2], o[3], o[4]) for o in overlays]).add_to(m)
-    if bounds is not None:
-        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(10, 10))
     return m
 
 
