@@ -325,6 +325,19 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
 #: ``{column: {class key of the value: (label_id, label_en)}}``.
 #: Class vocabularies (exposure, road, hazard, material classes) are looked up by the styles.
 VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "building": {  # OSM building tags
+        "yes": ("Bangunan (tanpa rincian)", "Building (unspecified)"),
+        "house": ("Rumah", "House"),
+        "residential": ("Hunian", "Residential"),
+        "commercial": ("Perdagangan", "Commercial"),
+        "retail": ("Toko", "Retail"),
+        "warehouse": ("Gudang", "Warehouse"),
+        "government": ("Pemerintahan", "Government"),
+        "school": ("Sekolah", "School"),
+        "hospital": ("Rumah sakit", "Hospital"),
+        "mosque": ("Masjid", "Mosque"),
+        "church": ("Gereja", "Church"),
+    },
     "source": {
         "observed_2020": ("Banjir teramati 2020", "Observed flood 2020"),
         "dem_hand": ("Model DEM (HAND)", "DEM model (HAND)"),
