@@ -296,9 +296,15 @@ def test_phone_controls_start_collapsed_and_leave_the_map(browser: object,
         bb = page.locator(sel).first.bounding_box()
         covered += bb["width"] * bb["height"]
     assert covered / (390 * 844) < 0.08, covered
-    # the legend opens on demand
+    # the legend opens on demand; the layer list and the legend take turns
     page.locator("details.kc-legend summary").click()
     assert page.evaluate("document.querySelector('details.kc-legend').open") is True
+    page.evaluate("KC.control.expand()")
+    assert page.locator(".leaflet-control-layers-expanded").count() == 1
+    assert page.evaluate("document.querySelector('details.kc-legend').open") is False
+    page.locator("details.kc-legend summary").click()
+    page.wait_for_timeout(50)
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
     assert errors == []
     page.close()
 

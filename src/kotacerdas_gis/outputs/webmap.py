@@ -593,6 +593,11 @@ function kcRestack(map, added) {
 }
 var KcLayers = L.Control.Layers.extend({
   // Leaflet's control inserts names as HTML and knows no groups: names as text, group headings
+  expand: function () {
+    // on a phone the legend and the layer list take turns
+    if (KC.narrow && KC.legend) { KC.legend.open = false; }
+    return L.Control.Layers.prototype.expand.call(this);
+  },
   _update: function () {
     this._kcLast = null;
     return L.Control.Layers.prototype._update.call(this);
@@ -625,6 +630,7 @@ function kcSetup(map, spec, overlays) {
   KC.map = map;
   if (spec.fit) { map.fitBounds(spec.fit, {padding: [10, 10], animate: false}); }
   var narrow = window.innerWidth < 700 || window.innerHeight < 500;
+  KC.narrow = narrow;
   var off;
   if (spec.bg) {
     off = L.imageOverlay(spec.bg.url, spec.bg.bounds, {pane: "tilePane", interactive: false,
@@ -653,6 +659,10 @@ function kcSetup(map, spec, overlays) {
     var el = document.getElementById(spec.legendId);
     L.DomEvent.disableClickPropagation(el); L.DomEvent.disableScrollPropagation(el);
     if (narrow) { el.open = false; }
+    el.addEventListener("toggle", function () {
+      if (el.open && KC.narrow && KC.control) { KC.control.collapse(); }
+    });
+    KC.legend = el;
     return el;
   }});
   new Legend({position: "bottomleft"}).addTo(map);
@@ -708,7 +718,7 @@ class _Runtime(MacroElement):
           .kc-legend .kc-sw.kc-pt { width: 12px; border-radius: 50%; margin: 0 3px; }
           .kc-legend .kc-sw.kc-ln { height: 0; }
           .kc-legend .kc-note, .kc-legend .kc-msg { margin-top: 6px; color: #555; font-size: 11px; }
-          .kc-title { position: absolute; z-index: 1000; top: 10px; left: 50px; max-width: calc(100% - 110px);
+          .kc-title { position: absolute; z-index: 700; top: 10px; left: 50px; max-width: calc(100% - 110px);
             font: bold 15px "Helvetica Neue", Arial, sans-serif; color: #222;
             background: rgba(255,255,255,0.9); padding: 4px 8px; border-radius: 4px;
             box-sizing: border-box; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
