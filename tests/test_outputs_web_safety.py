@@ -81,7 +81,7 @@ def test_chromium_runs_no_payload_on_load(browser, outputs: Path, name: str) -> 
     pg.page.goto((outputs / name).as_uri())
     pg.page.wait_for_load_state("load")
     if name == "map.html":
-        pg.page.wait_for_selector("path.leaflet-interactive")
+        pg.page.wait_for_function("window.KC && KC.ready", timeout=30000)
     assert pg.page.title() != "pwned"
     assert pg.page.evaluate("document.querySelectorAll('img[onerror], img[src=\"x\"]').length") == 0
     assert pg.external() == []

@@ -363,13 +363,13 @@ def test_branca_colormap_is_refused(tmp_path: Path) -> None:
 def test_osm_tiles_are_opt_in_and_off(tmp_path: Path) -> None:
     html = write_web_map(web_map(make_layers(), title="t"), tmp_path / "a.html").read_text("utf-8")
     assert "openstreetmap" not in html
-    m = web_map(make_layers(), title="t", osm_tiles=True)
-    html = write_web_map(m, tmp_path / "b.html").read_text(encoding="utf-8")
-    assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in html
-    assert external_urls(html) <= {
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "https://www.openstreetmap.org/copyright",
-    }
+    for kw in ({"osm_tiles": True}, {"online_basemaps": True}):
+        m = web_map(make_layers(), title="t", **kw)
+        html = write_web_map(m, tmp_path / "b.html").read_text(encoding="utf-8")
+        # the templates travel JSON-escaped in the setup's payload, offered as base layers
+        assert "tile.openstreetmap.org\\/{z}\\/{x}\\/{y}.png" in html
+        assert "server.arcgisonline.com" in html
+        assert external_urls(html) <= {"https://www.openstreetmap.org/copyright"}
 
 
 def test_visible_controls_initial_overlays_and_rejects_unknown_names() -> None:
@@ -451,3 +451,154 @@ def test_large_layers_use_canvas_and_stay_compact() -> None:
     assert len(payload_text.encode()) / n < 84
     # and at least 4x smaller than the GeoJSON folium.GeoJson would embed
     assert len(payload_text.encode()) * 4 < len(bld.to_crs(4326).to_json().encode())
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def _payloads(html: str) -> dict[str, dict]:
+    """Return the kcLayer payloads of a rendered map, by layer name."""
+    out = {}
+    for m in re.finditer(r"= kcLayer\((\{.*?\})\);\n", html):
+        spec = json.loads(m.group(1))
+        out[spec["name"]] = spec
+    return out
+
+
+def desa_summary() -> gpd.GeoDataFrame:
+    """Four desa with hand-set affected people and travel times (minutes, inf = unreachable)."""
+    return gpd.GeoDataFrame(
+        {
+            "admin_code": ["D1", "D2", "D3", "D4"],
+            "admin_name": ["Bone", "Kariango", "Lero", "Pombakka"],
+            "total_affected": [0.0, 50.4, 600.0, 1499.6],
+            "displaced": [0.0, 3.49, 20.0, 87.3],
+            "travel_time_min_before": [5.0, 15.0, np.inf, 30.0],
+            "travel_time_min_after": [5.0, np.inf, np.inf, 50.0],
+            "isolated": [False, True, False, False],
+            "status": ["ok", "cut by flood", "no road within 5000 m", "ok"],
+        },
+        geometry=[box(X0 + i * 1000, Y0, X0 + (i + 1) * 1000, Y0 + 1000) for i in range(4)],
+        crs=CRS,
+    )
+
+
+def test_plan_map_layers_derives_choropleths_and_cut_off_desa() -> None:  # noqa: D103
+    from kotacerdas_gis.outputs.webmap import plan_map_layers
+
+    agg = desa_summary()
+    before = agg.copy()
+    out = plan_map_layers({"aggregation_summary": agg, "admin_kabupaten": agg})
+    pd.testing.assert_frame_equal(agg, before)  # input untouched
+    assert set(out) == {"desa_affected", "access_before", "access_after", "isolated_desa"}
+    assert out["desa_affected"]["affected_class"].tolist() == ["ge_0", "ge_1", "ge_500", "ge_1000"]
+    assert out["desa_affected"]["total_affected"].tolist() == [0, 50, 600, 1500]  # whole people
+    assert out["access_before"]["access_class_before"].tolist() == [
+        "ge_0", "ge_10", "no_road", "ge_20"]
+    assert out["access_after"]["access_class_after"].tolist() == ["ge_0", "cut", "no_road", "ge_40"]
+    iso = out["isolated_desa"]
+    assert iso["admin_name"].tolist() == ["Kariango"] and iso["reason"].tolist() == ["cut by flood"]
+    html = web_map(out, title="t", lang="id").get_root().render()
+    p = _payloads(html)
+    # the cut-off desa: drawn as its outline, with the reason and both times in Bahasa Indonesia
+    iso_p = p["isolated_desa"]
+    assert iso_p["chunks"][0]["k"] == "L"
+    fields = {f[0]: f[1] for f in iso_p["fields"]}
+    assert fields["reason"] == "Alasan"
+    assert fields["travel_time_min_before"].startswith("Waktu ke faskes sebelum")
+    reason = iso_p["chunks"][0]["p"]["reason"]
+    assert "Terputus oleh banjir" in json.dumps(reason, ensure_ascii=False)
+    # classed legend of the affected people, one entry per class present
+    assert "1.000 orang atau lebih" in html and "1 - 99 orang" in html
+    assert "100 - 499 orang" not in html
+
+
+def test_popup_values_and_labels_are_in_the_language() -> None:
+    layers = make_layers()
+    b = layers.pop("buildings")
+    b["exposure_class"] = "commercial"
+    b["hazard_class"] = "high"
+    b["flooded_frac"] = 0.5
+    b["affected"] = True
+    layers["impact_buildings"] = b
+    for lang, commercial in (("id", "Perdagangan"), ("en", "Commercial")):
+        p = _payloads(web_map(layers, title="t", lang=lang).get_root().render())
+        fields = {f[0]: (f[1], f[2]) for f in p["impact_buildings"]["fields"]}
+        assert fields["affected"][1] == "b" and fields["flooded_frac"][1] == "p"
+        share = "Bagian tergenang" if lang == "id" else "Share flooded"
+        assert fields["flooded_frac"][0] == share
+        props = p["impact_buildings"]["chunks"][0]["p"]
+        assert props["exposure_class"]["d"] == [commercial]
+        for spec in p.values():
+            for col, label, _ in spec["fields"]:
+                assert label != col or col in ("name",), (spec["name"], col)  # no raw names
+    assert styles.value_label("road_class", "primary") == "Jalan primer"
+    zones = {f[0]: f[2] for f in p["hazard_zones"]["fields"]}
+    assert zones["zone_id"] == "t" and zones["area_m2"] == "n"  # ids: no 1.234 separators
+
+
+def test_zones_are_opaque_and_outline_layers_are_lines() -> None:
+    """No translucent fill: a zone's pixel is its swatch whatever lies beneath or above."""
+    for name in ("hazard_zones", "impact_buildings", "desa_affected", "access_after"):
+        assert styles.layer_style(name).fill_opacity == 1.0, name
+    assert styles.layer_style("observed_flood_2020").fill_opacity == 0.0
+    layers = make_layers()
+    layers["observed_flood_2020"] = gpd.GeoDataFrame(
+        {"flood_id": ["OF1"], "material": ["water"]},
+        geometry=[box(X0 - 1500, Y0 + 700, X0 + 1300, Y0 + 1000)], crs=CRS)
+    p = _payloads(web_map(layers, title="t").get_root().render())
+    assert p["observed_flood_2020"]["chunks"][0]["k"] == "L"
+    assert p["admin_kecamatan"]["chunks"][0]["k"] == "L"
+    assert p["hazard_zones"]["styles"][0]["fillOpacity"] == 1.0
+
+
+def test_every_known_layer_has_a_group_and_areas_lie_under_points() -> None:
+    for name, style in styles.LAYER_STYLES.items():
+        assert style.group in styles.MAP_GROUPS and style.group != "lainnya", name
+    z = {n: s.z for n, s in styles.LAYER_STYLES.items()}
+    assert max(z[n] for n in ("hazard_zones", "desa_affected", "access_before")) < min(
+        z[n] for n in ("roads", "rivers", "admin_desa", "observed_flood_2020"))
+    assert z["impact_buildings"] > z["roads"]
+    assert min(z[n] for n in ("facilities", "sensor_sites", "service_points",
+                              "rebuild_priorities", "bridges")) > z["impact_buildings"]
+
+
+def test_layer_control_lists_layers_by_group_in_order() -> None:
+    layers = make_layers()
+    html = web_map(layers, title="t", lang="en").get_root().render()
+    setup = re.search(r"kcSetup\(map_\w+, .*\n", html).group(0)
+    names = re.findall(r',"([^"]+)","(Boundaries|Hazard|Exposure|Access)"\]', setup)
+    assert names == [("Place names", "Boundaries"), ("Sub-district boundaries", "Boundaries"),
+                     ("Flood hazard zones", "Hazard"), ("Buildings", "Exposure"),
+                     ("Key facilities", "Exposure"), ("Roads", "Access")]
+    assert "imperial: false" in html and "control.scale()" not in html  # metric only
+
+
+def test_hillshade_is_grey_transparent_outside_and_placed() -> None:
+    import base64
+    import io
+
+    from affine import Affine
+    from PIL import Image
+
+    from kotacerdas_gis.errors import DataError
+    from kotacerdas_gis.outputs.webmap import hillshade
+
+    dem = np.zeros((50, 60))
+    dem[:, :10] = np.nan  # no elevation in the western sixth
+    tf = Affine(30.0, 0, X0, 0, -30.0, Y0)
+    bg = hillshade(dem, tf, CRS)
+    img = np.asarray(Image.open(io.BytesIO(base64.b64decode(bg.url.split(",", 1)[1]))))
+    grey, alpha = img[..., 0], img[..., 1]
+    # flat: sin(45 deg) = 0.707 -> 150 + 70.7 = 221 -> 64 levels -> 220
+    assert set(np.unique(grey[alpha == 255])) == {220}
+    assert (alpha[:, :3] == 0).all() and (alpha[:, -3:] == 255).all()
+    ll = gpd.GeoSeries([Point(X0, Y0 - 1500), Point(X0 + 1800, Y0)], crs=CRS).to_crs(4326)
+    (s, w), (n, e) = bg.bounds
+    assert abs(s - ll.iloc[0].y) < 1e-4 and abs(w - ll.iloc[0].x) < 1e-4
+    assert abs(n - ll.iloc[1].y) < 1e-4 and abs(e - ll.iloc[1].x) < 1e-4
+    big = hillshade(np.random.default_rng(0).normal(size=(900, 700)) * 5, tf, CRS, max_px=300)
+    w_, h_ = Image.open(io.BytesIO(base64.b64decode(big.url.split(",", 1)[1]))).size
+    assert max(w_, h_) <= 300
+    with pytest.raises(DataError, match="no cell with elevation"):
+        hillshade(np.full((3, 3), np.nan), tf, CRS)

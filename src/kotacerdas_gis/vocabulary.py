@@ -42,6 +42,9 @@ __all__ = [
     "NOT_EXPOSED",
     "NOT_EXPOSED_LABELS",
     "canonical_classes",
+    "COLUMN_LABELS",
+    "VALUE_LABELS",
+    "value_label",
 ]
 
 Lang = Literal["id", "en"]
@@ -227,3 +230,180 @@ FLOOD_MATERIAL_CLASSES = Vocabulary("flood material", (
     VocabClass("mud", "Lumpur", "Mud", "#8C6D31"),
     VocabClass("water", "Air", "Water", "#4292C6"),
 ), fallback="water")
+
+
+#: Popup labels of the canonical columns: ``{column: (label_id, label_en)}``.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "asset_id": ("ID aset", "Asset ID"),
+    "name": ("Nama", "Name"),
+    "building": ("Jenis bangunan", "Building type"),
+    "exposure_class": ("Kelas keterpaparan", "Exposure class"),
+    "hazard_class": ("Kelas bahaya", "Hazard class"),
+    "class_rank": ("Peringkat kelas", "Class rank"),
+    "depth_min_m": ("Kedalaman min. (m)", "Min. depth (m)"),
+    "depth_max_m": ("Kedalaman maks. (m)", "Max. depth (m)"),
+    "displacement_rate": ("Laju pengungsian", "Displacement rate"),
+    "area_m2": ("Luas (m²)", "Area (m²)"),
+    "length_m": ("Panjang (m)", "Length (m)"),
+    "source": ("Sumber", "Source"),
+    "zone_id": ("ID zona", "Zone ID"),
+    "road_class": ("Kelas jalan", "Road class"),
+    "highway": ("Tag OSM highway", "OSM highway tag"),
+    "bridge": ("Jembatan", "Bridge"),
+    "admin_name": ("Nama wilayah", "Area name"),
+    "admin_code": ("Kode wilayah", "Area code"),
+    "admin_level": ("Tingkat", "Level"),
+    "facility_type": ("Jenis fasilitas", "Facility type"),
+    "capacity_persons": ("Kapasitas (orang)", "Capacity (persons)"),
+    "flood_id": ("ID banjir", "Flood ID"),
+    "material": ("Material", "Material"),
+    "river_id": ("ID sungai", "River ID"),
+    "river": ("Sungai", "River"),
+    "road_id": ("ID jalan", "Road ID"),
+    "affected": ("Terdampak", "Affected"),
+    "total_affected": ("Total terdampak", "Total affected"),
+    "displaced": ("Mengungsi", "Displaced"),
+    "stream_id": ("ID alur", "Stream ID"),
+    "strahler_order": ("Orde Strahler", "Strahler order"),
+    "upstream_area_km2": ("Luas hulu (km²)", "Upstream area (km²)"),
+    "site_id": ("ID lokasi", "Site ID"),
+    "sensor_type": ("Jenis sensor", "Sensor type"),
+    "service_type": ("Jenis layanan", "Service type"),
+    "rank": ("Peringkat", "Rank"),
+    "priority_rank": ("Peringkat prioritas", "Priority rank"),
+    "score": ("Skor", "Score"),
+    # exposure
+    "flooded_frac": ("Bagian tergenang", "Share flooded"),
+    "flooded_area_m2": ("Luas tergenang (m²)", "Flooded area (m²)"),
+    "exposed": ("Terpapar", "Exposed"),
+    "population": ("Penduduk", "Population"),
+    "buildings_affected": ("Bangunan terdampak", "Buildings affected"),
+    "health_facilities_affected": ("Fasilitas kesehatan terdampak", "Health facilities affected"),
+    "households_affected": ("Rumah tangga terdampak", "Households affected"),
+    "event_date": ("Tanggal kejadian", "Event date"),
+    "amenity": ("Tag OSM amenity", "OSM amenity tag"),
+    # access to health care
+    "travel_time_min_before": ("Waktu ke faskes sebelum banjir (menit)",
+                               "Travel time to health care before the flood (min)"),
+    "travel_time_min_after": ("Waktu ke faskes saat banjir (menit)",
+                              "Travel time to health care during the flood (min)"),
+    "delta_min": ("Tambahan waktu (menit)", "Extra time (min)"),
+    "nearest_facility_before": ("Faskes terdekat sebelum", "Nearest health facility before"),
+    "nearest_facility_after": ("Faskes terdekat saat banjir", "Nearest health facility during"),
+    "isolated": ("Terisolasi oleh banjir", "Cut off by the flood"),
+    "status": ("Keterangan akses", "Access"),
+    "reason": ("Alasan", "Reason"),
+    # recommendations
+    "kind": ("Jenis", "Kind"),
+    "model": ("Model penempatan", "Siting model"),
+    "existing": ("Sudah ada", "Existing"),
+    "load_persons": ("Beban (orang)", "Load (persons)"),
+    "people_covered": ("Penduduk terlayani", "People covered"),
+    "mean_travel_time_min": ("Waktu tempuh rata-rata (menit)", "Mean travel time (min)"),
+    "max_travel_time_min": ("Waktu tempuh maks. (menit)", "Max. travel time (min)"),
+    "travel_time_min": ("Waktu tempuh (menit)", "Travel time (min)"),
+    "persons": ("Orang", "Persons"),
+    "demand_id": ("ID permintaan", "Demand ID"),
+    "people_warned": ("Penduduk yang diperingatkan", "People warned"),
+    "n_places_warned": ("Tempat yang diperingatkan", "Places warned"),
+    "lead_time_min": ("Waktu tenggang (menit)", "Lead time (min)"),
+    "lead_time_median_min": ("Waktu tenggang median (menit)", "Median lead time (min)"),
+    "reason_id": ("Alasan", "Reason"),
+    "reason_en": ("Alasan", "Reason"),
+    "asset_type": ("Jenis aset", "Asset type"),
+    "in_budget": ("Masuk anggaran", "Within budget"),
+    "advice": ("Saran", "Advice"),
+    "cost_idr": ("Biaya (Rp)", "Cost (IDR)"),
+    "people_served": ("Penduduk terlayani", "People served"),
+    "robust": ("Peringkat stabil", "Rank stable"),
+    "affected_class": ("Kelas penduduk terdampak", "Affected people class"),
+    "access_class_before": ("Kelas waktu tempuh sebelum", "Travel time class before"),
+    "access_class_after": ("Kelas waktu tempuh saat banjir", "Travel time class during"),
+}
+
+#: Labels of enumerated values in popups:
+#: ``{column: {class key of the value: (label_id, label_en)}}``.
+#: Class vocabularies (exposure, road, hazard, material classes) are looked up by the styles.
+VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "building": {  # OSM building tags
+        "yes": ("Bangunan (tanpa rincian)", "Building (unspecified)"),
+        "house": ("Rumah", "House"),
+        "residential": ("Hunian", "Residential"),
+        "commercial": ("Perdagangan", "Commercial"),
+        "retail": ("Toko", "Retail"),
+        "warehouse": ("Gudang", "Warehouse"),
+        "government": ("Pemerintahan", "Government"),
+        "school": ("Sekolah", "School"),
+        "hospital": ("Rumah sakit", "Hospital"),
+        "mosque": ("Masjid", "Mosque"),
+        "church": ("Gereja", "Church"),
+    },
+    "source": {
+        "observed_2020": ("Banjir teramati 2020", "Observed flood 2020"),
+        "dem_hand": ("Model DEM (HAND)", "DEM model (HAND)"),
+        "dem": ("Model DEM", "DEM model"),
+        "observed": ("Banjir teramati", "Observed flood"),
+    },
+    "status": {
+        "ok": ("Terjangkau", "Reachable"),
+        "cut_by_flood": ("Terputus oleh banjir", "Cut off by the flood"),
+    },
+    "reason": {
+        "cut_by_flood": ("Terputus oleh banjir", "Cut off by the flood"),
+    },
+    "advice": {
+        "rebuild_in_place": ("Bangun kembali di tempat", "Rebuild in place"),
+        "rebuild_elsewhere_or_raise": ("Bangun di tempat lain atau tinggikan",
+                                       "Rebuild elsewhere or raise"),
+    },
+    "asset_type": {
+        "housing": ("Perumahan", "Housing"),
+        "road": ("Jalan", "Road"),
+        "bridge": ("Jembatan", "Bridge"),
+        "market": ("Pasar", "Market"),
+        "government": ("Pemerintahan", "Government"),
+        "school": ("Sekolah", "School"),
+        "health": ("Kesehatan", "Health"),
+        "other": ("Lainnya", "Other"),
+    },
+    "kind": {
+        "shelter": ("Tempat pengungsian", "Shelter"),
+        "health_post": ("Pos kesehatan", "Health post"),
+        "water_level": ("Pos duga air", "Water-level gauge"),
+        "rain": ("Penakar hujan", "Rain gauge"),
+        "desa": ("Desa", "Village"),
+        "facility": ("Fasilitas", "Facility"),
+        "asset": ("Aset", "Asset"),
+    },
+    "model": {
+        "mclp": ("Cakupan maksimum (MCLP)", "Maximal coverage (MCLP)"),
+        "p_median": ("p-median", "p-median"),
+        "pmedian": ("p-median", "p-median"),
+        "lscp": ("Cakupan lengkap (LSCP)", "Set covering (LSCP)"),
+    },
+}
+
+_NO_ROAD = re.compile(r"no road within (\d+(?:\.\d+)?) m")
+
+
+def value_label(column: str, value: Any, lang: Lang = "id") -> Any:
+    """Label of an enumerated value of ``column`` in ``lang``; other values unchanged.
+
+    Examples
+    --------
+    >>> value_label("advice", "rebuild in place"), value_label("status", "no road within 5000 m")
+    ('Bangun kembali di tempat', 'Tidak ada jalan dalam 5000 m')
+    >>> value_label("name", "Masamba", "en")
+    'Masamba'
+    """
+    if not isinstance(value, str):
+        return value
+    labels = VALUE_LABELS.get(column, {}).get(class_key(value))
+    if labels is not None:
+        return labels[0] if check_lang(lang) == "id" else labels[1]
+    if column in ("status", "reason"):
+        m = _NO_ROAD.fullmatch(value.strip())
+        if m:
+            return (f"Tidak ada jalan dalam {m.group(1)} m" if lang == "id"
+                    else f"No road within {m.group(1)} m")
+    return value

@@ -25,7 +25,7 @@ from ..io.gpkg import write_geopackage
 from .qgis import qml_styles
 from .report import write_report
 from .summary import class_colours, drop_volatile, plan_layers, plan_summary, plan_tables
-from .webmap import web_map, write_web_map
+from .webmap import MAP_FOCUS, MAP_HIDDEN, hillshade, plan_map_layers, web_map, write_web_map
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..plan import PlanResult
@@ -34,40 +34,6 @@ __all__ = ["write_outputs", "OUTPUT_FILES", "MAP_HIDDEN"]
 
 #: The files of the output contract.
 OUTPUT_FILES = ("map.html", "plan.gpkg", "report.html", "summary.json")
-#: Layers drawn on the map but switched off when it opens (dense or secondary).
-MAP_HIDDEN = (
-    "admin_desa",
-    "buildings",
-    "impact_roads",
-    "impact_facilities",
-    "streams",
-    "aggregation_summary",
-    "service_assignment",
-)
-#: Rebuild priorities drawn on the map (the GeoPackage holds every ranked asset).
-MAP_TOP_PRIORITIES = 20
-#: Layers whose extent the map opens on: the first one present.
-MAP_FOCUS = ("hazard_zones", "observed_flood_2020", "admin_desa")
-#: Layers left off the web map (the GeoPackage has them): their content is drawn by another layer.
-_MAP_SKIP = ("admin_kabupaten", "aggregation_summary_kecamatan")
-
-
-def _map_layers(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
-    out = {}
-    for name, layer in layers.items():
-        if not isinstance(layer, gpd.GeoDataFrame) or name in _MAP_SKIP:
-            continue
-        if name == "buildings" and "impact_buildings" in layers:
-            continue  # impact_buildings is the same footprints, coloured by hazard
-        if name == "rebuild_priorities":
-            layer = layer.nsmallest(MAP_TOP_PRIORITIES, "rank")
-        if name == "service_points" and "existing" in layer:
-            # the open facilities kept as sites are drawn by their own layer already
-            layer = layer[~layer["existing"].astype(bool)]
-        out[name] = layer
-    return out
-
-
 def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write the output contract's files for one plan.
 
@@ -124,7 +90,11 @@ def _write_all(result: PlanResult, out: Path) -> list[str]:
             if lang == "id"
             else "Demonstration reconstruction, not official data."
         )
-    mlayers = _map_layers(spatial)
+    mlayers = plan_map_layers(spatial)
+    terrain = getattr(result, "terrain", None)
+    background = (
+        hillshade(terrain.dem_m, terrain.transform, terrain.crs) if terrain is not None else None
+    )
     m = web_map(
         mlayers,
         title=title,
@@ -133,6 +103,8 @@ def _write_all(result: PlanResult, out: Path) -> list[str]:
         note=note,
         focus=[next((n for n in MAP_FOCUS if n in mlayers), "admin_desa")],
         class_colours=colours,
+        background=background,
+        online_basemaps=True,
     )
     html = write_web_map(m, out / "map.html")
 

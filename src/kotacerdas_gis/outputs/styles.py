@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -41,6 +41,7 @@ import pandas as pd
 from ..hazard.classes import NOT_EXPOSED_COLOUR, NOT_HAZARDOUS, PETABENCANA
 from ..vocabulary import (
     BUILDING_CLASSES,
+    COLUMN_LABELS,
     NOT_EXPOSED,
     NOT_EXPOSED_LABELS,
     Lang,
@@ -50,6 +51,9 @@ from ..vocabulary import (
 )
 from ..vocabulary import FLOOD_MATERIAL_CLASSES as VOCAB_MATERIAL
 from ..vocabulary import ROAD_CLASSES as VOCAB_ROADS
+from ..vocabulary import (
+    value_label as _vocab_value_label,
+)
 
 __all__ = [
     "Lang",
@@ -61,6 +65,12 @@ __all__ = [
     "EXPOSURE_CLASSES",
     "FLOOD_MATERIAL_CLASSES",
     "LAYER_STYLES",
+    "MAP_GROUPS",
+    "AFFECTED_BREAKS",
+    "AFFECTED_CLASSES",
+    "ACCESS_BREAKS_MIN",
+    "ACCESS_CLASSES",
+    "value_label",
     "DEFAULT_STYLE",
     "COLUMN_LABELS",
     "UNCLASSIFIED_COLOUR",
@@ -152,6 +162,12 @@ class LayerStyle:
         Known classes, in legend order.
     key_columns : tuple of str
         Columns shown in popups (the first present one is the tooltip).
+    group : str
+        Key of the layer's group in the map's layer control and the QGIS project
+        (:data:`MAP_GROUPS`: ``batas``, ``bahaya``, ``keterpaparan``, ``akses``,
+        ``rekomendasi``; ``lainnya`` for unknown layers).
+    z : int
+        Drawing order on the map (higher on top): areas, then lines, then points.
     """
 
     name: str
@@ -166,6 +182,8 @@ class LayerStyle:
     class_column: str | None = None
     classes: tuple[ClassStyle, ...] = ()
     key_columns: tuple[str, ...] = ()
+    group: str = "lainnya"
+    z: int = 75
     _by_key: dict[str, ClassStyle] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -234,6 +252,29 @@ EXPOSURE_CLASSES: tuple[ClassStyle, ...] = _from_vocabulary(BUILDING_CLASSES)
 #: Material of the observed 13 July 2020 flood (from the vocabulary).
 FLOOD_MATERIAL_CLASSES: tuple[ClassStyle, ...] = _from_vocabulary(VOCAB_MATERIAL)
 
+#: Classes of affected people per desa (``affected_class``): key, labels, colour; the key is
+#: the class's lower bound (people), see :data:`AFFECTED_BREAKS`.
+AFFECTED_BREAKS: tuple[int, ...] = (0, 1, 100, 500, 1000)
+AFFECTED_CLASSES: tuple[ClassStyle, ...] = (
+    _c("ge_1000", "1.000 orang atau lebih", "1,000 people or more", "#54278F"),
+    _c("ge_500", "500 - 999 orang", "500 - 999 people", "#756BB1"),
+    _c("ge_100", "100 - 499 orang", "100 - 499 people", "#9E9AC8"),
+    _c("ge_1", "1 - 99 orang", "1 - 99 people", "#CBC9E2"),
+    _c("ge_0", "Tidak ada", "None", "#F2F0F7"),
+)
+
+#: Classes of travel time to the nearest health facility (``access_class_*``), minutes: the
+#: key is the class's lower bound, see :data:`ACCESS_BREAKS_MIN`.
+ACCESS_BREAKS_MIN: tuple[float, ...] = (0.0, 10.0, 20.0, 40.0)
+ACCESS_CLASSES: tuple[ClassStyle, ...] = (
+    _c("cut", "Terputus oleh banjir", "Cut off by the flood", "#C51B8A"),
+    _c("no_road", "Tanpa akses jalan", "No road access", "#636363"),
+    _c("ge_40", "40 menit atau lebih", "40 minutes or more", "#08589E"),
+    _c("ge_20", "20 - 40 menit", "20 - 40 minutes", "#4EB3D3"),
+    _c("ge_10", "10 - 20 menit", "10 - 20 minutes", "#A8DDB5"),
+    _c("ge_0", "Kurang dari 10 menit", "Under 10 minutes", "#F0F9E8"),
+)
+
 _ADMIN_KEYS = ("admin_name", "admin_code", "admin_level")
 _BUILDING_KEYS = ("name", "asset_id", "exposure_class", "building")
 
@@ -299,8 +340,9 @@ LAYER_STYLES: dict[str, LayerStyle] = {
             "Bangunan",
             "Buildings",
             "#E5C494",
-            weight_px=0.5,
-            fill_opacity=0.8,
+            outline="#1A1A1A",
+            weight_px=1.0,
+            fill_opacity=1.0,
             class_column="exposure_class",
             classes=EXPOSURE_CLASSES,
             key_columns=_BUILDING_KEYS,
@@ -335,8 +377,9 @@ LAYER_STYLES: dict[str, LayerStyle] = {
             "Observed flash flood, 13 July 2020",
             "#8C6D31",
             outline="#5C4A1F",
-            weight_px=1.0,
-            fill_opacity=0.45,
+            weight_px=2.0,
+            fill_opacity=0.0,  # outline only: a fill over the zones would mix their colours
+            dash="5 3",
             class_column="material",
             classes=FLOOD_MATERIAL_CLASSES,
             key_columns=("flood_id", "material", "depth_min_m", "depth_max_m"),
@@ -347,8 +390,10 @@ LAYER_STYLES: dict[str, LayerStyle] = {
             "Flood hazard zones",
             "#FEB24C",
             outline="#7F2704",
-            weight_px=0.1,  # zones are narrow along the rivers: a thicker outline hides the fill
-            fill_opacity=0.6,
+            # opaque and without outline: every pixel of a zone is its legend swatch (a
+            # translucent fill over another layer makes the colour of another class)
+            weight_px=0.0,
+            fill_opacity=1.0,
             class_column="hazard_class",
             classes=HAZARD_CLASSES,
             key_columns=(
@@ -366,9 +411,9 @@ LAYER_STYLES: dict[str, LayerStyle] = {
             "Bangunan menurut kelas bahaya",
             "Buildings by hazard class",
             "#8C8C8C",
-            outline="#4D4D4D",
-            weight_px=0.5,
-            fill_opacity=0.9,
+            outline="#1A1A1A",  # dark outline: a red building on a red zone stays visible
+            weight_px=1.0,
+            fill_opacity=1.0,
             class_column="hazard_class",
             classes=HAZARD_CLASSES,
             key_columns=_BUILDING_KEYS + ("hazard_class", "flooded_frac", "affected"),
@@ -403,7 +448,7 @@ LAYER_STYLES: dict[str, LayerStyle] = {
             "#9E9AC8",
             outline="#54278F",
             weight_px=1.0,
-            fill_opacity=0.25,
+            fill_opacity=0.0,
             key_columns=("admin_name", "admin_code", "total_affected", "displaced"),
         ),
         LayerStyle(
@@ -469,56 +514,109 @@ LAYER_STYLES: dict[str, LayerStyle] = {
             key_columns=("rank", "name", "asset_id", "asset_type", "score", "in_budget",
                          "advice", "reason_id", "reason_en"),
         ),
+        LayerStyle(
+            "desa_affected",
+            "Penduduk terdampak per desa",
+            "Affected people per village",
+            "#F2F0F7",
+            outline="#54278F",
+            weight_px=0.5,
+            fill_opacity=1.0,
+            class_column="affected_class",
+            classes=AFFECTED_CLASSES,
+            key_columns=("admin_name", "total_affected", "displaced", "population",
+                         "buildings_affected", "isolated", "travel_time_min_before",
+                         "travel_time_min_after"),
+        ),
+        LayerStyle(
+            "access_before",
+            "Waktu ke faskes sebelum banjir",
+            "Travel time to health care before the flood",
+            "#EDF8FB",
+            outline="#4D4D4D",
+            weight_px=0.5,
+            fill_opacity=1.0,
+            class_column="access_class_before",
+            classes=ACCESS_CLASSES,
+            key_columns=("admin_name", "travel_time_min_before", "nearest_facility_before",
+                         "status"),
+        ),
+        LayerStyle(
+            "access_after",
+            "Waktu ke faskes saat banjir",
+            "Travel time to health care during the flood",
+            "#EDF8FB",
+            outline="#4D4D4D",
+            weight_px=0.5,
+            fill_opacity=1.0,
+            class_column="access_class_after",
+            classes=ACCESS_CLASSES,
+            key_columns=("admin_name", "travel_time_min_after", "travel_time_min_before",
+                         "delta_min", "nearest_facility_after", "status"),
+        ),
+        LayerStyle(
+            "isolated_desa",
+            "Desa terputus dari faskes",
+            "Villages cut off from health care",
+            "#C51B8A",
+            outline="#C51B8A",
+            weight_px=3.5,
+            fill_opacity=0.0,
+            key_columns=("admin_name", "reason", "travel_time_min_before",
+                         "travel_time_min_after", "total_affected"),
+        ),
     )
+}
+
+#: Groups of the map's layer control (and of the QGIS project), in order:
+#: ``{key: (title_id, title_en)}``.
+MAP_GROUPS: dict[str, tuple[str, str]] = {
+    "batas": ("Batas", "Boundaries"),
+    "bahaya": ("Bahaya", "Hazard"),
+    "keterpaparan": ("Keterpaparan", "Exposure"),
+    "akses": ("Akses", "Access"),
+    "rekomendasi": ("Rekomendasi", "Recommendations"),
+    "lainnya": ("Lainnya", "Other"),
+}
+
+#: Group and drawing order of each known layer: areas (choropleths, zones) at the bottom,
+#: outlines and lines above, buildings, then points on top, so that every asset is
+#: visible and clickable over its zone.
+_PLACEMENT: dict[str, tuple[str, int]] = {
+    "admin_kabupaten": ("batas", 40),
+    "admin_kecamatan": ("batas", 42),
+    "admin_desa": ("batas", 41),
+    "hazard_zones": ("bahaya", 20),
+    "observed_flood_2020": ("bahaya", 30),
+    "rivers": ("bahaya", 50),
+    "streams": ("bahaya", 49),
+    "desa_affected": ("keterpaparan", 12),
+    "aggregation_summary": ("keterpaparan", 13),
+    "impact_buildings": ("keterpaparan", 60),
+    "buildings": ("keterpaparan", 59),
+    "impact_roads": ("keterpaparan", 56),
+    "impact_facilities": ("keterpaparan", 80),
+    "facilities": ("keterpaparan", 79),
+    "access_before": ("akses", 10),
+    "access_after": ("akses", 11),
+    "isolated_desa": ("akses", 70),
+    "roads": ("akses", 55),
+    "bridges": ("akses", 81),
+    "service_points": ("rekomendasi", 86),
+    "service_assignment": ("rekomendasi", 65),
+    "sensor_sites": ("rekomendasi", 87),
+    "sensor_warning_reach": ("rekomendasi", 66),
+    "rebuild_priorities": ("rekomendasi", 85),
+}
+LAYER_STYLES = {
+    k: replace(v, group=_PLACEMENT[k][0], z=_PLACEMENT[k][1]) if k in _PLACEMENT else v
+    for k, v in LAYER_STYLES.items()
 }
 
 #: Style of a layer name that is not in :data:`LAYER_STYLES` (a neutral grey-blue).
 DEFAULT_STYLE = LayerStyle(
     "", "", "", "#7B8FA6", outline="#3F4A57", weight_px=1.5, fill_opacity=0.4
 )
-
-#: Popup labels of the canonical columns: ``{column: (label_id, label_en)}``.
-COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    "asset_id": ("ID aset", "Asset ID"),
-    "name": ("Nama", "Name"),
-    "building": ("Jenis bangunan", "Building type"),
-    "exposure_class": ("Kelas keterpaparan", "Exposure class"),
-    "hazard_class": ("Kelas bahaya", "Hazard class"),
-    "class_rank": ("Peringkat kelas", "Class rank"),
-    "depth_min_m": ("Kedalaman min. (m)", "Min. depth (m)"),
-    "depth_max_m": ("Kedalaman maks. (m)", "Max. depth (m)"),
-    "displacement_rate": ("Laju pengungsian", "Displacement rate"),
-    "area_m2": ("Luas (m²)", "Area (m²)"),
-    "length_m": ("Panjang (m)", "Length (m)"),
-    "source": ("Sumber", "Source"),
-    "zone_id": ("ID zona", "Zone ID"),
-    "road_class": ("Kelas jalan", "Road class"),
-    "highway": ("Tag OSM highway", "OSM highway tag"),
-    "bridge": ("Jembatan", "Bridge"),
-    "admin_name": ("Nama wilayah", "Area name"),
-    "admin_code": ("Kode wilayah", "Area code"),
-    "admin_level": ("Tingkat", "Level"),
-    "facility_type": ("Jenis fasilitas", "Facility type"),
-    "capacity_persons": ("Kapasitas (orang)", "Capacity (persons)"),
-    "flood_id": ("ID banjir", "Flood ID"),
-    "material": ("Material", "Material"),
-    "river_id": ("ID sungai", "River ID"),
-    "river": ("Sungai", "River"),
-    "road_id": ("ID jalan", "Road ID"),
-    "affected": ("Terdampak", "Affected"),
-    "total_affected": ("Total terdampak", "Total affected"),
-    "displaced": ("Mengungsi", "Displaced"),
-    "stream_id": ("ID alur", "Stream ID"),
-    "strahler_order": ("Orde Strahler", "Strahler order"),
-    "upstream_area_km2": ("Luas hulu (km²)", "Upstream area (km²)"),
-    "site_id": ("ID lokasi", "Site ID"),
-    "sensor_type": ("Jenis sensor", "Sensor type"),
-    "service_type": ("Jenis layanan", "Service type"),
-    "rank": ("Peringkat", "Rank"),
-    "priority_rank": ("Peringkat prioritas", "Priority rank"),
-    "score": ("Skor", "Score"),
-}
-
 
 def layer_style(name: str) -> LayerStyle:
     """Return the :class:`LayerStyle` of a layer name (a neutral default titled ``name``)."""
@@ -548,6 +646,39 @@ def column_label(column: str, lang: Lang = "id") -> str:
     if labels is None:
         return column
     return labels[0] if check_lang(lang) == "id" else labels[1]
+
+
+#: Columns whose values are classes of a palette: their labels come from it.
+_CLASS_COLUMNS: dict[str, tuple[ClassStyle, ...]] = {
+    "hazard_class": HAZARD_CLASSES,
+    "exposure_class": EXPOSURE_CLASSES,
+    "road_class": ROAD_CLASSES,
+    "material": FLOOD_MATERIAL_CLASSES,
+    "affected_class": AFFECTED_CLASSES,
+    "access_class_before": ACCESS_CLASSES,
+    "access_class_after": ACCESS_CLASSES,
+}
+
+
+def value_label(column: str, value: Any, lang: Lang = "id") -> Any:
+    """Label of a value of ``column`` in ``lang``: class labels, then the vocabulary's.
+
+    Values that are not enumerations (names, numbers) are returned unchanged.
+
+    Examples
+    --------
+    >>> value_label("exposure_class", "commercial"), value_label("hazard_class", "high", "en")
+    ('Perdagangan', 'High')
+    >>> value_label("source", "observed_2020")
+    'Banjir teramati 2020'
+    """
+    classes = _CLASS_COLUMNS.get(column)
+    if classes is not None and isinstance(value, str):
+        key = normalise_key(value)
+        for c in classes:
+            if c.key == key:
+                return c.label(lang)
+    return _vocab_value_label(column, value, lang)
 
 
 def _ramp(n: int) -> list[str]:

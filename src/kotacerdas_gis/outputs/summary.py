@@ -209,6 +209,7 @@ def _with_access(result: PlanResult, agg: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         "nearest_facility_before",
         "nearest_facility_after",
         "isolated",
+        "status",
     ]
     acc = pd.DataFrame(result.access.desa)[[c for c in cols if c in result.access.desa]]
     return agg.merge(acc, on="admin_code", how="left", validate="one_to_one")

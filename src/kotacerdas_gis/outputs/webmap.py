@@ -55,6 +55,7 @@ import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -82,11 +83,20 @@ from .styles import (
     key_columns,
     layer_style,
     resolve_classes,
+    value_label,
 )
 
 __all__ = [
     "OfflineAssetError",
     "OfflineMap",
+    "Background",
+    "hillshade",
+    "hillshade_array",
+    "plan_map_layers",
+    "MAP_HIDDEN",
+    "MAP_TOP_PRIORITIES",
+    "MAP_FOCUS",
+    "ONLINE_BASEMAPS",
     "web_map",
     "write_web_map",
     "encode_polyline",
@@ -257,11 +267,59 @@ def _encode_geometries(
     return out
 
 
+#: Columns shown as Ya/Tidak (Yes/No) even when stored as 0/1.
+_BOOL_COLUMNS = frozenset(
+    {"existing", "in_budget", "isolated", "affected", "exposed", "bridge", "robust", "at_crossing"}
+)
+#: Columns holding a share 0-1, shown as a percentage.
+_PERCENT_COLUMNS = frozenset({"flooded_frac", "displacement_rate", "damage_frac"})
+_WHOLE = re.compile(
+    r"(^|_)(affected|displaced|population|persons|people|households|buildings|facilities|rank"
+    r"|count)(_|$)|^n_"
+)
+
+
+def _is_bool(values: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(values):
+        return True
+    present = values.dropna()
+    return len(present) > 0 and all(isinstance(v, (bool, np.bool_)) for v in present)
+
+
+def _field_type(column: str, values: pd.Series) -> str:
+    """How the runtime formats a popup column: b(oolean), p(ercent), i(nteger), n(umber), t(ext)."""
+    if _is_bool(values):
+        return "b"
+    if column.endswith("_id") or column == "id":
+        return "t"  # identifiers: digits as stored, no thousands separator
+    numeric = pd.api.types.is_numeric_dtype(values)
+    if column in _BOOL_COLUMNS and numeric and set(values.dropna().unique()) <= {0, 1}:
+        return "b"
+    if numeric and (column in _PERCENT_COLUMNS or column.endswith("_frac")):
+        return "p"
+    if pd.api.types.is_integer_dtype(values) or (numeric and _WHOLE.search(column)):
+        return "i"
+    if numeric and column.startswith("travel_time_min_"):
+        return "m"  # minutes; empty means not reachable
+    return "n" if numeric else "t"
+
+
+def _labelled(column: str, values: pd.Series, lang: Lang) -> pd.Series:
+    """Text values replaced by their labels in ``lang`` (class and vocabulary labels)."""
+    if _is_bool(values) or pd.api.types.is_numeric_dtype(values):
+        return values
+    uniq = pd.unique(values.dropna())
+    mapping = {v: value_label(column, v, lang) for v in uniq}
+    if all(k == v for k, v in mapping.items()):
+        return values
+    return values.map(lambda v: mapping.get(v, v) if not pd.isna(v) else None)
+
+
 def _jsonable_column(values: pd.Series, lang: Lang) -> list[Any] | dict[str, Any] | None:
     """Column values for the payload; None when every value is missing."""
     if values.isna().all():
         return None
-    if pd.api.types.is_bool_dtype(values):
+    if _is_bool(values):
         return [None if pd.isna(v) else int(bool(v)) for v in values]
     if pd.api.types.is_integer_dtype(values):
         return [None if pd.isna(v) else int(v) for v in values]
@@ -343,7 +401,7 @@ def _layer_payload(
             if c == col:
                 props[c] = {"d": [e.label for e in entries], "s": 1}
                 continue
-            vals = _jsonable_column(sub[c], lang)
+            vals = _jsonable_column(_labelled(c, sub[c], lang), lang)
             if vals is not None:
                 props[c] = vals
         chunk["p"] = props
@@ -355,13 +413,13 @@ def _layer_payload(
         "prec": precision,
         "canvas": bool(canvas),
         "styles": styles,
-        "fields": [[c, column_label(c, lang)] for c in columns],
+        "fields": [[c, column_label(c, lang), _field_type(c, gdf[c])] for c in columns],
         "chunks": chunks,
         "lang": lang,
     }
 
 
-def _dump_payload(payload: Mapping[str, Any]) -> str:
+def _dump_payload(payload: Any) -> str:
     """Compact JSON safe inside ``<script>`` and inside branca's templates.
 
     Strings carry no ``<``, ``>``, ``&``, no ``//`` (so no URL in the data is mistaken for
@@ -392,6 +450,13 @@ def _esc(text: str) -> str:
 # Folium elements
 
 _RUNTIME_JS = r"""
+var KC = window.KC = window.KC || {layers: {}, map: null, renderer: null, ready: false};
+function kcCanvas() {
+  // one canvas for every layer: hit-testing then picks the topmost feature (a building over
+  // its zone), which separate SVG and canvas panes cannot do
+  if (!KC.renderer) { KC.renderer = L.canvas({padding: 0.5, tolerance: 3}); }
+  return KC.renderer;
+}
 function kcDecode(s, scale) {
   var i = 0, n = s.length, lat = 0, lon = 0, pts = [], r, sh, b;
   while (i < n) {
@@ -412,23 +477,34 @@ function kcValue(col, f, sIdx) {
   if (col.s) { return col.d[sIdx]; }
   return col.d[kcAt(col.i, f)];
 }
-function kcFormat(v, lang) {
-  if (v === null || v === undefined || v === "") { return "\u2013"; }
+function kcNum(v, lang, digits) {
+  return v.toLocaleString(lang === "id" ? "id-ID" : "en-GB", {maximumFractionDigits: digits});
+}
+function kcFormat(v, lang, t) {
+  if (v === null || v === undefined || v === "") {
+    if (t === "m") { return lang === "id" ? "tidak terjangkau" : "not reachable"; }
+    return "\u2013";
+  }
+  if (t === "b") { return v ? (lang === "id" ? "Ya" : "Yes") : (lang === "id" ? "Tidak" : "No"); }
+  if (t === "t") { return String(v); }
   if (typeof v === "number") {
-    return v.toLocaleString(lang === "id" ? "id-ID" : "en-GB", {maximumFractionDigits: 3});
+    if (t === "p") { return kcNum(v * 100, lang, Math.abs(v) < 0.1 ? 1 : 0) + " %"; }
+    if (t === "i") { return kcNum(Math.round(v), lang, 0); }
+    var a = Math.abs(v);
+    return kcNum(v, lang, a >= 100 ? 0 : (a >= 10 ? 1 : 2));
   }
   return String(v);
 }
 function kcLayer(spec) {
   var group = L.featureGroup();
-  var renderer = spec.canvas ? L.canvas({padding: 0.5}) : null;
+  var renderer = kcCanvas();
   var scale = Math.pow(10, spec.prec);
   spec.chunks.forEach(function (ch) {
     var pts = kcDecode(ch.c, scale), pi = 0, ri = 0, gi = 0;
     for (var f = 0; f < ch.nf; f++) {
       var sIdx = kcAt(ch.s, f);
       var opts = Object.assign({}, spec.styles[sIdx]);
-      if (renderer) { opts.renderer = renderer; }
+      opts.renderer = renderer;
       var lyr, q, t, m, np;
       if (ch.k === "P") {
         np = kcAt(ch.g, f);
@@ -466,43 +542,191 @@ function kcLayer(spec) {
       el.textContent = spec.title;
       if (k) {
         for (var i = 0; i < spec.fields.length; i++) {
-          var v = kcValue(k[0].p[spec.fields[i][0]], k[1], k[2]);
-          if (v !== null && v !== undefined && v !== "") { el.textContent = kcFormat(v, spec.lang); break; }
+          var fl = spec.fields[i], v = kcValue(k[0].p[fl[0]], k[1], k[2]);
+          if (v !== null && v !== undefined && v !== "" && fl[2] !== "b") {
+            el.textContent = kcFormat(v, spec.lang, fl[2]); break;
+          }
         }
       }
       return el;
     }, {sticky: true});
     group.bindPopup(function (l) {
       var k = kcSource(l), box = document.createElement("div");
+      box.className = "kc-pop"; box.setAttribute("data-layer", spec.name);
       var h = document.createElement("strong"); h.textContent = spec.title; box.appendChild(h);
       var tb = document.createElement("table"); tb.className = "kc-popup";
       spec.fields.forEach(function (fl) {
         var tr = document.createElement("tr"), th = document.createElement("th"),
             td = document.createElement("td");
         th.textContent = fl[1];
-        td.textContent = k ? kcFormat(kcValue(k[0].p[fl[0]], k[1], k[2]), spec.lang) : "";
+        td.textContent = k ? kcFormat(kcValue(k[0].p[fl[0]], k[1], k[2]), spec.lang, fl[2]) : "";
         tr.appendChild(th); tr.appendChild(td); tb.appendChild(tr);
       });
       box.appendChild(tb);
       return box;
-    });
+    }, {maxWidth: 320});
   }
+  group._kcZ = spec.z; group._kcName = spec.name;
+  KC.layers[spec.name] = group;
   return group;
+}
+function kcLabels(spec) {
+  var group = L.layerGroup();
+  spec.items.forEach(function (it) {
+    var el = document.createElement("span");
+    el.className = "kc-lbl kc-lbl-" + it[3];
+    el.textContent = it[2];
+    group.addLayer(L.marker([it[0], it[1]], {
+      icon: L.divIcon({className: "kc-lbl-icon", html: el, iconSize: null}),
+      interactive: false, keyboard: false}));
+  });
+  group._kcName = spec.name;
+  KC.layers[spec.name] = group;
+  return group;
+}
+function kcRestack(map, added) {
+  // keep the drawing order (z) when a layer is switched back on: it was added on top
+  if (!added || added._kcZ === undefined) { return; }
+  Object.keys(KC.layers).map(function (k) { return KC.layers[k]; })
+    .filter(function (g) { return g !== added && g._kcZ > added._kcZ && map.hasLayer(g); })
+    .sort(function (a, b) { return a._kcZ - b._kcZ; })
+    .forEach(function (g) { g.bringToFront(); });
+}
+var KcLayers = L.Control.Layers.extend({
+  // Leaflet's control inserts names as HTML and knows no groups: names as text, group headings
+  expand: function () {
+    // on a phone the legend and the layer list take turns
+    if (KC.narrow && KC.legend) { KC.legend.open = false; }
+    return L.Control.Layers.prototype.expand.call(this);
+  },
+  _update: function () {
+    this._kcLast = null;
+    return L.Control.Layers.prototype._update.call(this);
+  },
+  _addItem: function (obj) {
+    var container = obj.overlay ? this._overlaysList : this._baseLayersList;
+    if (obj.overlay && obj.layer._kcGroupTitle && obj.layer._kcGroupTitle !== this._kcLast) {
+      var h = document.createElement("div");
+      h.className = "kc-grp"; h.textContent = obj.layer._kcGroupTitle;
+      container.appendChild(h);
+      this._kcLast = obj.layer._kcGroupTitle;
+    }
+    var label = document.createElement("label"), input = document.createElement("input");
+    input.type = obj.overlay ? "checkbox" : "radio";
+    if (!obj.overlay) { input.name = "leaflet-base-layers_" + L.Util.stamp(this); }
+    input.className = "leaflet-control-layers-selector";
+    input.defaultChecked = this._map.hasLayer(obj.layer);
+    this._layerControlInputs.push(input);
+    input.layerId = L.Util.stamp(obj.layer);
+    L.DomEvent.on(input, "click", this._onInputClick, this);
+    var name = document.createElement("span"), holder = document.createElement("span");
+    name.textContent = " " + obj.name;
+    label.appendChild(holder); holder.appendChild(input); holder.appendChild(name);
+    container.appendChild(label);
+    this._checkDisabledLayers();
+    return label;
+  }
+});
+function kcSetup(map, spec, overlays) {
+  KC.map = map;
+  if (spec.fit) { map.fitBounds(spec.fit, {padding: [10, 10], animate: false}); }
+  var narrow = window.innerWidth < 700 || window.innerHeight < 500;
+  KC.narrow = narrow;
+  var off;
+  if (spec.bg) {
+    off = L.imageOverlay(spec.bg.url, spec.bg.bounds, {pane: "tilePane", interactive: false,
+                                                        className: "kc-hillshade"});
+  } else { off = L.layerGroup(); }
+  off.addTo(map);
+  var bases = {}, order = [[off, spec.offTitle]];
+  KC.background = off;
+  spec.online.forEach(function (o) {
+    var t = L.tileLayer(o.url, {attribution: o.attr, maxZoom: o.maxZoom || 19}), failed = false;
+    t.on("add", function () { failed = false; });
+    t.on("tileerror", function () {
+      if (failed || !map.hasLayer(t)) { return; }
+      failed = true;  // offline: back to the offline background, and say so
+      map.removeLayer(t); map.addLayer(off);
+      var msg = document.getElementById("kc-msg");
+      if (msg) { msg.textContent = spec.failText; msg.hidden = false; }
+    });
+    order.push([t, o.title]);
+  });
+  var ctl = new KcLayers(null, null, {collapsed: narrow, position: "topright"});
+  order.forEach(function (b) { ctl.addBaseLayer(b[0], b[1]); });
+  overlays.forEach(function (o) { o[0]._kcGroupTitle = o[2]; ctl.addOverlay(o[0], o[1]); });
+  L.control.scale({imperial: false, metric: true, position: "bottomleft"}).addTo(map);
+  var Legend = L.Control.extend({onAdd: function () {
+    var el = document.getElementById(spec.legendId);
+    L.DomEvent.disableClickPropagation(el); L.DomEvent.disableScrollPropagation(el);
+    if (narrow) { el.open = false; }
+    el.addEventListener("toggle", function () {
+      if (el.open && KC.narrow && KC.control) { KC.control.collapse(); }
+    });
+    KC.legend = el;
+    return el;
+  }});
+  new Legend({position: "bottomleft"}).addTo(map);
+  ctl.addTo(map);
+  KC.control = ctl;
+  map.on("overlayadd overlayremove", function (e) {
+    var id = e.layer && e.layer._kcLegend;
+    var el = id ? document.getElementById(id) : null;
+    if (el) { el.style.display = (e.type === "overlayadd") ? "" : "none"; }
+    if (e.type === "overlayadd") { kcRestack(map, e.layer); }
+  });
+  function zoomClass() {
+    var z = map.getZoom(), c = map.getContainer().classList;
+    c.toggle("kc-z-desa", z >= spec.desaZoom); c.toggle("kc-z-near", z >= spec.desaZoom + 3);
+  }
+  map.on("zoomend", zoomClass); zoomClass();
+  if (narrow) { map.getContainer().classList.add("kc-narrow"); }
+  KC.ready = true;
 }
 """  # noqa: E501
 
 
 class _Runtime(MacroElement):
-    """The decoder and layer builder, once per map (in the page header)."""
+    """The decoder, layer builder and controls, once per map (in the page header)."""
 
     _template = Template(
         """
         {% macro header(this, kwargs) %}
         <script>{{ this.js }}</script>
         <style>
+          .leaflet-container { background: #F4F3EE; }
           table.kc-popup { border-collapse: collapse; margin-top: 4px; font-size: 12px; }
-          table.kc-popup th { text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: normal; }
+          table.kc-popup th { text-align: left; padding: 1px 8px 1px 0; color: #555; font-weight: normal; vertical-align: top; }
           table.kc-popup td { padding: 1px 0; }
+          .kc-grp { font-weight: bold; margin: 6px 0 2px 0; border-top: 1px solid #ddd; padding-top: 4px; }
+          .kc-grp:first-child { border-top: none; margin-top: 0; padding-top: 0; }
+          .leaflet-control-layers-expanded { max-height: 70vh; overflow-y: auto; font-size: 12px; }
+          .kc-lbl-icon { background: none; border: none; }
+          .kc-lbl { display: inline-block; transform: translate(-50%, -50%); white-space: nowrap;
+            font: 11px "Helvetica Neue", Arial, sans-serif; color: #222; pointer-events: none;
+            text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }
+          .kc-lbl-kecamatan { font-weight: bold; font-size: 13px; text-transform: uppercase; letter-spacing: 1px; color: #111; }
+          .kc-lbl-desa { display: none; }
+          .kc-z-desa .kc-lbl-desa { display: inline-block; }
+          .kc-z-near .kc-lbl-kecamatan { display: none; }
+          details.kc-legend { background: rgba(255,255,255,0.95); padding: 6px 8px; border-radius: 4px;
+            box-shadow: 0 1px 5px rgba(0,0,0,0.4); font: 12px/1.35 "Helvetica Neue", Arial, sans-serif;
+            max-height: 45vh; overflow-y: auto; max-width: 260px; }
+          details.kc-legend summary { font-weight: bold; cursor: pointer; font-size: 13px; }
+          .kc-legend .kc-sec-title { font-weight: bold; margin-top: 5px; }
+          .kc-legend .kc-row { display: flex; align-items: center; gap: 6px; }
+          .kc-legend .kc-sw { display: inline-block; width: 18px; height: 12px; box-sizing: border-box; flex: none; }
+          .kc-legend .kc-sw.kc-pt { width: 12px; border-radius: 50%; margin: 0 3px; }
+          .kc-legend .kc-sw.kc-ln { height: 0; }
+          .kc-legend .kc-note, .kc-legend .kc-msg { margin-top: 6px; color: #555; font-size: 11px; }
+          .kc-title { position: absolute; z-index: 700; top: 10px; left: 50px; max-width: calc(100% - 110px);
+            font: bold 15px "Helvetica Neue", Arial, sans-serif; color: #222;
+            background: rgba(255,255,255,0.9); padding: 4px 8px; border-radius: 4px;
+            box-sizing: border-box; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+          @media (max-width: 699px) {
+            .kc-title { font-size: 12px; padding: 3px 6px; }
+            details.kc-legend { max-width: 70vw; max-height: 40vh; }
+          }
         </style>
         {% endmacro %}
         """  # noqa: E501
@@ -515,62 +739,43 @@ class _Runtime(MacroElement):
 
 
 class _CompactLayer(Layer):
-    """One overlay drawn by the runtime from a compact payload."""
+    """One overlay drawn by the runtime from a compact payload (``kcLayer`` or ``kcLabels``)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = kcLayer({{ this.payload_json }});
+            var {{ this.get_name() }} = {{ this.builder }}({{ this.payload_json }});
             {{ this.get_name() }}._kcLegend = {{ this.legend_id|tojson }};
         {% endmacro %}
         """
     )
 
     def __init__(
-        self, payload: Mapping[str, Any], *, name: str, legend_id: str, show: bool
+        self,
+        payload: Mapping[str, Any],
+        *,
+        name: str,
+        legend_id: str,
+        show: bool,
+        builder: str = "kcLayer",
     ) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        super().__init__(name=name, overlay=True, control=False, show=show)
         self._name = "KcLayer"
         self.payload_json = _dump_payload(payload)
         self.legend_id = legend_id
+        self.builder = builder
 
 
 class _Legend(MacroElement):
-    """HTML/CSS legend; a section per overlay, hidden while its overlay is off."""
+    """The title, and a collapsible HTML legend whose sections follow their overlays."""
 
     _template = Template(
         """
-        {% macro header(this, kwargs) %}
-        <style>
-          .kc-legend { position: absolute; z-index: 1000; bottom: 48px; left: 10px;
-            background: rgba(255,255,255,0.92); padding: 8px 10px; border-radius: 4px;
-            box-shadow: 0 1px 5px rgba(0,0,0,0.4); font: 12px/1.4 "Helvetica Neue", Arial, sans-serif;
-            max-height: 60%; overflow-y: auto; max-width: 280px; }
-          .kc-legend h4 { margin: 0 0 4px 0; font-size: 13px; }
-          .kc-legend .kc-sec-title { font-weight: bold; margin-top: 6px; }
-          .kc-legend .kc-row { display: flex; align-items: center; gap: 6px; }
-          .kc-legend .kc-sw { display: inline-block; width: 18px; height: 12px; box-sizing: border-box; flex: none; }
-          .kc-legend .kc-sw.kc-pt { width: 12px; border-radius: 50%; margin: 0 3px; }
-          .kc-legend .kc-sw.kc-ln { height: 0; }
-          .kc-legend .kc-note { margin-top: 6px; color: #555; font-size: 11px; }
-          .kc-title { position: absolute; z-index: 1000; top: 10px; left: 50px; right: 220px;
-            font: bold 15px "Helvetica Neue", Arial, sans-serif; color: #222;
-            background: rgba(255,255,255,0.85); padding: 4px 8px; border-radius: 4px;
-            width: fit-content; }
-        </style>
-        {% endmacro %}
         {% macro html(this, kwargs) %}
         <div class="kc-title">{{ this.title_html }}</div>
-        <div class="kc-legend" id="{{ this.get_name() }}">{{ this.body_html }}</div>
+        <details class="kc-legend" id="{{ this.get_name() }}" open>{{ this.body_html }}</details>
         {% endmacro %}
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.on("overlayadd overlayremove", function (e) {
-                var id = e.layer && e.layer._kcLegend;
-                var el = id ? document.getElementById(id) : null;
-                if (el) { el.style.display = (e.type === "overlayadd") ? "" : "none"; }
-            });
-        {% endmacro %}
-        """  # noqa: E501
+        """
     )
 
     def __init__(self, *, title_html: str, body_html: str) -> None:
@@ -578,6 +783,32 @@ class _Legend(MacroElement):
         self._name = "KcLegend"
         self.title_html = title_html
         self.body_html = body_html
+
+
+class _Setup(MacroElement):
+    """Background layers, grouped layer control, scale bar and legend (after every layer)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            kcSetup({{ this._parent.get_name() }}, {{ this.spec_json }}, [{{ this.overlays_js }}]);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, spec: Mapping[str, Any], overlays: Sequence[tuple[Layer, str, str]]) -> None:
+        super().__init__()
+        self._name = "KcSetup"
+        self.spec_json = _dump_payload(spec)
+        self._overlays = list(overlays)
+
+    def render(self, **kwargs: Any) -> Any:
+        # the layers' variable names are known once the figure is assembled
+        self.overlays_js = ",".join(
+            f"[{layer.get_name()},{_dump_payload(name)},{_dump_payload(group)}]"  # type: ignore[arg-type]
+            for layer, name, group in self._overlays
+        )
+        return super().render(**kwargs)
 
 
 class OfflineMap(folium.Map):
@@ -603,21 +834,17 @@ class OfflineMap(folium.Map):
 
 def _legend_swatch(kind: str, style: LayerStyle, entry: LegendEntry) -> str:
     c = _html.escape(entry.colour)
-    if kind == "L":
-        dash = "dashed" if style.dash else "solid"
+    dash = "dashed" if style.dash else "solid"
+    if kind == "L" or style.fill_opacity <= 0:
         return (
-            f'<span class="kc-sw kc-ln" style="border-top:{max(entry.weight_px, 1.5):.1f}px '
+            f'<span class="kc-sw kc-ln" style="border-top:{max(entry.weight_px, 2.0):.1f}px '
             f'{dash} {c}"></span>'
         )
-    outline = _html.escape(style.outline if style.fill_opacity > 0 else entry.colour)
-    dash = "dashed" if style.dash else "solid"
-    if style.fill_opacity <= 0:
-        return f'<span class="kc-sw" style="border:2px {dash} {c}"></span>'
+    outline = _html.escape(style.outline)
+    border = f"{min(max(style.weight_px, 1.0), 2.0):.0f}px solid {outline}" if style.weight_px > 0 \
+        else f"1px solid {c}"
     cls = "kc-sw kc-pt" if kind == "P" else "kc-sw"
-    return (
-        f'<span class="{cls}" style="background:{c};opacity:{max(style.fill_opacity, 0.5):.2f};'
-        f'border:1px solid {outline}"></span>'
-    )
+    return f'<span class="{cls}" style="background:{c};border:{border}"></span>'
 
 
 def _require_finite(gdf: gpd.GeoDataFrame, *, name: str, stage: str) -> None:
@@ -634,6 +861,324 @@ def _require_finite(gdf: gpd.GeoDataFrame, *, name: str, stage: str) -> None:
         )
 
 
+# ---------------------------------------------------------------------------------------------
+# Background: an offline hillshade; online basemaps as options
+
+
+@dataclass(frozen=True)
+class Background:
+    """An offline background image for :func:`web_map` (see :func:`hillshade`).
+
+    Attributes
+    ----------
+    url : str
+        ``data:image/png;base64,...``.
+    bounds : list
+        ``[[south, west], [north, east]]`` in degrees (EPSG:4326) of the image's Web
+        Mercator (EPSG:3857) grid, the projection Leaflet stretches it in.
+    title_id, title_en : str
+        Name in the layer control.
+    """
+
+    url: str
+    bounds: list[list[float]]
+    title_id: str = "Relief (luring, dari DEM)"
+    title_en: str = "Relief (offline, from the DEM)"
+
+    @property
+    def nbytes(self) -> int:
+        """Size of the data URL, bytes (what the image adds to the page)."""
+        return len(self.url)
+
+
+def hillshade_array(
+    dem_m: np.ndarray,
+    cell_x_m: float,
+    cell_y_m: float,
+    *,
+    azimuth_deg: float = 315.0,
+    altitude_deg: float = 45.0,
+    z_factor: float = 1.0,
+) -> np.ndarray:
+    """Illumination 0-1 of each cell of a north-up DEM (Horn's 3 x 3 slope and aspect).
+
+    ``sin(alt) cos(slope) + cos(alt) sin(slope) cos(azimuth - aspect)``, clipped to 0-1;
+    NaN where the DEM has none (edges repeat the nearest cell).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = np.zeros((3, 3))
+    >>> round(float(hillshade_array(flat, 30, 30)[1, 1]), 4)  # sin 45 degrees
+    0.7071
+    >>> east = np.tile(np.arange(5.0) * 15, (5, 1))  # rises 0.5 m per m to the east
+    >>> round(float(hillshade_array(east, 30, 30)[2, 2]), 3)
+    0.856
+    """
+    dem = np.asarray(dem_m, dtype="float64")
+    valid = np.isfinite(dem)
+    fill = np.where(valid, dem, np.nanmean(dem[valid]) if valid.any() else 0.0)
+    pad = np.pad(fill, 1, mode="edge")
+    # Horn (1981): weighted differences; rows grow southwards
+    gx = ((pad[:-2, 2:] + 2 * pad[1:-1, 2:] + pad[2:, 2:])
+          - (pad[:-2, :-2] + 2 * pad[1:-1, :-2] + pad[2:, :-2])) / (8 * cell_x_m)
+    gy = ((pad[2:, :-2] + 2 * pad[2:, 1:-1] + pad[2:, 2:])
+          - (pad[:-2, :-2] + 2 * pad[:-2, 1:-1] + pad[:-2, 2:])) / (8 * cell_y_m)
+    gx, gy = gx * z_factor, gy * z_factor
+    slope = np.arctan(np.hypot(gx, gy))
+    aspect = np.arctan2(-gx, gy)  # downslope direction, clockwise from north
+    az, alt = np.radians(azimuth_deg), np.radians(altitude_deg)
+    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
+    shade = np.clip(shade, 0.0, 1.0)
+    shade[~valid] = np.nan
+    return shade
+
+
+def hillshade(
+    dem_m: np.ndarray,
+    transform: Any,
+    crs: Any,
+    *,
+    azimuth_deg: float = 315.0,
+    altitude_deg: float = 45.0,
+    z_factor: float = 1.0,
+    max_px: int = 1000,
+) -> Background:
+    """Shade a DEM (Horn's slope and aspect, numpy) and prepare it as the map's offline background.
+
+    The shading is computed on the DEM's own grid in the working CRS (metre cells),
+    then resampled (bilinear) to Web Mercator with at most ``max_px`` pixels a side
+    and written as a grey PNG (cells without elevation transparent), light enough
+    that opaque layers above it keep their legend colours.
+
+    Parameters
+    ----------
+    dem_m : ndarray of float, shape (rows, cols)
+        Elevation, m; NaN where there is none.
+    transform : affine.Affine
+        The DEM's grid transform, metres in ``crs`` (north up).
+    crs : pyproj.CRS or str
+        The working CRS (metric).
+    azimuth_deg, altitude_deg : float
+        Direction and height of the light, degrees (315, 45: from the north-west).
+    z_factor : float
+        Vertical exaggeration.
+    max_px : int
+        Largest side of the image, pixels (the page grows by about 1 byte per pixel).
+
+    Returns
+    -------
+    Background
+
+    Raises
+    ------
+    DataError
+        If the DEM has no cell with elevation.
+    """
+    import io
+
+    from PIL import Image
+
+    import rasterio.warp
+    from pyproj import Transformer
+    from rasterio.crs import CRS as RioCRS
+
+    dem = np.asarray(dem_m, dtype="float64")
+    if dem.ndim != 2 or not np.isfinite(dem).any():
+        raise DataError("hillshade: the DEM has no cell with elevation; pass another DEM.")
+    shade = hillshade_array(
+        dem, abs(float(transform.a)), abs(float(transform.e)), azimuth_deg=azimuth_deg,
+        altitude_deg=altitude_deg, z_factor=z_factor,
+    ).astype("float32")
+    src_crs = RioCRS.from_user_input(crs)
+    rows, cols = dem.shape
+    left, top = transform.c, transform.f
+    right, bottom = left + cols * transform.a, top + rows * transform.e
+    dst_tf, w, h = rasterio.warp.calculate_default_transform(
+        src_crs, "EPSG:3857", cols, rows, left=left, bottom=bottom, right=right, top=top)
+    k = max(w / max_px, h / max_px, 1.0)
+    w, h = max(int(round(w / k)), 1), max(int(round(h / k)), 1)
+    dst_tf, w, h = rasterio.warp.calculate_default_transform(
+        src_crs, "EPSG:3857", cols, rows, left=left, bottom=bottom, right=right, top=top,
+        dst_width=w, dst_height=h)
+    out = np.full((h, w), np.nan, dtype="float32")
+    rasterio.warp.reproject(
+        shade, out, src_transform=transform, src_crs=src_crs, dst_transform=dst_tf,
+        dst_crs="EPSG:3857", resampling=rasterio.warp.Resampling.bilinear,
+        src_nodata=np.nan, dst_nodata=np.nan)
+    ok = np.isfinite(out)
+    # light greys (150-250): relief that reads without competing with the data's colours
+    grey = np.where(ok, 150 + 100 * np.nan_to_num(out), 0).round().astype(np.uint8)
+    grey = (grey // 4 * 4).astype(np.uint8)  # 64 levels: half the PNG, no visible banding
+    la = np.stack([grey, np.where(ok, 255, 0).astype(np.uint8)], axis=-1)
+    buf = io.BytesIO()
+    Image.fromarray(la, mode="LA").save(buf, format="PNG", optimize=True)
+    x0, y0 = dst_tf.c, dst_tf.f
+    x1, y1 = x0 + w * dst_tf.a, y0 + h * dst_tf.e
+    to_ll = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    (lon0, lon1), (lat0, lat1) = to_ll.transform([x0, x1], [y1, y0])
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return Background(url=url, bounds=[[float(lat0), float(lon0)], [float(lat1), float(lon1)]])
+
+
+#: Online basemaps offered (never chosen by default) by ``web_map(online_basemaps=True)``:
+#: ``(xyzservices provider, title_id, title_en)``.
+ONLINE_BASEMAPS: tuple[tuple[str, str, str], ...] = (
+    ("OpenStreetMap.Mapnik", "OpenStreetMap (daring)", "OpenStreetMap (online)"),
+    ("Esri.WorldImagery", "Citra satelit Esri (daring)", "Esri imagery (online)"),
+)
+
+
+def _online_basemaps(lang: Lang) -> list[dict[str, Any]]:
+    import xyzservices.providers as xyz
+
+    out = []
+    for path, title_id, title_en in ONLINE_BASEMAPS:
+        provider: Any = xyz
+        for part in path.split("."):
+            provider = provider[part]
+        out.append({
+            "url": provider.build_url(),
+            "attr": provider.html_attribution,
+            "maxZoom": int(provider.get("max_zoom", 19) or 19),
+            "title": title_id if lang == "id" else title_en,
+        })
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan's map layers
+
+
+#: Layers drawn on the map but switched off when it opens (dense or secondary).
+MAP_HIDDEN = (
+    "buildings",
+    "impact_roads",
+    "impact_facilities",
+    "streams",
+    "aggregation_summary",
+    "service_assignment",
+    "desa_affected",
+    "access_before",
+    "access_after",
+)
+#: Rebuild priorities drawn on the map (the GeoPackage holds every ranked asset).
+MAP_TOP_PRIORITIES = 20
+#: Layers whose extent the map opens on: the first one present.
+MAP_FOCUS = ("hazard_zones", "observed_flood_2020", "admin_desa")
+#: Layers left off the web map (the GeoPackage has them): their content is drawn by another
+#: layer (the per-desa summary by the choropleths).
+MAP_SKIP = ("admin_kabupaten", "aggregation_summary_kecamatan", "aggregation_summary")
+
+
+def _classify(values: np.ndarray, breaks: Sequence[float]) -> np.ndarray:
+    """Class key ``ge_<lower bound>`` of each finite value; None for NaN and infinity."""
+    v = np.asarray(values, dtype="float64")
+    out = np.full(len(v), None, dtype=object)
+    ok = np.isfinite(v)
+    idx = np.searchsorted(np.asarray(breaks, dtype="float64"), v[ok], side="right") - 1
+    labels = np.array([f"ge_{b:g}" for b in breaks], dtype=object)
+    out[ok] = labels[np.clip(idx, 0, len(breaks) - 1)]
+    return out
+
+
+def plan_map_layers(
+    layers: Mapping[str, gpd.GeoDataFrame], *, top_priorities: int = MAP_TOP_PRIORITIES
+) -> dict[str, gpd.GeoDataFrame]:
+    """Choose and derive the web map's layers from the plan's layers (output contract names).
+
+    Left out: :data:`MAP_SKIP`, ``buildings`` when ``impact_buildings`` exists (the same
+    footprints), the service points that are existing facilities (drawn as facilities).
+    Only the ``top_priorities`` best-ranked rebuild priorities are kept. Derived from
+    ``aggregation_summary`` (per desa):
+
+    - ``desa_affected``: ``affected_class`` from whole affected people
+      (:data:`~kotacerdas_gis.outputs.styles.AFFECTED_BREAKS`);
+    - ``access_before`` / ``access_after``: ``access_class_before`` / ``_after`` from the
+      travel time to the nearest health facility
+      (:data:`~kotacerdas_gis.outputs.styles.ACCESS_BREAKS_MIN`), ``cut`` for the desa
+      isolated by the flood, ``no_road`` for those without road access;
+    - ``isolated_desa``: the desa cut off from health care by the flood, with the reason
+      and the minutes before (after: none, ``travel_time_min_after`` is empty).
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        E.g. :func:`~kotacerdas_gis.outputs.summary.plan_layers`; not modified.
+    top_priorities : int
+        Rebuild priorities drawn.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+    """
+    from .styles import ACCESS_BREAKS_MIN, AFFECTED_BREAKS
+
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for name, layer in layers.items():
+        if not isinstance(layer, gpd.GeoDataFrame) or name in MAP_SKIP:
+            continue
+        if name == "buildings" and "impact_buildings" in layers:
+            continue
+        if name == "rebuild_priorities" and "rank" in layer.columns:
+            layer = layer.nsmallest(top_priorities, "rank")
+        if name == "service_points" and "existing" in layer.columns:
+            layer = layer[~layer["existing"].fillna(False).astype(bool)]
+        out[name] = layer
+    agg = layers.get("aggregation_summary")
+    if isinstance(agg, gpd.GeoDataFrame) and len(agg):
+        desa = agg.copy()
+        for c in ("total_affected", "displaced", "population", "buildings_affected"):
+            if c in desa.columns:
+                desa[c] = desa[c].astype("float64").round()
+        if "total_affected" in desa.columns:
+            desa["affected_class"] = _classify(desa["total_affected"].to_numpy(), AFFECTED_BREAKS)
+            out["desa_affected"] = desa
+        if "travel_time_min_before" in desa.columns:
+            iso = (desa["isolated"].fillna(False).astype(bool).to_numpy()
+                   if "isolated" in desa.columns else np.zeros(len(desa), dtype=bool))
+            for when in ("before", "after"):
+                t = desa[f"travel_time_min_{when}"].to_numpy(dtype="float64")
+                cls = _classify(t, ACCESS_BREAKS_MIN)
+                cls[~np.isfinite(t)] = "no_road"
+                if when == "after":
+                    cls[iso] = "cut"
+                    desa[f"travel_time_min_{when}"] = np.where(np.isfinite(t), t, np.nan)
+                else:
+                    desa[f"travel_time_min_{when}"] = np.where(np.isfinite(t), t, np.nan)
+                desa[f"access_class_{when}"] = cls
+            access = desa.drop(columns=["affected_class"], errors="ignore")
+            out["access_before"] = access
+            out["access_after"] = access
+            if "desa_affected" in out:
+                out["desa_affected"] = desa
+            if iso.any():
+                cut = desa.loc[iso].copy()
+                cut["reason"] = cut["status"] if "status" in cut.columns else "cut by flood"
+                out["isolated_desa"] = cut
+    return out
+
+
+def _labels_payload(layers: Mapping[str, gpd.GeoDataFrame]) -> list[list[Any]]:
+    """Place names: ``[lat, lon, name, level]`` at a point inside each desa and kecamatan."""
+    items: list[list[Any]] = []
+    for name, level in (("admin_kecamatan", "kecamatan"), ("admin_desa", "desa")):
+        gdf = layers.get(name)
+        if not isinstance(gdf, gpd.GeoDataFrame) or "admin_name" not in gdf.columns:
+            continue
+        ok = gdf.geometry.notna() & ~gdf.geometry.is_empty & gdf["admin_name"].notna()
+        g = gdf.loc[ok.to_numpy()]
+        if not len(g):
+            continue
+        pts = gpd.GeoSeries(shapely.point_on_surface(g.geometry.to_numpy()), crs=g.crs)
+        ll = shapely.get_coordinates(pts.to_crs(WEB_CRS).to_numpy())
+        items.extend(
+            [round(float(y), 6), round(float(x), 6), str(n), level]
+            for (x, y), n in zip(ll, g["admin_name"], strict=True)
+        )
+    return items
+
+
 @deterministic_ids  # reproducible map.html: element ids from a counter, not urandom
 def web_map(
     layers: Mapping[str, gpd.GeoDataFrame],
@@ -645,20 +1190,30 @@ def web_map(
     class_colours: Mapping[str, Mapping[str, str]] | None = None,
     precision: int = 6,
     canvas_threshold: int = 5000,
+    background: Background | None = None,
+    online_basemaps: bool = False,
     osm_tiles: bool = False,
+    labels: bool = True,
+    desa_label_zoom: int = 13,
     note: str | None = None,
     focus: Sequence[str] | None = None,
     width: str = "100%",
     height: str = "100%",
 ) -> OfflineMap:
-    """Build an offline Leaflet map of the plan's layers, each a toggleable overlay, with a legend.
+    """Build an offline Leaflet map of the plan's layers, grouped and stacked, with a legend.
 
-    Layers are drawn in the order given (later on top); known names of the output
-    contract (``admin_kecamatan``, ``roads``, ``buildings``, ``hazard_zones``,
-    ``sensor_sites`` ...) get their styles from :mod:`~kotacerdas_gis.outputs.styles`,
-    unknown names a neutral default. Each layer is converted to EPSG:4326 here and
-    only here; empty layers are left out (logged), and features with a missing or
-    empty geometry are left out with a :class:`~kotacerdas_gis.errors.RepairWarning`.
+    Layers are listed in the layer control by group (Batas, Bahaya, Keterpaparan, Akses,
+    Rekomendasi: each style's ``group``), in the order given within a group, and drawn
+    by their style's ``z`` (areas at the bottom, then lines, buildings and points on
+    top, kept when a layer is switched off and on). Every layer is drawn on one canvas,
+    so that a click picks the topmost feature (a flooded building, not its zone). Areas
+    are opaque and outline-only layers (boundaries, the observed 2020 footprint) are
+    drawn as lines, so every pixel of the map has the colour of a legend swatch. Known
+    names of the output contract get their styles from
+    :mod:`~kotacerdas_gis.outputs.styles`, unknown names a neutral default. Each layer
+    is converted to EPSG:4326 here and only here; empty layers are left out (logged),
+    and features with a missing or empty geometry are left out with a
+    :class:`~kotacerdas_gis.errors.RepairWarning`.
 
     Parameters
     ----------
@@ -667,7 +1222,8 @@ def web_map(
     title : str
         Page title, shown on the map and as the HTML ``<title>``.
     lang : {"id", "en"}, default "id"
-        Language of the legend, layer names, tooltips and popups.
+        Language of the legend, layer names, tooltips, popups (labels and values, Ya/Tidak,
+        numbers as 1.234,5 in id) and controls.
     visible : sequence of str, optional
         Layers shown when the page opens (default: all); the others start unticked.
     popup_columns : mapping of str to sequence of str, optional
@@ -677,9 +1233,21 @@ def web_map(
     precision : int, default 6
         Decimals of the coordinates (6 is about 0.1 m; 5 about 1 m).
     canvas_threshold : int, default 5000
-        Layers with more features are drawn on a canvas rather than as SVG paths.
+        Kept for compatibility: every layer is drawn on the canvas.
+    background : Background, optional
+        The offline background, the default base layer (:func:`hillshade` of the DEM);
+        without it the background is plain.
+    online_basemaps : bool, default False
+        Offer OpenStreetMap and Esri imagery (xyzservices) as base layers; never chosen
+        at opening. When their tiles fail (offline), the map returns to the offline
+        background and says so under the legend.
     osm_tiles : bool, default False
-        Add an OpenStreetMap basemap overlay, unticked (it needs the network).
+        Same as ``online_basemaps`` (older name).
+    labels : bool, default True
+        Place names of ``admin_kecamatan`` and ``admin_desa`` (``admin_name``), a layer
+        of the Batas group; desa names from zoom ``desa_label_zoom``.
+    desa_label_zoom : int, default 13
+        Zoom from which desa names are shown (kecamatan names until 3 levels more).
     note : str, optional
         A line of text under the legend (e.g. "Demonstration data, not official").
     focus : sequence of str, optional
@@ -715,6 +1283,7 @@ def web_map(
     True
     """
     from ..errors import SchemaError
+    from .styles import MAP_GROUPS
 
     check_lang(lang)
     if not 1 <= int(precision) <= 6:
@@ -740,24 +1309,19 @@ def web_map(
         lang=lang,
         width=width,
         height=height,
-        control_scale=True,
+        control_scale=False,  # a metric-only scale bar is added by the setup
     )
     cast(Figure, m.get_root()).title = _html.escape(title)
     m.add_child(_Runtime())
-    if osm_tiles:
-        folium.TileLayer(
-            tiles=OSM_TILES_URL,
-            name="OpenStreetMap",
-            overlay=True,
-            show=False,
-            control=True,
-            attr='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
-            max_zoom=19,
-        ).add_to(m)
 
+    def group_title(key: str) -> str:
+        t = MAP_GROUPS.get(key, MAP_GROUPS["lainnya"])
+        return t[0] if lang == "id" else t[1]
+
+    group_order = {k: i for i, k in enumerate(MAP_GROUPS)}
     bounds: list[float] | None = None
-    sections: list[str] = []
-    for name, gdf in layers.items():
+    drawn: list[tuple[int, int, str, dict[str, Any], LayerStyle, list[LegendEntry], bool]] = []
+    for pos, (name, gdf) in enumerate(layers.items()):
         style = layer_style(name)
         if len(gdf) == 0:
             log.info("web map: layer %s is empty and is left out", name)
@@ -774,6 +1338,10 @@ def web_map(
             if len(gdf) == 0:
                 continue
         columns = key_columns(style, gdf, columns=(popup_columns or {}).get(name))
+        if popup_columns is None or name not in popup_columns:
+            other = "reason_en" if lang == "id" else "reason_id"
+            if other in columns and ("reason_" + lang) in columns:
+                columns = [c for c in columns if c != other]
         keep = list(
             dict.fromkeys(
                 columns
@@ -785,7 +1353,16 @@ def web_map(
             )
         )
         _require_finite(gdf, name=name, stage="in the working CRS")
-        web = gdf[keep + [gdf.geometry.name]].to_crs(WEB_CRS)
+        sub = gdf[keep + [gdf.geometry.name]]
+        if style.fill_opacity <= 0:
+            # outline-only areas are drawn as their boundaries: clickable on the line only,
+            # so they never catch a click meant for what lies inside them
+            kinds = sub.geometry.geom_type.str.endswith("Polygon").to_numpy()
+            if kinds.any():
+                geoms = sub.geometry.to_numpy().copy()
+                geoms[kinds] = shapely.boundary(geoms[kinds])
+                sub = sub.set_geometry(gpd.GeoSeries(geoms, index=sub.index, crs=sub.crs))
+        web = sub.to_crs(WEB_CRS)
         _require_finite(web, name=name, stage="after conversion to EPSG:4326")
         entries = resolve_classes(
             style, web, lang=lang, class_colours=(class_colours or {}).get(name)
@@ -798,25 +1375,11 @@ def web_map(
             columns,
             lang=lang,
             precision=int(precision),
-            canvas=len(web) > canvas_threshold,
+            canvas=True,
         )
+        payload["z"] = style.z
         show = visible is None or name in visible
-        legend_id = f"kc-legend-{len(sections)}"
-        # Leaflet's layer control inserts overlay names as HTML: escape them
-        _CompactLayer(payload, name=_esc(style.title(lang)), legend_id=legend_id, show=show).add_to(
-            m
-        )
-        kind = payload["chunks"][0]["k"] if payload["chunks"] else "A"
-        rows = "".join(
-            f'<div class="kc-row">{_legend_swatch(kind, style, e)}'
-            f"<span>{_esc(e.label)}</span></div>"
-            for e in entries
-        )
-        hidden = "" if show else ' style="display:none"'
-        sections.append(
-            f'<div class="kc-sec" id="{legend_id}" data-layer="{_esc(name)}"{hidden}>'
-            f'<div class="kc-sec-title">{_esc(style.title(lang))}</div>{rows}</div>'
-        )
+        drawn.append((style.z, pos, name, payload, style, entries, show))
         b = web.total_bounds
         in_focus = not focus or name in focus or not any(f in layers for f in focus)
         if in_focus and np.isfinite(b).all():
@@ -831,14 +1394,71 @@ def web_map(
                 ]
             )
 
+    # add in drawing order; list in the control by group, then in the order given
+    sections: dict[str, tuple[int, int, str]] = {}
+    elements: dict[str, Layer] = {}
+    for _z, pos, name, payload, style, entries, show in sorted(drawn, key=lambda d: d[:2]):
+        legend_id = f"kc-legend-{len(elements)}"
+        el = _CompactLayer(payload, name=_esc(style.title(lang)), legend_id=legend_id, show=show)
+        el.add_to(m)
+        elements[name] = el
+        kind = payload["chunks"][0]["k"] if payload["chunks"] else "A"
+        hidden = "" if show else ' style="display:none"'
+        if len(entries) == 1 and entries[0].value is None:
+            body = (f'<div class="kc-row">{_legend_swatch(kind, style, entries[0])}'
+                    f"<span>{_esc(style.title(lang))}</span></div>")
+        else:
+            rows = "".join(
+                f'<div class="kc-row">{_legend_swatch(kind, style, e)}'
+                f"<span>{_esc(e.label)}</span></div>"
+                for e in entries
+            )
+            body = f'<div class="kc-sec-title">{_esc(style.title(lang))}</div>{rows}'
+        sections[name] = (
+            group_order.get(style.group, len(group_order)),
+            pos,
+            f'<div class="kc-sec" id="{legend_id}" data-layer="{_esc(name)}"{hidden}>{body}</div>',
+        )
+    label_items = _labels_payload(layers) if labels else []
+    overlays: list[tuple[int, int, Layer, str, str]] = []
+    for _z, pos, name, _p, style, _e, _s in drawn:
+        overlays.append((group_order.get(style.group, len(group_order)), pos, elements[name],
+                         style.title(lang), group_title(style.group)))
+    if label_items:
+        lname = "Nama tempat" if lang == "id" else "Place names"
+        lab = _CompactLayer({"name": "place_labels", "items": label_items}, name=_esc(lname),
+                            legend_id="", show=True, builder="kcLabels")
+        lab.add_to(m)
+        overlays.append((group_order["batas"], -1, lab, lname, group_title("batas")))
+    overlays.sort(key=lambda o: (o[0], o[1]))
+
     heading = "Legenda" if lang == "id" else "Legend"
     note_html = f'<div class="kc-note">{_esc(note)}</div>' if note else ""
-    _Legend(
-        title_html=_esc(title), body_html=f"<h4>{heading}</h4>{''.join(sections)}{note_html}"
-    ).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    if bounds is not None:
-        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(10, 10))
+    ordered = "".join(sec[2] for sec in sorted(sections.values(), key=lambda t: (t[0], t[1])))
+    legend = _Legend(
+        title_html=_esc(title),
+        body_html=(f"<summary>{heading}</summary>{ordered}"
+                   f'<div class="kc-msg" id="kc-msg" hidden></div>{note_html}'),
+    )
+    legend.add_to(m)
+    spec = {
+        "bg": {"url": background.url, "bounds": background.bounds} if background else None,
+        "offTitle": (
+            (background.title_id if lang == "id" else background.title_en) if background
+            else ("Tanpa peta dasar (luring)" if lang == "id" else "No basemap (offline)")
+        ),
+        "online": _online_basemaps(lang) if (online_basemaps or osm_tiles) else [],
+        "failText": (
+            "Peta dasar daring tidak dapat dimuat (tanpa internet): kembali ke peta dasar luring."
+            if lang == "id"
+            else "The online basemap could not load (no internet): back to the offline one."
+        ),
+        "legendId": legend.get_name(),
+        "desaZoom": int(desa_label_zoom),
+        # opened on the focus layers' extent without the zoom animation
+        "fit": None if bounds is None else [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
+    }
+    _Setup(spec, [(o[2], o[3], o[4]) for o in overlays]).add_to(m)
     return m
 
 
