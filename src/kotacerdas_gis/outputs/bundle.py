@@ -125,6 +125,7 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
         "gpkg_layers": sorted([*spatial, *tables]),
         "map_layers": list(mlayers),
     }
-    report = write_report(summary, out / "report.html", title=title, lang=lang)  # type: ignore[arg-type]
+    report = write_report(summary, out / "report.html", title=title, lang=lang,  # type: ignore[arg-type]
+                          layers=spatial)
     js = write_json_atomic(summary, out / "summary.json")
     return [html, gpkg, report, js]

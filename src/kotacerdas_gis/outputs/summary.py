@@ -408,7 +408,9 @@ def key_figures(result: PlanResult, summary: dict[str, Any] | None = None) -> di
         ``area`` (level, code, name), ``demonstration_data``, ``hazard_csi_vs_2020_footprint``,
         ``displacement_rates``, ``hazard_area_km2`` (study area), the people and asset
         figures, ``roads_affected_km``, ``weekly_needs_of_displaced`` and
-        ``villages_cut_off_from_health_care``.
+        ``villages_cut_off_from_health_care`` (of the focus area); ``study_area`` (the same
+        people, asset and access figures for the whole study area) and ``covers`` (for every
+        figure: ``"focus_area"`` or ``"study_area"``).
     """
     if summary is None:
         summary = {k: v for k, v in plan_summary(result).items() if k != "key_figures"}
@@ -442,7 +444,10 @@ def key_figures(result: PlanResult, summary: dict[str, Any] | None = None) -> di
         k["weekly_needs_of_displaced"] = {
             n: round(v, 1) for n, v in needs.items() if n != "displaced" and v is not None
         }
-    k.update(_recommendation_figures(result))
+    focus_keys = [key for key, _ in _PEOPLE_FIGURES if key in k]
+    focus_keys += [key for key in ("roads_affected_km", "weekly_needs_of_displaced") if key in k]
+    rec = _recommendation_figures(result)
+    k.update(rec)
     acc = summary.get("access")
     if acc:
         in_area = set(codes) if codes is not None else None
@@ -450,7 +455,29 @@ def key_figures(result: PlanResult, summary: dict[str, Any] | None = None) -> di
             r["name"] for r in acc.get("isolated", [])
             if r.get("kind") == "desa" and (in_area is None or str(r.get("id")) in in_area)
         )
+        focus_keys.append("villages_cut_off_from_health_care")
+    k["study_area"] = _study_area_figures(summary)
+    k["covers"] = {
+        key: ("focus_area" if key in focus_keys else "study_area")
+        for key in k if key not in ("area", "covers", "study_area", "demonstration_data")
+    }
     return k
+
+
+def _study_area_figures(summary: dict[str, Any]) -> dict[str, Any]:
+    """Give the people and asset key figures of the whole study area (whole persons, km)."""
+    a = summary.get("impact", {}).get("analysis_summary", {})
+    out: dict[str, Any] = {}
+    for out_key, key in _PEOPLE_FIGURES:
+        if key in a:
+            out[out_key] = _whole(a.get(key))
+    if "roads_affected_length_m" in a:
+        out["roads_affected_km"] = round(a["roads_affected_length_m"] / 1000, 1)
+    acc = summary.get("access")
+    if acc:
+        out["villages_cut_off_from_health_care"] = sorted(
+            r["name"] for r in acc.get("isolated", []) if r.get("kind") == "desa")
+    return out
 
 
 def _recommendation_figures(result: PlanResult) -> dict[str, Any]:
