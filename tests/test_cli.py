@@ -29,6 +29,7 @@ def test_demo_writes_the_contract(demo_out: tuple[Path, str]) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "map.html",
         "plan.gpkg",
+        "project.qgz",
         "report.html",
         "summary.json",
     ]

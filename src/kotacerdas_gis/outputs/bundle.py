@@ -1,6 +1,6 @@
-"""The output contract: map.html, plan.gpkg, report.html and summary.json in one folder.
+"""The output contract: map.html, plan.gpkg, project.qgz, report.html, summary.json in one folder.
 
-:func:`write_outputs` writes all four from a :class:`~kotacerdas_gis.plan.PlanResult`,
+:func:`write_outputs` writes all five from a :class:`~kotacerdas_gis.plan.PlanResult`,
 each file atomically, so a folder never holds a half-written file.
 ``summary.json`` lists the GeoPackage layers written (a layer appears only
 once its step has run).
@@ -19,6 +19,7 @@ import geopandas as gpd
 from ..io.atomic import write_json_atomic
 from ..io.gpkg import write_geopackage
 from .qgis import qml_styles
+from .qgis_project import write_qgis_project
 from .report import write_report
 from .summary import class_colours, plan_layers, plan_summary, plan_tables
 from .webmap import web_map, write_web_map
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["write_outputs", "OUTPUT_FILES", "MAP_HIDDEN"]
 
 #: The files of the output contract.
-OUTPUT_FILES = ("map.html", "plan.gpkg", "report.html", "summary.json")
+OUTPUT_FILES = ("map.html", "plan.gpkg", "project.qgz", "report.html", "summary.json")
 #: Layers drawn on the map but switched off when it opens (dense or secondary).
 MAP_HIDDEN = (
     "admin_desa",
@@ -78,8 +79,8 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
     Returns
     -------
     list of pathlib.Path
-        The files written: ``map.html``, ``plan.gpkg``, ``report.html``,
-        ``summary.json``.
+        The files written: ``map.html``, ``plan.gpkg``, ``project.qgz`` (a QGIS project
+        over ``plan.gpkg`` with a print layout), ``report.html``, ``summary.json``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -118,6 +119,8 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
         class_colours=colours,
     )
     html = write_web_map(m, out / "map.html")
+    qgz = write_qgis_project(spatial, gpkg, out / "project.qgz", title=title,
+                             lang=lang, class_colours=colours, note=note)  # type: ignore[arg-type]
 
     summary = plan_summary(result)
     summary["outputs"] = {
@@ -128,4 +131,4 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
     report = write_report(summary, out / "report.html", title=title, lang=lang,  # type: ignore[arg-type]
                           layers=spatial)
     js = write_json_atomic(summary, out / "summary.json")
-    return [html, gpkg, report, js]
+    return [html, gpkg, qgz, report, js]

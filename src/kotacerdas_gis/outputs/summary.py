@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -55,6 +56,7 @@ __all__ = [
     "key_figures",
     "focus_area",
     "console_lines",
+    "integer_counts",
 ]
 
 #: Key figures summed over the desa of the focus area: ``(key figure, summary column)``.
@@ -116,6 +118,40 @@ def plan_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
         if e.aggregation_summary_kecamatan is not None:
             out["aggregation_summary_kecamatan"] = _kecamatan_summary(result)
     out.update(_recommendation_layers(result))
+    return {k: integer_counts(v) for k, v in out.items()}
+
+
+#: Count columns (buildings, facilities, places, ids of ranks): whole numbers in the GeoPackage.
+_COUNT_COLUMN = re.compile(
+    r"^(n_|buildings_|facilities_|health_facilities_)|^(rank|rank_p\d+|stream_order|"
+    r"places_reconnected|route_assets|route_places_reconnected|capacity_persons)$")
+
+
+def integer_counts(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Store count columns as integers (``Int64``, missing kept) instead of ``3047.0``.
+
+    A float column is converted when its name is a count's (``buildings_*``,
+    ``facilities_*``, ``n_*``, ``rank``, ``capacity_persons``, ...) and every value
+    present is a whole number; people estimates (``total_affected``, ``displaced``)
+    stay decimal.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> g = gpd.GeoDataFrame({"buildings_high": [3.0, None], "displaced": [0.5, 1.0]},
+    ...                      geometry=[Point(0, 0), Point(1, 1)])
+    >>> [str(t) for t in integer_counts(g).dtypes[:2]]
+    ['Int64', 'float64']
+    """
+    cols = [c for c in gdf.columns if isinstance(c, str) and _COUNT_COLUMN.search(c)
+            and pd.api.types.is_float_dtype(gdf[c])]
+    whole = [c for c in cols if bool((gdf[c].dropna() % 1 == 0).all())]
+    if not whole:
+        return gdf
+    out = gdf.copy()
+    for c in whole:
+        out[c] = out[c].round().astype("Int64")
     return out
 
 
