@@ -7,7 +7,10 @@ the report's language) or None when its data is missing. Nothing is written to d
 :func:`~kotacerdas_gis.outputs.report.write_report` embeds the images in ``report.html``.
 
 Data text (place and facility names) is drawn with ``parse_math=False``, so a ``$`` in a
-name stays text instead of starting matplotlib's mathtext.
+name stays text instead of starting matplotlib's mathtext. Figures are made with
+matplotlib's object API (:class:`matplotlib.figure.Figure`, rendered by Agg): pyplot's
+global backend and figure list are left alone, so the report can be written from a
+notebook. In Jupyter a :class:`Figure` shows itself (``_repr_png_``).
 
 Examples
 --------
@@ -71,25 +74,29 @@ class Figure:
     alt: str
     caption: str
 
+    def png(self) -> bytes:
+        """Return the PNG bytes."""
+        return base64.b64decode(self.uri.split(",", 1)[1])
 
-def _plt() -> Any:
-    import matplotlib
+    def _repr_png_(self) -> bytes:
+        return self.png()
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
 
-    return plt
+def _subplots(figsize: tuple[float, float], ncols: int = 1) -> tuple[Any, Any]:
+    """Make a figure outside pyplot (no global backend or figure list): ``(fig, ax or axes)``."""
+    from matplotlib.figure import Figure as MplFigure
+
+    fig = MplFigure(figsize=figsize)
+    return fig, fig.subplots(1, ncols)
 
 
 def _encode(fig: Any) -> str:
-    plt = _plt()
     for ax in fig.axes:
         if ax.get_aspect() == 1.0:  # a map: geopandas labels the axes "Easting [metre]"
             ax.set_xlabel("")
             ax.set_ylabel("")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=_DPI, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -111,11 +118,10 @@ def _extent(frames: Sequence[gpd.GeoDataFrame | None], pad: float = 0.08) -> tup
 def _base(layers: Mapping[str, Any], extent: tuple, lang: Lang, *,
           labels: str | None = "admin_desa") -> tuple[Any, Any]:
     """Draw a map's frame: desa and kecamatan outlines, rivers, place names, scale bar, north."""
-    plt = _plt()
     x0, x1, y0, y1 = extent
     aspect = (y1 - y0) / max(x1 - x0, 1.0)
     height = float(np.clip(_WIDTH_IN * aspect, 3.0, 8.5))
-    fig, ax = plt.subplots(figsize=(_WIDTH_IN, height))
+    fig, ax = _subplots((_WIDTH_IN, height))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
@@ -317,10 +323,9 @@ def bar_chart(rows: Sequence[tuple[str, float]], *, title: str, xlabel: str, lan
     legend : (str, str), optional
         Names of the two series.
     """
-    plt = _plt()
     labels = [str(r[0]) for r in rows]
     vals = np.array([float(r[1]) for r in rows])
-    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.9 + 0.32 * max(len(rows), 1)))
+    fig, ax = _subplots((_WIDTH_IN, 0.9 + 0.32 * max(len(rows), 1)))
     y = np.arange(len(rows))[::-1]
     ax.barh(y, vals, color="#fb6a4a", height=0.7, label=legend[0] if legend else None)
     if second is not None:
@@ -362,8 +367,7 @@ def class_chart(rows: Sequence[Mapping[str, Any]], lang: Lang, caption: str) -> 
     rows = [r for r in rows if (r.get("people") or 0) > 0 or (r.get("buildings") or 0) > 0]
     if not rows:
         return None
-    plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(_WIDTH_IN, 2.4))
+    fig, axes = _subplots((_WIDTH_IN, 2.4), ncols=2)
     for ax, key, title in zip(axes, ("people", "buildings"),
                               (("Penduduk terdampak", "People affected"),
                                ("Bangunan terdampak", "Buildings affected")), strict=True):
@@ -398,8 +402,7 @@ def access_chart(rows: Sequence[Mapping[str, Any]], lang: Lang, caption: str) ->
     """
     if not rows:
         return None
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(_WIDTH_IN, 0.9 + 0.3 * len(rows)))
+    fig, ax = _subplots((_WIDTH_IN, 0.9 + 0.3 * len(rows)))
     finite = [float(r[k]) for r in rows for k in ("before", "after")
               if r.get(k) is not None and np.isfinite(float(r[k]))]
     right = max(finite or [10.0]) * 1.15 + 5
