@@ -272,3 +272,20 @@ def test_names_with_markup_stay_text_in_the_report() -> None:
     parser = _Collector()
     parser.feed(html)
     assert all(u.startswith(("data:image/png;base64,", "#section-")) for u in parser.urls)
+
+
+def test_unknown_sections_of_a_plan_summary_still_appear(tiny_report) -> None:
+    summary, _, _ = tiny_report
+    html = render_report({**summary, "weather_station_plan": {"n_sites": 3}}, title="t",
+                         lang="en")
+    assert '<section id="section-weather_station_plan">' in html
+    assert "Weather station plan" in html
+
+
+@pytest.mark.parametrize("name", ["$\\undefinedmacro$", "Rp $5$ juta", "</script><script>"])
+def test_figure_labels_are_text_not_mathtext(name: str) -> None:
+    from kotacerdas_gis.outputs.figures import access_chart, bar_chart
+
+    fig = bar_chart([(name, 10.0)], title=name, xlabel="orang", lang="id", alt=name)
+    assert fig.png()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert access_chart([{"name": name, "before": 5.0, "after": None}], "en", "c") is not None

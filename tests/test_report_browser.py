@@ -96,3 +96,27 @@ def test_report_tables_are_few_and_people_whole(demo_report: Path) -> None:
     assert "Wilayah fokus: Kecamatan Masamba" in html
     assert re.search(r"paling banyak 0,0\d % di bawah yang terbaik yang mungkin", html)
     assert "/work/" not in html and "352,99" not in html
+
+
+def test_markup_in_names_stays_text_in_chromium(browser: object, tmp_path: Path) -> None:
+    import dataclasses
+
+    from kotacerdas_gis.testing import tiny_flood, tiny_scenario
+
+    xss, xss2 = "<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>"
+    sc = tiny_scenario(flood=tiny_flood())
+    desa = sc.admin_desa.copy()
+    desa["admin_name"] = [xss, xss2]
+    sc = dataclasses.replace(sc, admin_desa=desa, name=xss2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = kc.run_plan(sc, kc.PlanConfig(focus_area="73.22.03.2001"))
+    write_outputs(result, tmp_path)
+    page, requests, errors = _open(browser, tmp_path / "report.html", 1000)
+    text = page.inner_text("body")
+    n_img = page.evaluate("document.querySelectorAll('img:not([src^=\"data:image/png\"])').length")
+    n_script = page.evaluate("document.querySelectorAll('script').length")
+    page.close()
+    assert xss in text and "alert(2)" in text
+    assert n_img == 0 and n_script == 0 and errors == []
+    assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
