@@ -167,7 +167,8 @@ def _scale_bar(ax: Any, extent: tuple, lang: Lang) -> None:
     if lang == "id":
         label = label.replace(".", ",")
     ax.text(sx + length / 2, sy + 0.015 * (y1 - y0), label, ha="center", va="bottom",
-            fontsize=7, zorder=30)
+            fontsize=7, zorder=31,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
 
 
 def _legend(ax: Any, items: Sequence[tuple[str, str]], title: str, *, kind: str = "patch",
@@ -234,9 +235,6 @@ def affected_map(layers: Mapping[str, Any], lang: Lang, caption: str) -> Figure 
     cls = np.digitize(values.to_numpy(), AFFECTED_BINS)
     agg.plot(ax=ax, color=[_AFFECTED_COLOURS[c] for c in cls], edgecolor="#888",
              linewidth=0.3, zorder=2)
-    zones = layers.get("hazard_zones")
-    if isinstance(zones, gpd.GeoDataFrame) and len(zones):
-        zones.boundary.plot(ax=ax, color="#1f4e79", linewidth=0.25, alpha=0.6, zorder=4)
     edges = [0, *AFFECTED_BINS]
     items = [("0", _AFFECTED_COLOURS[0])]
     for i in range(1, len(edges)):

@@ -557,6 +557,16 @@ def _service_points(summary: Mapping[str, Any], layers: Mapping[str, Any], lang:
                      people(r.get("capacity_persons"), lang) if capacitated else "–",
                      r.get(reason) or ""]
                     for i, r in new.iterrows()]
+            idle = int((pd.to_numeric(new["people_covered"], errors="coerce").fillna(0)
+                        < 0.5).sum())
+            if idle:
+                blocks.append(_p(_t(
+                    lang, f"{idle} dari {len(new)} lokasi baru tidak mendapat seorang pun "
+                    "(semua yang dapat dijangkaunya dilayani lokasi lain): orang yang sama "
+                    "terjangkau dengan lebih sedikit lokasi; jumlah lokasi adalah parameter.",
+                    f"{idle} of the {len(new)} new sites are assigned nobody (everyone they "
+                    "could reach is served by another site): the same people are reached with "
+                    "fewer sites; the number of sites is a parameter.")))
             if rows:
                 blocks.append(_table(
                     _t(lang, f"{name} baru yang direkomendasikan",
