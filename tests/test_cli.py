@@ -228,3 +228,14 @@ def test_an_unwritable_output_is_exit_code_3_with_a_clear_message() -> None:
     with pytest.raises(typer.Exit) as exc:
         _guard(fail)
     assert exc.value.exit_code == EXIT_WRITE == 3
+
+
+def test_an_output_folder_that_is_a_file_fails_before_planning(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.write_text("old outputs")
+    result = runner.invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert "is not a folder" in text and "out" in text and "Traceback" not in text
+    assert "planning" not in text  # refused before the long steps
+    assert out.read_text() == "old outputs"

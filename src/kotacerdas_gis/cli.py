@@ -9,7 +9,9 @@ keeps its traceback (exit code 1). The long steps show a progress bar on a termi
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
+import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -105,6 +107,7 @@ def _plan_and_write(
         # an illustrative rebuild budget (Rp 50 miliar), to show what a budget buys
         settings.setdefault("rebuild_budget_idr", 50e9)
     config = PlanConfig.from_dict(settings)
+    _check_writable(out)  # before the long steps: fail fast, outputs untouched
 
     with console.status("reading the scenario ..."):
         scenario = load_demo() if manifest is None else read_scenario(manifest)
@@ -123,6 +126,15 @@ def _plan_and_write(
     for f in files:
         table.add_row(escape(str(f)))
     console.print(table)
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse an output folder that is a file or cannot be written to (an ``OSError``: exit 3)."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(out))
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=out, prefix=".kotacerdas-probe-"):
+        pass
 
 
 @contextlib.contextmanager
