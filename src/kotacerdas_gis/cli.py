@@ -132,8 +132,11 @@ def _check_writable(out: Path) -> None:
     """Refuse an output folder that is a file or cannot be written to (an ``OSError``: exit 3)."""
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(out))
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=out, prefix=".kotacerdas-probe-"):
+    # the folder, or the nearest folder above it that exists (nothing is created here)
+    probe = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+    if not probe.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder", str(probe))
+    with tempfile.NamedTemporaryFile(dir=probe, prefix=".kotacerdas-probe-"):
         pass
 
 
