@@ -23,7 +23,12 @@ import geopandas as gpd
 import pyogrio
 from shapely.geometry import LineString, Point, box
 
-from kotacerdas_gis.outputs.qgis_project import LEGEND_LAYERS, project_xml, write_qgis_project
+from kotacerdas_gis.outputs.qgis_project import (
+    LEGEND_LAYERS,
+    SUBSETS,
+    project_xml,
+    write_qgis_project,
+)
 from kotacerdas_gis.outputs.styles import hex_to_rgba, layer_style
 
 PROJECT_CHECKER = CHECKER.with_name("qgis_project_checker.py")
@@ -169,12 +174,20 @@ def test_qgis_opens_the_project_with_groups_labels_and_valid_layers(
     assert [g["name"] for g in q["groups"]] == ["Batas", "Bahaya", "Keterpaparan", "Akses",
                                                 "Rekomendasi"]
     gpkg_layers = {n for n, g in pyogrio.list_layers(demo_outputs / "plan.gpkg") if g}
-    sources = {v["source"].split("layername=")[-1]: v for v in q["layers"].values()}
+    sources = {v["source"].split("layername=")[-1].split("|")[0]: v
+               for v in q["layers"].values()}
     assert set(sources) == gpkg_layers
     assert all(v["valid"] and v["source"].startswith(q["dir"]) for v in sources.values())
     for name in sources:
+        if name in SUBSETS:
+            continue
         assert sources[name]["feature_count"] == pyogrio.read_info(
             demo_outputs / "plan.gpkg", layer=name)["features"], name
+    # filtered as on the web map: the top 20 priorities, the new service points
+    sp = pyogrio.read_dataframe(demo_outputs / "plan.gpkg", layer="service_points",
+                                read_geometry=False)
+    assert sources["rebuild_priorities"]["feature_count"] == 20
+    assert sources["service_points"]["feature_count"] == int((~sp["existing"]).sum())
     assert sources["admin_desa"]["label_field"] == "admin_name"
     assert sources["admin_kecamatan"]["label_field"] == "admin_name"
     assert sources["facilities"]["label_field"] == "name"

@@ -5,6 +5,8 @@ and zips it into a ``.qgz``:
 
 - every spatial layer of the GeoPackage, by a path **relative** to the project
   (``./plan.gpkg|layername=NAME``), so the folder can be moved or sent as a whole;
+- the top 20 rebuild priorities and the new service points shown (:data:`SUBSETS`, filters
+  the user can remove), as on the web map;
 - layers in groups and in the order of the web map (``Batas``, ``Bahaya``,
   ``Keterpaparan``, ``Akses``, ``Rekomendasi``; areas at the bottom, points on top),
   the dense ones switched off;
@@ -55,7 +57,7 @@ from . import styles as _styles
 from .qgis import QGIS_VERSION, _symbol_type, qml_for_layer
 from .styles import Lang, check_lang, layer_style
 
-__all__ = ["write_qgis_project", "project_xml", "LABEL_FIELDS", "LEGEND_LAYERS"]
+__all__ = ["write_qgis_project", "project_xml", "LABEL_FIELDS", "LEGEND_LAYERS", "SUBSETS"]
 
 #: Groups of the web map's layer control, in order (``styles.MAP_GROUPS`` once it exists).
 _GROUPS_FALLBACK: dict[str, tuple[str, str]] = {
@@ -91,6 +93,13 @@ LABEL_FIELDS: dict[str, tuple[str, float, bool, int, int]] = {
     "facilities": ("name", 7.0, False, 0, 60_000),
     "sensor_sites": ("site_id", 7.5, True, 0, 0),
 }
+#: Filters applied in the project, as on the web map (QGIS: *Layer > Filter*, removable):
+#: the top rebuild priorities only, and the new service points (the open facilities kept as
+#: sites are the facilities layer already).
+SUBSETS: dict[str, str] = {
+    "rebuild_priorities": '"rank" <= 20',
+    "service_points": '"existing" = 0',
+}
 #: Layers in the print layout's legend (the others stay in the project).
 LEGEND_LAYERS = ("hazard_zones", "rivers", "admin_kecamatan",
                  "service_points", "sensor_sites", "rebuild_priorities")
@@ -107,6 +116,12 @@ _WKB = {"Point": "Point", "MultiPoint": "MultiPoint", "LineString": "LineString"
         "MultiLineString": "MultiLineString", "Polygon": "Polygon",
         "MultiPolygon": "MultiPolygon"}
 _GEOM = {"marker": "Point", "line": "Line", "fill": "Polygon"}
+
+
+def _has_columns(gdf: gpd.GeoDataFrame, name: str) -> bool:
+    """Whether the layer has the columns its :data:`SUBSETS` filter reads."""
+    wanted = [w.strip('"') for w in SUBSETS[name].split() if w.startswith('"')]
+    return all(c in gdf.columns for c in wanted)
 
 
 def _groups() -> dict[str, tuple[str, str]]:
@@ -310,7 +325,9 @@ def project_xml(
                                             -_placement(n)[1]))
     ids = {n: _layer_id(n) for n in placed}
     titles = {n: layer_style(n).title(lang) if layer_style(n).title_id else n for n in placed}
-    sources = {n: f"{gpkg_source}|layername={n}" for n in placed}
+    sources = {n: f"{gpkg_source}|layername={n}"
+               + (f"|subset={SUBSETS[n]}" if n in SUBSETS and _has_columns(spatial[n], n) else "")
+               for n in placed}
     focus_layer = next((spatial[n] for n in focus if n in spatial and len(spatial[n])), None)
     if focus_layer is None:
         focus_layer = next(iter(spatial.values()))
