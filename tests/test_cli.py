@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ def test_demo_writes_the_contract(demo_out: tuple[Path, str]) -> None:
     assert sorted(p.name for p in out.iterdir()) == [
         "map.html",
         "plan.gpkg",
+        "project.qgz",
         "report.html",
         "summary.json",
     ]
@@ -169,3 +171,71 @@ def test_a_scenario_name_with_markup_is_printed_as_text(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "o"), "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert MARKUP in result.output
+
+
+def test_help_documents_the_exit_codes() -> None:
+    from kotacerdas_gis.cli import EXIT_CODES
+
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "Exit codes:" in text
+    for code in (0, 1, 2, 3):
+        assert f"{code} " in text and code in EXIT_CODES
+    assert "bad input, parameter or command line" in text
+
+
+def test_demo_prints_each_step_of_the_plan(demo_out: tuple[Path, str]) -> None:
+    from kotacerdas_gis.plan import PLAN_STEPS
+
+    _, text = demo_out
+    # not a terminal (CliRunner): one plain line per finished step, in order
+    steps = re.findall(r"^  ([a-z ]+): \d+\.\d s$", text, flags=re.M)
+    assert steps == list(PLAN_STEPS)
+
+
+def test_run_plan_reports_progress_without_changing_the_result() -> None:
+    import warnings
+
+    import kotacerdas_gis as kc
+    from kotacerdas_gis.plan import PLAN_STEPS
+    from kotacerdas_gis.testing import tiny_flood, tiny_scenario
+
+    calls: list[tuple[str, float | None]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = kc.run_plan(tiny_scenario(flood=tiny_flood()), kc.PlanConfig(),
+                             progress=lambda step, s: calls.append((step, s)))
+    starts = [c[0] for c in calls if c[1] is None]
+    ends = [c[0] for c in calls if c[1] is not None]
+    assert starts == ends and set(starts) <= set(PLAN_STEPS)
+    assert starts == sorted(starts, key=PLAN_STEPS.index)  # in the documented order
+    assert {"validate", "observed zones", "exposure"} <= set(starts)
+    # a step that fails and is skipped (here the shelters: no displaced) ends without a timing
+    assert set(result.timings_s) <= set(ends) and type(result.timings_s) is dict
+    assert set(ends) - set(result.timings_s) <= set(result.skipped) | {"shelters",
+                                                                       "health posts"}
+
+
+def test_an_unwritable_output_is_exit_code_3_with_a_clear_message() -> None:
+    import typer
+
+    from kotacerdas_gis.cli import EXIT_WRITE, _guard
+
+    def fail() -> None:
+        raise PermissionError(13, "Permission denied", "/srv/out/[b]map.html")
+
+    with pytest.raises(typer.Exit) as exc:
+        _guard(fail)
+    assert exc.value.exit_code == EXIT_WRITE == 3
+
+
+def test_an_output_folder_that_is_a_file_fails_before_planning(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.write_text("old outputs")
+    result = runner.invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert "is not a folder" in text and "out" in text and "Traceback" not in text
+    assert "planning" not in text  # refused before the long steps
+    assert out.read_text() == "old outputs"

@@ -23,4 +23,4 @@ def test_readme_quickstart_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         for block in blocks:
             exec(compile(block, "README.md", "exec"), {})
     written = sorted(p.name for p in (tmp_path / "out" / "quickstart").iterdir())
-    assert written == ["map.html", "plan.gpkg", "report.html", "summary.json"]
+    assert written == ["map.html", "plan.gpkg", "project.qgz", "report.html", "summary.json"]

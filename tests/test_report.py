@@ -152,3 +152,140 @@ def test_bad_arguments() -> None:
     with pytest.raises(TypeError, match="mapping"):
         render_report([1, 2], title="t")  # type: ignore[arg-type]
     assert "Ringkasan kosong." in render_report({}, title="t", lang="id")
+
+
+# ------------------------------------------------------------------ the plan's report (document)
+
+import json  # noqa: E402
+import warnings  # noqa: E402
+
+import kotacerdas_gis as kc  # noqa: E402
+from kotacerdas_gis.outputs.report_content import quality_in_words  # noqa: E402
+from kotacerdas_gis.outputs.summary import plan_layers, plan_summary  # noqa: E402
+from kotacerdas_gis.testing import tiny_flood, tiny_scenario  # noqa: E402
+
+XSS = "<img src=x onerror=alert(1)>"
+XSS2 = "</script><script>alert(2)</script>"
+
+
+def _tiny_plan(focus: str | None = "Bone", *, names: tuple[str, str] = ("Bone", "Kappuna")):
+    sc = tiny_scenario(flood=tiny_flood())
+    if names != ("Bone", "Kappuna"):
+        import dataclasses
+
+        desa = sc.admin_desa.copy()
+        desa["admin_name"] = list(names)
+        fac = sc.facilities.copy()
+        fac["name"] = [XSS2]
+        sc = dataclasses.replace(sc, admin_desa=desa, facilities=fac)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return kc.run_plan(sc, kc.PlanConfig(lang="id", focus_area=focus))
+
+
+@pytest.fixture(scope="module")
+def tiny_report() -> tuple[dict, dict, str]:
+    result = _tiny_plan()
+    summary = json.loads(json.dumps(plan_summary(result), default=str))
+    layers = {k: v for k, v in plan_layers(result).items() if isinstance(v, gpd.GeoDataFrame)}
+    return summary, layers, render_report(summary, title="Masamba", lang="id", layers=layers)
+
+
+def test_first_page_has_focus_and_study_area_figures_labelled(tiny_report) -> None:
+    summary, _, html = tiny_report
+    first = html[html.index('id="section-key_figures"'):html.index('id="section-hazard"')]
+    assert "Wilayah fokus: Desa Bone" in first and "Seluruh wilayah studi" in first
+    focus = first[first.index('id="cards-focus"'):first.index('id="cards-study_area"')]
+    study = first[first.index('id="cards-study_area"'):]
+    kf = summary["key_figures"]
+    # 900 people in the flooded desa Bone, of 2,000 in the study area: the same 900 affected
+    assert kf["people_affected"] == 900 and kf["study_area"]["people_affected"] == 900
+    assert '<span class="value">900</span><span class="label">penduduk terdampak' in focus
+    assert '<span class="value">900</span><span class="label">penduduk terdampak' in study
+    assert kf["covers"]["people_affected"] == "focus_area"
+    assert kf["covers"]["hazard_area_km2"] == "study_area"
+
+
+def test_document_has_figures_few_tables_and_no_raw_keys(tiny_report) -> None:
+    _, _, html = tiny_report
+    ids = re.findall(r'<section id="section-([a-z_]+)"', html)
+    assert ids[:3] == ["key_figures", "hazard", "impact"]
+    assert {"assumptions", "validation", "provenance"} <= set(ids)
+    figs = re.findall(r'<figure id="fig-([a-z_]+)"><img src="data:image/png;base64,', html)
+    assert {"hazard_map", "affected_map", "class_chart"} <= set(figs)
+    assert html.count("<table") <= 15
+    text = re.sub(r'src="data:[^"]+"', "", html)
+    for raw in ("rice_kg", "use_caution", "csi/pod/far", "Timings", "timings_s", "n_in",
+                "analysis_summary", "None"):
+        assert raw not in text, raw
+    # whole persons only: every cell under a people column is a whole number
+    people_cells = []
+    for table in re.findall(r"<table class=\"data\">(.*?)</table>", text, flags=re.S):
+        heads = re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", table)
+        for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)[1:]:
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+            people_cells += [c for h, c in zip(heads, cells, strict=True)
+                             if re.search(r"Penduduk|Mengungsi|Orang", h)]
+    assert people_cells and all(re.fullmatch(r"\d[\d.]*|–", c) for c in people_cells), people_cells
+    cards = re.findall(r'<span class="value">([^<]*)</span><span class="label">penduduk', text)
+    assert cards and all(re.fullmatch(r"\d[\d.]*", c) for c in cards)
+
+
+def test_assumptions_explain_affected_displacement_and_reconstruction(tiny_report) -> None:
+    _, _, html = tiny_report
+    sec = html[html.index('id="section-assumptions"'):html.index('id="section-validation"')]
+    assert "Terdampak berarti berada di dalam zona bahaya" in sec
+    assert "14.483" in sec and "Juli 2020" in sec and "Tinggi 5 %" in sec
+
+
+def test_english_option_and_quality_in_words() -> None:
+    result = _tiny_plan(None)
+    summary = json.loads(json.dumps(plan_summary(result), default=str))
+    html = render_report(summary, title="t", lang="en")
+    assert "The whole study area" in html and "Wilayah fokus" not in html
+    assert '<html lang="en">' in html and "Flood hazard" in html
+    assert quality_in_words(0.0042, "gap_limit", "id") == \
+        "paling banyak 0,4 % di bawah yang terbaik yang mungkin"
+    assert quality_in_words(float("nan"), None, "en") == "quality of the solution unknown"
+
+
+def test_provenance_paths_are_relative_to_the_manifest() -> None:
+    from kotacerdas_gis.outputs.report_content import _rel
+
+    assert _rel("/data/run/boundaries/desa.geojson", "/data/run") == "boundaries/desa.geojson"
+    assert _rel("boundaries/desa.geojson", None) == "boundaries/desa.geojson"
+    assert _rel("/home/someone/secret/desa.geojson", None) == "desa.geojson"
+    summary = {"key_figures": {"area": {"level": "study_area"}},
+               "scenario": {"provenance": {"admin_desa": {
+                   "source": "BIG", "path": "/data/run/boundaries/desa.geojson"}}}}
+    html = render_report(summary, title="t", lang="en", manifest_dir="/data/run")
+    assert "boundaries/desa.geojson" in html and "/data/run" not in html
+
+
+def test_names_with_markup_stay_text_in_the_report() -> None:
+    result = _tiny_plan(names=(XSS, "Kappuna"), focus=None)
+    summary = json.loads(json.dumps(plan_summary(result), default=str))
+    layers = {k: v for k, v in plan_layers(result).items() if isinstance(v, gpd.GeoDataFrame)}
+    html = render_report(summary, title=XSS2, lang="id", layers=layers)
+    assert XSS not in html and XSS2 not in html and "<script" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    parser = _Collector()
+    parser.feed(html)
+    assert all(u.startswith(("data:image/png;base64,", "#section-")) for u in parser.urls)
+
+
+def test_unknown_sections_of_a_plan_summary_still_appear(tiny_report) -> None:
+    summary, _, _ = tiny_report
+    html = render_report({**summary, "weather_station_plan": {"n_sites": 3}}, title="t",
+                         lang="en")
+    assert '<section id="section-weather_station_plan">' in html
+    assert "Weather station plan" in html
+
+
+@pytest.mark.parametrize("name", ["$\\undefinedmacro$", "Rp $5$ juta", "</script><script>"])
+def test_figure_labels_are_text_not_mathtext(name: str) -> None:
+    from kotacerdas_gis.outputs.figures import access_chart, bar_chart
+
+    fig = bar_chart([(name, 10.0)], title=name, xlabel="orang", lang="id", alt=name)
+    assert fig.png()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert access_chart([{"name": name, "before": 5.0, "after": None}], "en", "c") is not None

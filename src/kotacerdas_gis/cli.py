@@ -1,14 +1,17 @@
 """Command line: ``kotacerdas demo``, ``kotacerdas run MANIFEST``, ``kotacerdas check MANIFEST``.
 
-Errors of the package's family are shown as one clear message and exit code 2;
-anything else is a bug and keeps its traceback.
+Errors of the package's family are shown as one clear message and exit code 2; a file
+that cannot be written (permissions, disk full) exits with 3; anything else is a bug and
+keeps its traceback (exit code 1). The long steps show a progress bar on a terminal
+(:data:`kotacerdas_gis.plan.PLAN_STEPS`, through ``run_plan(progress=...)``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,12 +21,26 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.table import Table
 
-from .errors import KotaCerdasError, RepairWarning
+from .errors import KotaCerdasError, OutputError, RepairWarning
+
+#: Exit codes, as ``--help`` lists them.
+EXIT_CODES = {
+    0: "success",
+    1: "check: the scenario has blocking problems (listed); any other command: an "
+       "unexpected error, a bug (with its traceback)",
+    2: "bad input, parameter or command line: one message naming the file, layer, column or "
+       "key and the fix",
+    3: "an output or input file could not be written or read (permissions, disk full); "
+       "earlier outputs are left as they were",
+}
+EXIT_WRITE = 3
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="kotacerdas_gis: flood-risk planning for the rebuilding of Masamba, Luwu Utara.",
+    rich_markup_mode=None,
+    help="kotacerdas_gis: flood-risk planning for the rebuilding of Masamba, Luwu Utara.\n\n"
+    "Exit codes:\n\n" + "\n\n".join(f"{k}  {v}" for k, v in EXIT_CODES.items()),
 )
 console = Console(stderr=False)
 err_console = Console(stderr=True)
@@ -59,9 +76,18 @@ def _guard(fn: Callable[[], Any]) -> Any:
             # repairs are printed from the accounting report, step by step, instead
             warnings.simplefilter("ignore", RepairWarning)
             return fn()
+    except OutputError as exc:  # the output folder: a file, read-only, permission, disk full
+        err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {escape(str(exc))}")
+        raise typer.Exit(code=EXIT_WRITE) from None
     except KotaCerdasError as exc:
         err_console.print(f"[bold red]error:[/] {type(exc).__name__}: {escape(str(exc))}")
         raise typer.Exit(code=2) from None
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        err_console.print(f"[bold red]error:[/] cannot write or read{escape(where)}: "
+                          f"{escape(exc.strerror or str(exc))}. Choose a folder you can write "
+                          "to (--out) or free some space; earlier outputs are unchanged.")
+        raise typer.Exit(code=EXIT_WRITE) from None
 
 
 def _config(manifest: Path | None, lang: str | None, config_path: Path | None) -> Any:
@@ -99,8 +125,8 @@ def _plan_and_write(
     console.print(f"[bold]{escape(scenario.name)}[/]")
     if scenario.demonstration:
         console.print("[yellow]demonstration data: a reconstruction, not official data[/]")
-    with console.status("planning ..."):
-        result = run_plan(scenario, config)
+    with _progress() as progress:
+        result = run_plan(scenario, config, progress=progress)
     with console.status(f"writing outputs to {escape(str(out))} ..."):
         files = write_outputs(result, out)
     summary = plan_summary(result)
@@ -111,6 +137,31 @@ def _plan_and_write(
     for f in files:
         table.add_row(escape(str(f)))
     console.print(table)
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[[str, float | None], None]]:
+    """Show the plan's steps as a rich progress bar (plain lines when not on a terminal)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .plan import PLAN_STEPS
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+                   "{task.total} steps"), TimeElapsedColumn(), console=console, transient=False,
+                   disable=not console.is_terminal)
+    task = bar.add_task("planning", total=len(PLAN_STEPS))
+
+    def report(step: str, seconds: float | None) -> None:
+        if seconds is None:
+            bar.update(task, description=f"planning: {step}")
+        else:
+            bar.advance(task)
+            if not console.is_terminal:
+                console.print(f"  {step}: {seconds:.1f} s", markup=False)
+
+    with bar:
+        yield report
+        bar.update(task, completed=len(PLAN_STEPS), description="planning: done")
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
@@ -58,7 +58,8 @@ from .network import (
 from .overlay import prepare_zones
 from .scenario import Scenario, ValidationReport
 
-__all__ = ["PlanConfig", "PlanResult", "run_plan", "hazard_class_set", "scenario_hazard_zones"]
+__all__ = ["PlanConfig", "PlanResult", "run_plan", "hazard_class_set", "scenario_hazard_zones",
+           "PLAN_STEPS", "ProgressCallback"]
 
 log = logging.getLogger(__name__)
 
@@ -372,7 +373,27 @@ class PlanResult:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def run_plan(scenario: Scenario, config: PlanConfig | None = None) -> PlanResult:
+#: The steps of :func:`run_plan`, in order, as ``progress`` reports them (a step that does not
+#: apply, e.g. the terrain without a DEM, is not reported).
+PLAN_STEPS = ("validate", "observed zones", "terrain", "streams", "calibration", "dem zones",
+              "combine zones", "prepare zones", "exposure", "road graph", "flood roads",
+              "access", "demand", "shelters", "health posts", "sensors", "priorities")
+
+#: ``progress(step, seconds)``: called with ``seconds=None`` when a step starts, with its
+#: duration (s) when it ends.
+ProgressCallback = Callable[[str, "float | None"], None]
+
+
+class _Clock(dict[str, float]):
+    """Step timings (s) that tell a progress callback when a step starts and ends."""
+
+    def __init__(self, progress: ProgressCallback | None) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+def run_plan(scenario: Scenario, config: PlanConfig | None = None, *,
+             progress: ProgressCallback | None = None) -> PlanResult:
     """Run the whole pipeline on a scenario.
 
     Parameters
@@ -382,6 +403,11 @@ def run_plan(scenario: Scenario, config: PlanConfig | None = None) -> PlanResult
         ``kotacerdas_gis.io.manifest.read_scenario(path)``).
     config : PlanConfig, optional
         Parameters; defaults as documented on :class:`PlanConfig`.
+    progress : callable, optional
+        ``progress(step, seconds)``, called when each step of :data:`PLAN_STEPS` starts
+        (``seconds=None``) and ends (its duration, also when the step fails and is
+        skipped); for a progress display. It must not raise; it changes nothing in the
+        result.
 
     Returns
     -------
@@ -395,10 +421,8 @@ def run_plan(scenario: Scenario, config: PlanConfig | None = None) -> PlanResult
     from .errors import DataError
 
     config = config or PlanConfig()
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    validation = scenario.validate()
-    timings["validate"] = time.perf_counter() - t0
+    timings = _Clock(progress)
+    validation = _timed(timings, "validate", scenario.validate)
     if not validation.ok:
         raise DataError(
             f"scenario {scenario.name!r} cannot be planned on: " + " | ".join(validation.problems)
@@ -414,7 +438,7 @@ def run_plan(scenario: Scenario, config: PlanConfig | None = None) -> PlanResult
         scenario=scenario,
         config=config,
         validation=validation,
-        timings_s=timings,
+        timings_s=dict(timings),
         skipped=skipped,
         **hazard,
         **impact,
@@ -629,8 +653,15 @@ def _impact_step(
 
 
 def _timed(timings: dict[str, float], name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    progress = getattr(timings, "progress", None)
+    if progress is not None:
+        progress(name, None)
     t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
+    try:
+        out = fn(*args, **kwargs)
+    finally:  # a step that fails (and may be skipped by its caller) ends too
+        if progress is not None:
+            progress(name, time.perf_counter() - t0)
     timings[name] = time.perf_counter() - t0
     log.info("%s: %.2f s", name, timings[name])
     return out

@@ -1,6 +1,6 @@
-"""The output contract: map.html, plan.gpkg, report.html and summary.json in one folder.
+"""The output contract: map.html, plan.gpkg, project.qgz, report.html, summary.json in one folder.
 
-:func:`write_outputs` writes all four from a :class:`~kotacerdas_gis.plan.PlanResult`,
+:func:`write_outputs` writes all five from a :class:`~kotacerdas_gis.plan.PlanResult`,
 as one unit (:func:`kotacerdas_gis.io.atomic.output_unit`): the files are written
 into a staging folder beside the target and swapped in together, so the folder
 holds one run's complete outputs or the previous run's, never a mix nor a
@@ -23,6 +23,7 @@ from .. import __version__
 from ..io.atomic import output_unit, source_date, write_json_atomic
 from ..io.gpkg import write_geopackage
 from .qgis import qml_styles
+from .qgis_project import write_qgis_project
 from .report import write_report
 from .summary import class_colours, drop_volatile, plan_layers, plan_summary, plan_tables
 from .webmap import MAP_FOCUS, MAP_HIDDEN, hillshade, plan_map_layers, web_map, write_web_map
@@ -33,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["write_outputs", "OUTPUT_FILES", "MAP_HIDDEN"]
 
 #: The files of the output contract.
-OUTPUT_FILES = ("map.html", "plan.gpkg", "report.html", "summary.json")
+OUTPUT_FILES = ("map.html", "plan.gpkg", "project.qgz", "report.html", "summary.json")
 def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write the output contract's files for one plan.
 
@@ -42,15 +43,16 @@ def write_outputs(result: PlanResult, out_dir: str | os.PathLike[str]) -> list[P
     result : PlanResult
         From :func:`kotacerdas_gis.plan.run_plan`.
     out_dir : path-like
-        Folder; created when missing. The four files are written into a staging
+        Folder; created when missing. The five files are written into a staging
         folder beside it and swapped in together; other files already in the
         folder are kept.
 
     Returns
     -------
     list of pathlib.Path
-        The files written: ``map.html``, ``plan.gpkg``, ``report.html``,
-        ``summary.json``, in ``out_dir``.
+        The files written: ``map.html``, ``plan.gpkg``, ``project.qgz`` (a QGIS project
+        over ``plan.gpkg`` with a print layout), ``report.html``, ``summary.json``, in
+        ``out_dir``.
 
     Raises
     ------
@@ -107,6 +109,8 @@ def _write_all(result: PlanResult, out: Path) -> list[str]:
         online_basemaps=True,
     )
     html = write_web_map(m, out / "map.html")
+    qgz = write_qgis_project(spatial, gpkg, out / "project.qgz", title=title,
+                             lang=lang, class_colours=colours, note=note)  # type: ignore[arg-type]
 
     summary = plan_summary(result)
     if source_date() is not None:  # a reproducible build records no clock times
@@ -116,6 +120,7 @@ def _write_all(result: PlanResult, out: Path) -> list[str]:
         "gpkg_layers": sorted([*spatial, *tables]),
         "map_layers": list(mlayers),
     }
-    report = write_report(summary, out / "report.html", title=title, lang=lang)  # type: ignore[arg-type]
+    report = write_report(summary, out / "report.html", title=title, lang=lang,  # type: ignore[arg-type]
+                          layers=spatial)
     js = write_json_atomic(summary, out / "summary.json")
-    return [p.name for p in (html, gpkg, report, js)]
+    return [p.name for p in (html, gpkg, qgz, report, js)]

@@ -135,12 +135,16 @@ def _symbol_props(
             "size_unit": "MM",
             "vertical_anchor_point": "1",
         }
+    # hazard classes: outlined in their own colour, so that thousands of small zones keep
+    # their swatch at a regency's scale instead of turning into a mesh of dark outlines
+    own = filled and style.class_column == "hazard_class"
     return "SimpleFill", {
         "color": _rgba(entry.colour, style.fill_opacity if filled else 0.0),
         "joinstyle": "bevel",
         "offset": "0,0",
         "offset_unit": "MM",
-        "outline_color": _rgba(style.outline if filled else entry.colour),
+        "outline_color": _rgba(entry.colour if own or not filled else style.outline,
+                               style.fill_opacity if own else 1.0),
         "outline_style": dash,
         "outline_width": _mm(style.weight_px if filled else max(style.weight_px, 1.0)),
         "outline_width_unit": "MM",

@@ -398,6 +398,8 @@ def render_report(
     *,
     title: str,
     lang: Lang = "id",
+    layers: Mapping[str, Any] | None = None,
+    manifest_dir: str | os.PathLike[str] | None = None,
     generated_at: _dt.datetime | None = None,
 ) -> str:
     """Render the report HTML (see :func:`write_report`) and return it as a string.
@@ -409,14 +411,21 @@ def render_report(
     True
     """
     from .. import __version__
+    from .report_content import PLAN_KEYS, plan_sections
 
     check_lang(lang)
     if not isinstance(summary, Mapping):
         raise TypeError(f"summary: expected a mapping of sections, found {type(summary).__name__}.")
-    keys = [k for k in KNOWN_SECTIONS if k in summary]
-    keys += [k for k in summary if k not in KNOWN_SECTIONS]
     palette = _class_palette(summary)
-    sections = []
+    plan = "key_figures" in summary
+    if plan:
+        sections = plan_sections(summary, layers, lang,
+                                 manifest_dir=None if manifest_dir is None else str(manifest_dir))
+        keys = [k for k in summary if k not in PLAN_KEYS]
+    else:
+        sections = []
+        keys = [k for k in KNOWN_SECTIONS if k in summary]
+        keys += [k for k in summary if k not in KNOWN_SECTIONS]
     for key in keys:
         known = KNOWN_SECTIONS.get(key)
         if known:
@@ -428,11 +437,11 @@ def render_report(
                 "key": normalise_key(key),
                 "heading": heading,
                 "intro": intro,
-                "block": _block(summary[key], lang, 0, palette),
+                "blocks": [{"kind": "generic", "block": _block(summary[key], lang, 0, palette)}],
+                "page_break": False,
             }
         )
-    when = generated_at or source_date() or _dt.datetime.now(_dt.timezone.utc)
-    stamp = when.replace(microsecond=0).isoformat()
+    when = generated_at or source_date()  # none by default: a rerun writes the same file
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("kotacerdas_gis", "templates"),
         autoescape=True,
@@ -440,6 +449,11 @@ def render_report(
         trim_blocks=False,
     )
     template = env.get_template("report.html.j2")
+    made = (f"Dibuat oleh kotacerdas_gis {__version__}" if lang == "id"
+            else f"Made by kotacerdas_gis {__version__}")
+    if when is not None:
+        stamp = when.replace(microsecond=0).isoformat()
+        made += f" pada {stamp}" if lang == "id" else f" on {stamp}"
     return template.render(
         lang=lang,
         title=title,
@@ -450,12 +464,10 @@ def render_report(
         ),
         demonstration=_demonstration(summary, lang),
         sections=sections,
+        toc=plan,
+        toc_title="Isi" if lang == "id" else "Contents",
         empty_text="Ringkasan kosong." if lang == "id" else "The summary is empty.",
-        footer=(
-            f"Dibuat oleh kotacerdas_gis {__version__} pada {stamp}."
-            if lang == "id"
-            else f"Made by kotacerdas_gis {__version__} on {stamp}."
-        ),
+        footer=made + ".",
     )
 
 
@@ -465,26 +477,43 @@ def write_report(
     *,
     title: str,
     lang: Lang = "id",
+    layers: Mapping[str, Any] | None = None,
+    manifest_dir: str | os.PathLike[str] | None = None,
     generated_at: _dt.datetime | None = None,
 ) -> Path:
     """Write a self-contained HTML report of a run's summary, atomically.
 
+    A plan's summary (one with ``key_figures``, from
+    :func:`~kotacerdas_gis.outputs.summary.plan_summary`) becomes a document: a first page
+    with the key figures of the focus area and of the whole study area, then hazard,
+    impact, access, each recommendation with its reasons and proven quality, the
+    assumptions, the data checks and the data sources (see
+    :mod:`~kotacerdas_gis.outputs.report_content`); with ``layers`` it has static maps and
+    charts (:mod:`~kotacerdas_gis.outputs.figures`, PNG data URIs). Sections the document
+    does not know are appended, rendered generically. Any other mapping is rendered
+    generically, section by section. Print CSS lays it out on A4.
+
     Parameters
     ----------
     summary : mapping
-        Sections by key (``scenario``, ``validation``, ``hazard``, ``impact``, ``access``,
-        ``sensors``, ``service_points``, ``priorities``, or anything else). Values may be
-        scalars, mappings, lists (of mappings: tables), DataFrames; GeoDataFrames are shown
-        without their geometry. ``summary["scenario"]["demonstration"] = True`` adds a notice
-        that the data is a reconstruction, not official data.
+        Sections by key (``key_figures``, ``scenario``, ``validation``, ``hazard``,
+        ``impact``, ``access``, ``sensors``, ``service_points``, ``priorities``, or anything
+        else). Values may be scalars, mappings, lists (of mappings: tables), DataFrames;
+        GeoDataFrames are shown without their geometry. ``summary["scenario"]["demonstration"]
+        = True`` adds a notice that the data is a reconstruction, not official data.
     path : path-like
         Destination ``.html``.
     title : str
         Report title.
     lang : {"id", "en"}, default "id"
         Language of headings, labels and number formats.
+    layers : mapping of str to GeoDataFrame, optional
+        The plan's layers (working CRS) for the maps and charts.
+    manifest_dir : path-like, optional
+        The manifest's folder: file paths are shown relative to it.
     generated_at : datetime, optional
-        Time stamp in the footer (default: ``SOURCE_DATE_EPOCH`` when set, else now, UTC).
+        Time stamp in the footer (default: ``SOURCE_DATE_EPOCH`` when set, else none, so
+        that a rerun writes the same file).
 
     Returns
     -------
@@ -499,5 +528,6 @@ def write_report(
         If ``summary`` is not a mapping.
     """
     check_data_path(summary, path)
-    html = render_report(summary, title=title, lang=lang, generated_at=generated_at)
+    html = render_report(summary, title=title, lang=lang, layers=layers,
+                         manifest_dir=manifest_dir, generated_at=generated_at)
     return write_text_atomic(html, path)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -59,6 +60,7 @@ __all__ = [
     "key_figures",
     "focus_area",
     "console_lines",
+    "integer_counts",
 ]
 
 #: Key figures summed over the desa of the focus area: ``(key figure, summary column)``.
@@ -124,6 +126,40 @@ def plan_layers(result: PlanResult) -> dict[str, gpd.GeoDataFrame]:
     if result.exposure_areas is not None and result.exposure_areas.aggregation_summary is not None:
         out["aggregation_summary_areas"] = result.exposure_areas.aggregation_summary
     out.update(_recommendation_layers(result))
+    return {k: integer_counts(v) for k, v in out.items()}
+
+
+#: Count columns (buildings, facilities, places, ids of ranks): whole numbers in the GeoPackage.
+_COUNT_COLUMN = re.compile(
+    r"^(n_|buildings_|facilities_|health_facilities_)|^(rank|rank_p\d+|stream_order|"
+    r"places_reconnected|route_assets|route_places_reconnected|capacity_persons)$")
+
+
+def integer_counts(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Store count columns as integers (``Int64``, missing kept) instead of ``3047.0``.
+
+    A float column is converted when its name is a count's (``buildings_*``,
+    ``facilities_*``, ``n_*``, ``rank``, ``capacity_persons``, ...) and every value
+    present is a whole number; people estimates (``total_affected``, ``displaced``)
+    stay decimal.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> g = gpd.GeoDataFrame({"buildings_high": [3.0, None], "displaced": [0.5, 1.0]},
+    ...                      geometry=[Point(0, 0), Point(1, 1)])
+    >>> [str(t) for t in integer_counts(g).dtypes[:2]]
+    ['Int64', 'float64']
+    """
+    cols = [c for c in gdf.columns if isinstance(c, str) and _COUNT_COLUMN.search(c)
+            and pd.api.types.is_float_dtype(gdf[c])]
+    whole = [c for c in cols if bool((gdf[c].dropna() % 1 == 0).all())]
+    if not whole:
+        return gdf
+    out = gdf.copy()
+    for c in whole:
+        out[c] = out[c].round().astype("Int64")
     return out
 
 
@@ -483,7 +519,9 @@ def key_figures(result: PlanResult, summary: dict[str, Any] | None = None) -> di
         ``area`` (level, code, name), ``demonstration_data``, ``hazard_csi_vs_2020_footprint``,
         ``displacement_rates``, ``hazard_area_km2`` (study area), the people and asset
         figures, ``roads_affected_km``, ``weekly_needs_of_displaced`` and
-        ``villages_cut_off_from_health_care``.
+        ``villages_cut_off_from_health_care`` (of the focus area); ``study_area`` (the same
+        people, asset and access figures for the whole study area) and ``covers`` (for every
+        figure: ``"focus_area"`` or ``"study_area"``).
     """
     if summary is None:
         summary = {k: v for k, v in plan_summary(result).items() if k != "key_figures"}
@@ -517,7 +555,10 @@ def key_figures(result: PlanResult, summary: dict[str, Any] | None = None) -> di
         k["weekly_needs_of_displaced"] = {
             n: round(v, 1) for n, v in needs.items() if n != "displaced" and v is not None
         }
-    k.update(_recommendation_figures(result))
+    focus_keys = [key for key, _ in _PEOPLE_FIGURES if key in k]
+    focus_keys += [key for key in ("roads_affected_km", "weekly_needs_of_displaced") if key in k]
+    rec = _recommendation_figures(result)
+    k.update(rec)
     acc = summary.get("access")
     if acc:
         in_area = set(codes) if codes is not None else None
@@ -525,7 +566,29 @@ def key_figures(result: PlanResult, summary: dict[str, Any] | None = None) -> di
             r["name"] for r in acc.get("isolated", [])
             if r.get("kind") == "desa" and (in_area is None or str(r.get("id")) in in_area)
         )
+        focus_keys.append("villages_cut_off_from_health_care")
+    k["study_area"] = _study_area_figures(summary)
+    k["covers"] = {
+        key: ("focus_area" if key in focus_keys else "study_area")
+        for key in k if key not in ("area", "covers", "study_area", "demonstration_data")
+    }
     return k
+
+
+def _study_area_figures(summary: dict[str, Any]) -> dict[str, Any]:
+    """Give the people and asset key figures of the whole study area (whole persons, km)."""
+    a = summary.get("impact", {}).get("analysis_summary", {})
+    out: dict[str, Any] = {}
+    for out_key, key in _PEOPLE_FIGURES:
+        if key in a:
+            out[out_key] = _whole(a.get(key))
+    if "roads_affected_length_m" in a:
+        out["roads_affected_km"] = round(a["roads_affected_length_m"] / 1000, 1)
+    acc = summary.get("access")
+    if acc:
+        out["villages_cut_off_from_health_care"] = sorted(
+            r["name"] for r in acc.get("isolated", []) if r.get("kind") == "desa")
+    return out
 
 
 def _recommendation_figures(result: PlanResult) -> dict[str, Any]:
