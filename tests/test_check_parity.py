@@ -252,7 +252,7 @@ def test_out_that_is_a_file_is_refused_before_computing(tmp_path: Path) -> None:
     target = tmp_path / "plan.txt"
     target.write_text("not a folder")
     ran = runner.invoke(app, ["run", str(write_tiny(tmp_path / "in")), "--out", str(target)])
-    assert ran.exit_code == 2, ran.output
+    assert ran.exit_code == 3, ran.output
     text = " ".join(ran.output.split())
     assert "plan.txt: it is a file, not a folder" in text
     assert "reading the scenario" not in text and "planning" not in text
@@ -262,14 +262,14 @@ def test_out_that_is_a_file_is_refused_before_computing(tmp_path: Path) -> None:
 def test_demo_out_under_a_file_is_refused_before_computing(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     ran = runner.invoke(app, ["demo", "--out", str(tmp_path / "f" / "plan")])
-    assert ran.exit_code == 2, ran.output
+    assert ran.exit_code == 3, ran.output
     assert "f is a file, not a folder" in " ".join(ran.output.split())
 
 
 def test_unwritable_out_is_refused_before_computing(tmp_path: Path) -> None:
     # /proc refuses new files even to root: a real unwritable place, no mock
     ran = runner.invoke(app, ["demo", "--out", "/proc/kotacerdas-plan"])
-    assert ran.exit_code == 2, ran.output
+    assert ran.exit_code == 3, ran.output
     assert "cannot write outputs to /proc/kotacerdas-plan" in " ".join(ran.output.split())
 
 
@@ -291,7 +291,7 @@ def test_check_with_out_checks_the_folder(tmp_path: Path) -> None:
     target = tmp_path / "file"
     target.write_text("x")
     checked = runner.invoke(app, ["check", str(manifest), "--out", str(target)])
-    assert checked.exit_code == 2 and "not a folder" in checked.output
+    assert checked.exit_code == 3 and "not a folder" in checked.output
     assert runner.invoke(app, ["check", str(manifest), "--out", str(tmp_path / "o")]).exit_code == 0
     assert not (tmp_path / "o").exists()  # the check creates nothing
 

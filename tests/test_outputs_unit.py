@@ -82,7 +82,7 @@ def test_second_run_replaces_all_four_files_together(result, tmp_path: Path) -> 
 
 def test_returned_paths_are_in_the_target(result, tmp_path: Path) -> None:
     files = write_outputs(result, tmp_path / "out")
-    assert [p.parent for p in files] == [tmp_path / "out"] * 4
+    assert [p.parent for p in files] == [tmp_path / "out"] * 5
     assert all(p.is_file() for p in files)
 
 
@@ -221,7 +221,7 @@ def test_cli_refuses_a_file_as_out_before_computing(tmp_path: Path, monkeypatch)
     f = tmp_path / "out.txt"
     f.write_text("x")
     res = CliRunner().invoke(app, ["demo", "--out", str(f)])
-    assert res.exit_code == 2, res.output
+    assert res.exit_code == 3, res.output  # exit 3: a file that cannot be written
     text = " ".join(res.output.split())  # rich wraps long lines
     assert "OutputError" in text and "it is a file, not a folder" in text
 
@@ -316,7 +316,7 @@ def test_a_mount_point_as_out_is_filled_in_place(tmp_path: Path) -> None:
     got = _fs_case(tmp_path, "4m", "mountpoint")
     assert got["msg"] is None, got
     assert got["left"] == sorted(
-        ["map.html", "plan.gpkg", "report.html", "summary.json"])  # and nothing beside
+        ["map.html", "plan.gpkg", "project.qgz", "report.html", "summary.json"])  # nothing beside
 
 
 def _can_setpriv() -> bool:

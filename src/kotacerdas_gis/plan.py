@@ -265,7 +265,7 @@ class PlanConfig:
         >>> PlanConfig.from_dict({"stage": 2.5})
         Traceback (most recent call last):
         ...
-        kotacerdas_gis.errors.ParameterError: plan configuration: unknown key(s) ['stage']; did you mean 'stage_m' for 'stage'? Known keys: lang, class_set, stream_threshold_km2, calibrate, stage_m, min_drain_area_km2, combine_rule, population_method, snap_tolerance_m, flooded_speed_factor, max_snap_m, speeds_kmh, service_points, shelter_model, n_shelters, shelter_max_time_min, health_post_model, n_health_posts, health_post_max_time_min, walk_speed_kmh, shelter_m2_per_person, sensors, priorities, rebuild_budget_idr, focus_area.
+        kotacerdas_gis.errors.ParameterError: plan configuration: unknown key(s) ['stage']; did you mean 'stage_m' for 'stage'? Known keys: lang, class_set, stream_threshold_km2, calibrate, stage_m, min_drain_area_km2, combine_rule, population_method, snap_tolerance_m, flooded_speed_factor, max_snap_m, speeds_kmh, service_points, shelter_model, n_shelters, shelter_max_time_min, health_post_model, n_health_posts, health_post_max_time_min, walk_speed_kmh, shelter_m2_per_person, sensors, priorities, rebuild_budget_idr, focus_area, limit_to_aggregation, minimum_needs.
         """  # noqa: E501
         check_keys(data, [f.name for f in fields(cls)], name="plan configuration")
         try:
