@@ -109,7 +109,7 @@ def rows(n_c: int, n_d: int, spopt: tuple[str, ...] = (), spopt_timeout: float =
     cand, dem, cost, w, radius = make_instance(n_c, n_d)
     out = []
     for kind in kinds:
-        t, r = run_ours(kind, cost, w, radius, "auto", time_limit_s, 3 if n_c < 5000 else 1)
+        t, r = run_ours(kind, cost, w, radius, "auto", time_limit_s, 3 if n_c < 2000 else 1)
         peak = peak_rss_gb()
         ref = run_spopt(kind, n_c, n_d, spopt_timeout) if kind in spopt else None
         size = f"{n_c:,} candidates x {n_d:,} demand, p = {P}"
