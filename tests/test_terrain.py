@@ -309,6 +309,7 @@ def test_packed_heap_fill_is_identical_to_pyflwdir() -> None:
         if np.isnan(z).all():
             continue
         f_ref, d_ref = pyflwdir.dem.fill_depressions(z, nodata=np.nan, outlets="edge")
-        f, d = fill_depressions_d8(z)
-        assert np.array_equal(d, d_ref)
-        assert np.array_equal(f, f_ref, equal_nan=True)
+        for cap in (None, 1):  # 1: the heap grows from one cell
+            f, d = fill_depressions_d8(z, heap_cells=cap)
+            assert np.array_equal(d, d_ref)
+            assert np.array_equal(f, f_ref, equal_nan=True)

@@ -49,6 +49,13 @@ def _unsortable(s: np.uint64, buf_f: np.ndarray, buf_u: np.ndarray) -> np.float3
 
 
 @njit(cache=True)
+def _grow(heap: np.ndarray) -> np.ndarray:
+    out = np.empty(2 * heap.size, dtype=heap.dtype)
+    out[:heap.size] = heap
+    return out
+
+
+@njit(cache=True)
 def _push(heap: np.ndarray, n: int, key: np.uint64) -> int:
     i = n
     heap[i] = key
@@ -84,7 +91,7 @@ def _pop(heap: np.ndarray, n: int) -> tuple[np.uint64, int]:
 
 
 @njit(cache=True)
-def _fill_d8(elev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fill_d8(elev: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
     nrow, ncol = elev.shape
     filled = elev.copy()
     done = np.isnan(elev)
@@ -100,7 +107,9 @@ def _fill_d8(elev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 d8[r, c] = 247
             else:
                 nvalid += 1
-    heap = np.empty(max(nvalid, 1), dtype=np.uint64)
+    # the heap holds the flood's front, far fewer cells than the DEM: start at a few rows'
+    # worth and double when full (8 bytes per cell if it had to hold every cell at once)
+    heap = np.empty(max(min(nvalid, cap), 1), dtype=np.uint64)
     n = 0
     low = np.uint64(0x7FFFFFFF)
     # edge of the valid cells: on the raster border or next to a nodata cell
@@ -115,6 +124,8 @@ def _fill_d8(elev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                         if done[r + dr, c + dc]:
                             edge = True
             if edge:
+                if n == heap.size:
+                    heap = _grow(heap)
                 queued[r, c] = True
                 key = (_sortable(elev[r, c], buf_f, buf_u) << np.uint64(32)) | _SIGN | \
                     np.uint64(r * ncol + c)
@@ -137,6 +148,8 @@ def _fill_d8(elev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                     z1 += dz
                     filled[r, c] = z1
                 if not queued[r, c]:
+                    if n == heap.size:
+                        heap = _grow(heap)
                     key = (_sortable(z1, buf_f, buf_u) << np.uint64(32)) | \
                         np.uint64(r * ncol + c)
                     n = _push(heap, n, key)
@@ -146,13 +159,16 @@ def _fill_d8(elev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return filled, d8
 
 
-def fill_depressions_d8(elev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def fill_depressions_d8(elev: np.ndarray, *, heap_cells: int | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
     """Fill every depression and derive D8, as ``pyflwdir.dem.fill_depressions``.
 
     Parameters
     ----------
     elev : ndarray of float32, shape (rows, cols)
         Elevation, m; NaN is nodata.
+    heap_cells : int, optional
+        Initial heap capacity (doubled when full); default ``8 * (rows + cols) + 1024``.
 
     Returns
     -------
@@ -172,4 +188,6 @@ def fill_depressions_d8(elev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     elev = np.ascontiguousarray(elev, dtype=np.float32)
     if elev.size >= 2**31:
         raise ValueError(f"fill_depressions_d8: {elev.size} cells, more than 2**31 - 1")
-    return _fill_d8(elev)
+    nrow, ncol = elev.shape
+    cap = 8 * (nrow + ncol) + 1024 if heap_cells is None else int(heap_cells)
+    return _fill_d8(elev, cap)
