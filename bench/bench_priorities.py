@@ -21,9 +21,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import scipy
@@ -103,34 +105,25 @@ def nx_criticality(G, na, edges, rows, super_src):  # type: ignore[no-untyped-de
     return np.array(out), times
 
 
-def main() -> None:
-    """Run the benchmark and write the table."""
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--side", type=int, default=224, help="grid side (224 -> ~100k edges)")
-    ap.add_argument("--sample", type=int, default=30, help="edges recomputed with networkx")
-    ap.add_argument("--quick", action="store_true", help="~12k edges, 6 networkx edges")
-    ap.add_argument("--out", type=Path, default=Path(__file__).with_name("priorities.md"))
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
-    if args.quick:
-        args.side, args.sample = 80, 6
+def measure(side: int, sample_n: int) -> SimpleNamespace:
+    """Build the flooded graph, time ours on every edge and networkx on a sample."""
     import networkx as nx
 
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    roads = make_roads(args.side)
-    zones = make_flood(args.side)
+    roads = make_roads(side)
+    zones = make_flood(side)
     g = flood_road_graph(build_road_graph(roads), zones)
     t_build = time.perf_counter() - t0
     e = g.edges
     rng = np.random.default_rng(5)
     nodes_xy = shapely.get_coordinates(g.nodes.geometry.values)
-    n_hf = max(args.side * args.side // 2500, 3)
+    n_hf = max(side * side // 2500, 3)
     hf = gpd.GeoDataFrame({"asset_id": [f"h{i}" for i in range(n_hf)]},
                           geometry=shapely.points(nodes_xy[rng.choice(len(nodes_xy), n_hf,
                                                                       replace=False)]),
                           crs=32751)
-    n_pl = max(args.side * args.side // 25, 10)
+    n_pl = max(side * side // 25, 10)
     pxy = nodes_xy[rng.choice(len(nodes_xy), n_pl, replace=False)] + rng.normal(0, 30,
                                                                                  (n_pl, 2))
     places = gpd.GeoDataFrame({"admin_code": [f"p{i}" for i in range(n_pl)],
@@ -143,6 +136,7 @@ def main() -> None:
     t0 = time.perf_counter()
     crit = criticality_table(na, asset_ids=e["asset_id"].tolist())
     t_ours = time.perf_counter() - t0 + t_prep
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # GiB, before networkx
     eu, ev = e["u"].to_numpy(), e["v"].to_numpy()
     w = np.maximum(e[na.restored_weight].to_numpy(float), 1e-9)
     d0 = na.d0
@@ -159,9 +153,9 @@ def main() -> None:
         if not G.has_edge(s, nd) or G[s][nd]["w"] > off + 1.0:
             G.add_edge(s, nd, w=off + 1.0)
     helpful = np.flatnonzero(can_help & (crit["nodes_improved"].to_numpy() > 0))
-    k1 = min(len(helpful), args.sample * 2 // 3)
+    k1 = min(len(helpful), sample_n * 2 // 3)
     sample = np.r_[rng.choice(helpful, k1, replace=False),
-                   rng.choice(len(e), args.sample - k1, replace=False)]
+                   rng.choice(len(e), sample_n - k1, replace=False)]
     nx_vals, nx_times = nx_criticality(G, na, e, sample, s)
     ours = crit.iloc[sample][["people_regain_access", "places_regain_access",
                               "places_reconnected", "time_saved_person_min"]].to_numpy(float)
@@ -172,6 +166,42 @@ def main() -> None:
     nx_helpful = per_edge * int(can_help.sum())
     ratio = nx_total / t_ours
     ratio_h = nx_helpful / t_ours
+    return SimpleNamespace(**{k: v for k, v in locals().items() if k not in ("nx", "G")})
+
+
+def rows(side: int, sample_n: int = 30) -> list[dict]:
+    """Rows for run_all.py: criticality of every edge, ours vs per-link networkx (sampled)."""
+    from _rows import row
+
+    m = measure(side, sample_n)
+    n_e = len(m.e)
+    return [row("all-edge criticality", f"{m.g.n_nodes:,} nodes, {n_e:,} edges", n_e,
+                "criticality_table", m.t_ours, anchor="networkx per-link (ra2ce style)",
+                anchor_s=m.nx_total, agree=bool(m.agree), peak_gb=m.peak,
+                check=f"4 measures equal on {len(m.sample)} sampled edges (max diff "
+                f"{m.max_diff:.1e})",
+                note=f"networkx: median {m.per_edge:.3f} s/edge on the sample x {n_e:,} edges")]
+
+
+def main() -> None:
+    """Run the benchmark and write the table."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--side", type=int, default=224, help="grid side (224 -> ~100k edges)")
+    ap.add_argument("--sample", type=int, default=30, help="edges recomputed with networkx")
+    ap.add_argument("--quick", action="store_true", help="~12k edges, 6 networkx edges")
+    ap.add_argument("--out", type=Path, default=Path(__file__).with_name("priorities.md"))
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    if args.quick:
+        args.side, args.sample = 80, 6
+    import networkx as nx
+
+    m = measure(args.side, args.sample)
+    (load0, t_build, g, e, zones, n_hf, n_pl, t_ours, per_edge, nx_total, nx_helpful, ratio,
+     ratio_h, can_help, agree, max_diff, sample, k1) = (
+        m.load0, m.t_build, m.g, m.e, m.zones, m.n_hf, m.n_pl, m.t_ours, m.per_edge,
+        m.nx_total, m.nx_helpful, m.ratio, m.ratio_h, m.can_help, m.agree, m.max_diff,
+        m.sample, m.k1)
     print(f"graph {g.n_nodes} nodes, {len(e)} edges ({int(e['cut'].sum())} cut, "
           f"{int((e['class_rank'] > 0).sum())} flooded), built+flooded in {t_build:.1f} s")
     print(f"ours: {t_ours:.2f} s for {len(e)} edges ({int(can_help.sum())} can help)")

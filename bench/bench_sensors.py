@@ -193,6 +193,42 @@ def run(n: int, n_places: int, sample: int, milp: bool, scen_km2: float = 10.0) 
     return res
 
 
+def rows(n: int, n_places: int = 2000, sample: int = 30) -> list[dict]:
+    """Rows for run_all.py: ``site_sensors`` (auto) vs the exact MILP, paths vs pyflwdir's.
+
+    Two rows: the solve against HiGHS's exact MILP on the same matrix (agreement: objectives
+    equal within the MILP's gap, and the chosen gauges re-scored on the matrix give the
+    reported value), and the coverage-matrix build against pyflwdir's per-candidate path walk
+    on ``sample`` columns (agreement: the warned pairs are identical), its time scaled to every
+    candidate. Runs in this process (``run_all.py`` gives each size its own process).
+    """
+    from _rows import peak_rss_gb, row
+
+    run(300, 200, 3, False, 1.0)  # numba compile / cache load, not timed
+    r = run(n, n_places, sample, True)
+    peak = peak_rss_gb()
+    s, m, ap = r["solver"], r.get("milp", {}), r["anchor_paths"]
+    size = f"{n:,}² DEM, {r['counts'].get('candidates', r['nnz']):,} candidates"
+    ok = (abs(s["objective"] - m.get("objective", np.nan)) <= max(m.get("gap", 0.0), 1e-6)
+          * max(abs(m.get("objective", 1.0)), 1.0) and abs(s["matrix_value"] - s["objective"])
+          <= 1e-6 * max(abs(s["objective"]), 1.0))
+    ncol = r["counts"].get("candidates") or 0
+    mobj = m.get("objective", float("nan"))
+    return [
+        row("sensor siting: solve", size, n * n, f"site_sensors solve ({s['solver']})",
+            s["runtime_s"],
+            anchor="exact MILP (HiGHS)", anchor_s=m.get("runtime_s"), agree=bool(ok),
+            peak_gb=peak, check=f"objective {s['objective']:.4g} vs MILP {mobj:.4g} "
+            f"(MILP gap {100 * m.get('gap', 0.0):.2f} %), {s['solver']}"),
+        row("sensor siting: coverage build", size, n * n, "build_gauge_problem", r["build_s"],
+            anchor="pyflwdir path walk per candidate",
+            anchor_s=ap["pyflwdir_path_s_per_col"] * ncol if ncol else None,
+            agree=bool(ap["agree"]), peak_gb=peak,
+            check=f"warned pairs identical on {ap['columns']} sampled columns: {ap['agree']}",
+            note=f"pyflwdir timed on {ap['columns']} columns, scaled to {ncol:,}"),
+    ]
+
+
 def worker(n: int, n_places: int, sample: int, milp: bool) -> None:
     t0 = time.perf_counter()
     run(300, 200, 3, False, 1.0)  # numba compile / cache load, not timed

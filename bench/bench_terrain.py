@@ -48,8 +48,8 @@ CELL = 30.0
 THRESHOLD_KM2 = 1.0
 
 
-def synthetic_dem(n: int, seed: int = 42) -> np.ndarray:
-    """An n x n float32 DEM (m), built in row blocks to bound memory."""
+def synthetic_dem(n: int, seed: int = 42, cell: float = CELL) -> np.ndarray:
+    """An n x n float32 DEM (m) of ``cell``-metre cells, built in row blocks to bound memory."""
     rng = np.random.default_rng(seed)
     waves = []
     for _ in range(8):
@@ -58,10 +58,10 @@ def synthetic_dem(n: int, seed: int = 42) -> np.ndarray:
         waves.append((wl, rng.uniform(0, np.pi), wl * rng.uniform(0.003, 0.009),
                       rng.uniform(0, 2 * np.pi)))
     out = np.empty((n, n), dtype=np.float32)
-    x = (np.arange(n, dtype=np.float32) * CELL)[None, :]
+    x = (np.arange(n, dtype=np.float32) * np.float32(cell))[None, :]
     for r0 in range(0, n, 512):
         r1 = min(r0 + 512, n)
-        y = (np.arange(r0, r1, dtype=np.float32) * CELL)[:, None]
+        y = (np.arange(r0, r1, dtype=np.float32) * np.float32(cell))[:, None]
         z = 200.0 + 0.01 * x + 0.015 * y
         for wl, ang, amp, ph in waves:
             z = z + amp * np.sin(2 * np.pi * (x * np.cos(ang) + y * np.sin(ang)) / wl + ph)
@@ -70,21 +70,22 @@ def synthetic_dem(n: int, seed: int = 42) -> np.ndarray:
     return out
 
 
-def write_dem(path: Path, n: int) -> None:
+def write_dem(path: Path, n: int, cell: float = CELL) -> None:
     from affine import Affine
 
     import rasterio
 
-    dem = synthetic_dem(n)
+    dem = synthetic_dem(n, cell=cell)
     with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32",
-                       crs="EPSG:32751", transform=Affine(CELL, 0, 200000, 0, -CELL, 9800000),
+                       crs="EPSG:32751", transform=Affine(cell, 0, 200000, 0, -cell, 9800000),
                        nodata=-9999.0, tiled=True, blockxsize=512, blockysize=512,
                        BIGTIFF="YES") as ds:
         ds.write(dem, 1)
 
 
 # --- workers (run in a subprocess) -----------------------------------------------------------
-def _run_kotacerdas(path: Path, save: Path | None, all_layers: bool = False) -> dict:
+def _run_kotacerdas(path: Path, save: Path | None, all_layers: bool = False,
+                    keep: bool = False) -> dict:
     from kotacerdas_gis.hazard import derive_terrain
     from kotacerdas_gis.io.raster import read_raster
 
@@ -100,7 +101,8 @@ def _run_kotacerdas(path: Path, save: Path | None, all_layers: bool = False) -> 
         np.save(f"{save}_filled.npy", t.elevation_m)
         np.save(f"{save}_stream.npy", t.stream)
         np.save(f"{save}_d8.npy", t.flwdir.to_array("d8"))
-    return {"total_s": total, "steps_s": {
+    out = {"total_s": total, "terrain": t} if keep else {"total_s": total}
+    return {**out, "steps_s": {
         "read": tm["read_check"], "fill+flowdir": tm["fill_d8"],
         "upstream_area": tm["upstream_area"], "hand": tm["hand"],
         "other": tm["streams_order"] + sum(tm.get(k, 0.0) for k in
@@ -111,7 +113,7 @@ def _run_kotacerdas_all(path: Path, save: Path | None) -> dict:
     return _run_kotacerdas(path, None, all_layers=True)
 
 
-def _run_pysheds(path: Path, save: Path | None) -> dict:
+def _run_pysheds(path: Path, save: Path | None, minimal: bool = False) -> dict:
     if not hasattr(np, "in1d"):
         np.in1d = np.isin  # type: ignore[attr-defined]  # shim: removed in numpy 2.4
     from pysheds.grid import Grid
@@ -137,7 +139,9 @@ def _run_pysheds(path: Path, save: Path | None) -> dict:
     hand = grid.compute_hand(fdir, dem, acc >= cells)  # pysheds' documented use: the DEM
     steps["hand"] = time.perf_counter() - tic
     total = time.perf_counter() - t0
-    if save is not None:  # not timed: the arrays for the like-for-like comparison
+    if save is not None and minimal:
+        np.save(f"{save}_filled.npy", np.asarray(flooded, dtype=np.float32))
+    elif save is not None:  # not timed: the arrays for the like-for-like comparison
         np.save(f"{save}_hand.npy", np.asarray(hand, dtype=np.float32))
         np.save(f"{save}_hand_on_filled.npy",
                 np.asarray(grid.compute_hand(fdir, flooded, acc >= cells), dtype=np.float32))
@@ -176,7 +180,48 @@ def _run_pyflwdir_stock(path: Path, save: Path | None) -> dict:
     return {"total_s": time.perf_counter() - t0, "steps_s": steps}
 
 
-RUNNERS = {"kotacerdas": _run_kotacerdas, "kotacerdas_all": _run_kotacerdas_all,
+def _run_pyflwdir_fill(path: Path, save: Path | None) -> dict:
+    """pyflwdir's own fill_depressions + from_array (the library's previous step 1)."""
+    import pyflwdir
+    import pyflwdir.dem
+
+    from kotacerdas_gis.io.raster import read_raster
+
+    t0 = time.perf_counter()
+    dem = read_raster(path).read(as_float=True).astype(np.float32)
+    t_read = time.perf_counter() - t0
+    tic = time.perf_counter()
+    filled, d8 = pyflwdir.dem.fill_depressions(dem, nodata=np.nan, outlets="edge")
+    flw = pyflwdir.from_array(d8, ftype="d8", latlon=False, check_ftype=False, cache=False)
+    flw.idxs_seq  # noqa: B018 - the ordering, as derive_terrain computes it
+    steps = {"read": t_read, "fill+flowdir": time.perf_counter() - tic}
+    if save is not None:
+        np.save(f"{save}_filled.npy", filled.astype(np.float32))
+        np.save(f"{save}_d8.npy", d8)
+    return {"total_s": time.perf_counter() - t0, "steps_s": steps}
+
+
+def _run_kotacerdas_zones(path: Path, save: Path | None) -> dict:
+    """derive_terrain + dem_zones (HAND flood zones, 3 m stage): the regency run end to end."""
+    from kotacerdas_gis.hazard import dem_zones
+
+    res = _run_kotacerdas(path, None, keep=True)
+    t = res.pop("terrain")
+    tic = time.perf_counter()
+    z = dem_zones(t, stage_m=3.0)
+    res["steps_s"]["zones"] = time.perf_counter() - tic
+    res["total_s"] += res["steps_s"]["zones"]
+    res["n_zones"] = int(len(z.zones))
+    return res
+
+
+def _run_pysheds_min(path: Path, save: Path | None) -> dict:
+    """pysheds, saving only its filled DEM (for the agreement of the fill)."""
+    return _run_pysheds(path, save, minimal=True)
+
+
+RUNNERS = {"kotacerdas": _run_kotacerdas, "pyflwdir_fill": _run_pyflwdir_fill,
+           "kotacerdas_zones": _run_kotacerdas_zones, "pysheds_min": _run_pysheds_min, "kotacerdas_all": _run_kotacerdas_all,
            "pysheds": _run_pysheds, "pyflwdir_stock": _run_pyflwdir_stock}
 
 
@@ -302,6 +347,84 @@ def hand_agreement(work: Path, label: str, dem_path: Path) -> dict:
     if (work / f"pyflwdir_stock_{label}_hand.npy").exists():
         res["pyflwdir_stock"] = _cmp(ours, load("pyflwdir_stock", "hand"))
     return res
+
+
+def rows(n: int, cell: float = CELL, pysheds: bool = True, pyflwdir: bool = True,
+         zones: bool = False, workdir: Path | None = None) -> list[dict]:
+    """Rows for run_all.py: fill + D8 and the whole terrain step vs pysheds and pyflwdir.
+
+    Each tool runs in its own child process (peak memory = its max RSS), after an untimed
+    warm-up on a 200² DEM (numba cache load). Agreement: against pyflwdir's own
+    ``fill_depressions``, the filled DEM and the D8 directions are identical on every cell;
+    against pysheds, the filled DEM (``fill_pits`` + ``fill_depressions``, before
+    ``resolve_flats``) is equal within 1e-3 m (pysheds' D8 rule differs, steepest slope vs
+    pyflwdir's fill order: see ``terrain.md`` for HAND). ``zones``: the end-to-end run adds
+    ``dem_zones`` (3 m stage) and reports its time and peak memory (no anchor).
+    """
+    import shutil
+
+    from _rows import row
+
+    work = Path(tempfile.mkdtemp(prefix="bench_terrain_", dir=workdir))
+    try:
+        warm = work / "dem_200.tif"
+        write_dem(warm, 200)
+        path = work / f"dem_{n}.tif"
+        write_dem(path, n, cell)
+        compare = n <= 5000
+        size = f"{n:,}² DEM ({cell:g} m cells)"
+        tool = "kotacerdas_zones" if zones else "kotacerdas"
+        ours = run_child_rss(tool, path, warm, work / "ours" if compare else None)
+        if "error" in ours:
+            raise RuntimeError(f"derive_terrain failed at {n}: {ours['error']}")
+        so = ours["steps_s"]
+        core = so["fill+flowdir"] + so["upstream_area"] + so["hand"]
+        out = []
+        if zones:
+            out.append(row("terrain end to end (DEM -> HAND zones)", size, n * n,
+                           "derive_terrain + dem_zones", ours["total_s"], agree=None,
+                           peak_gb=ours["peak_rss_gb"],
+                           check=f"{ours.get('n_zones', 0)} zones; steps (s): " + ", ".join(
+                               f"{k} {v:.1f}" for k, v in so.items()),
+                           note=f"peak {ours['peak_rss_gb'] / (n * n) * 1024**3:.0f} "
+                           "bytes per cell"))
+        if pyflwdir:
+            ref = run_child_rss("pyflwdir_fill", path, warm, work / "pf" if compare else None)
+            ok, chk = None, "not compared above 5,000²"
+            if compare:
+                same_d8 = np.array_equal(np.load(work / "ours_d8.npy"), np.load(work / "pf_d8.npy"))
+                same_f = np.array_equal(np.load(work / "ours_filled.npy"),
+                                        np.load(work / "pf_filled.npy"), equal_nan=True)
+                ok, chk = same_d8 and same_f, f"D8 identical {same_d8}, filled identical {same_f}"
+            out.append(row("terrain fill + D8", size, n * n, "derive_terrain step 1",
+                           so["fill+flowdir"], anchor="pyflwdir fill_depressions",
+                           anchor_s=ref["steps_s"]["fill+flowdir"], agree=ok, check=chk,
+                           peak_gb=ours["peak_rss_gb"], anchor_peak_gb=ref["peak_rss_gb"]))
+        if pysheds:
+            ref = run_child_rss("pysheds_min", path, warm, work / "ps" if compare else None)
+            if "error" in ref:
+                raise RuntimeError(f"pysheds failed at {n}: {ref['error']}")
+            sp = ref["steps_s"]
+            ok, chk = None, "not compared above 5,000²"
+            if compare:
+                a, b = np.load(work / "ours_filled.npy"), np.load(work / "ps_filled.npy")
+                m = np.isfinite(a) & np.isfinite(b)
+                d = float(np.abs(a[m].astype(np.float64) - b[m]).max())
+                ok, chk = d <= 1e-3, f"filled DEM max diff {d:.1e} m on {int(m.sum()):,} cells"
+            out.append(row("terrain fill + D8", size, n * n, "derive_terrain step 1",
+                           so["fill+flowdir"], anchor="pysheds fill_pits+fill_depressions+"
+                           "resolve_flats+flowdir", anchor_s=sp["fill+flowdir"], agree=ok,
+                           check=chk, peak_gb=ours["peak_rss_gb"],
+                           anchor_peak_gb=ref["peak_rss_gb"]))
+            out.append(row("terrain fill, D8, upstream area, HAND", size, n * n,
+                           "derive_terrain", core, anchor="pysheds (same steps)",
+                           anchor_s=sp["fill+flowdir"] + sp["upstream_area"] + sp["hand"],
+                           agree=ok, check=chk + "; D8 rules differ (see terrain.md)",
+                           peak_gb=ours["peak_rss_gb"], anchor_peak_gb=ref["peak_rss_gb"],
+                           note="pysheds 0.5 with np.in1d = np.isin (numpy 2.4 shim)"))
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> None:

@@ -125,17 +125,13 @@ def building_hazard_values(
         method = sampling if sampling != "auto" else (
             "bilinear" if value_name == "depth_m" else "nearest")
         return sample_grid(grid, shapely.get_x(c), shapely.get_y(c), method=method)
-    from exactextract import exact_extract
-    from exactextract.raster import NumPyRasterSource
+    # exactextract's definition (coverage-weighted mean, max over covered cells), compiled:
+    # 6x faster than exact_extract on buildings (bench/bench_zonal.py), equal to 1e-7
+    from ..zonal import polygon_raster_stats
 
-    left, bottom, right, top = grid.bounds
-    vals = grid.values[::-1] if grid.transform.e > 0 else grid.values
-    src = NumPyRasterSource(np.ma.masked_invalid(vals), left, bottom, right, top,
-                            srs_wkt=grid.crs.to_wkt() if hasattr(grid.crs, "to_wkt") else None)
-    feats = [{"type": "Feature", "properties": {"i": i},
-              "geometry": shapely.geometry.mapping(geom)} for i, geom in enumerate(g)]
-    res = exact_extract(src, feats, [statistic], output="pandas")
-    return res[statistic].to_numpy(float)
+    stats = polygon_raster_stats(gpd.GeoSeries(g, crs=buildings.crs), grid.values,
+                                 grid.transform)
+    return stats[statistic].to_numpy(float)
 
 
 def buildings_raster_exposure(

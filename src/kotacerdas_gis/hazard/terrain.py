@@ -5,7 +5,9 @@ checks the input and converts units:
 
 1. ``pyflwdir.dem.fill_depressions`` (Wang & Liu 2006 priority flood) fills
    depressions and derives D8 directions in one pass; outlets are the edge of
-   the valid cells.
+   the valid cells. When every depression is filled, the same algorithm runs on a
+   packed-key heap (:mod:`kotacerdas_gis.hazard._fill`): identical filled DEM and
+   D8, about 3-4x faster (pyflwdir's queue of tuples was most of the run time).
 2. ``upstream area`` is pyflwdir's cell-count accumulation (exact integers)
    times the cell area, in km².
 3. streams are the cells draining at least ``stream_threshold_km2``; their
@@ -76,6 +78,7 @@ from pyproj import CRS
 from ..crs import as_crs, describe_crs, require_same_crs
 from ..errors import CRSError, DataError
 from ..rasterlike import RasterLike
+from ._fill import fill_depressions_d8
 
 __all__ = [
     "Terrain",
@@ -408,10 +411,14 @@ def derive_terrain(
     # float32, pyflwdir's int32 downstream index and order, three bool/uint8 masks); every
     # temporary is freed or overwritten in place before the next step.
     # 1. depression filling and D8 in one pass (NaN is pyflwdir's nodata here)
-    filled, d8 = pyflwdir.dem.fill_depressions(
-        elev, nodata=np.nan, max_depth=-1.0 if max_fill_depth_m is None else max_fill_depth_m,
-        outlets="edge",
-    )
+    if max_fill_depth_m is None and elev.size < 2**31:
+        # pyflwdir's algorithm on a packed-key heap: identical results, ~3-4x faster
+        filled, d8 = fill_depressions_d8(elev)
+    else:
+        filled, d8 = pyflwdir.dem.fill_depressions(
+            elev, nodata=np.nan,
+            max_depth=-1.0 if max_fill_depth_m is None else max_fill_depth_m, outlets="edge",
+        )
     filled = filled.astype(np.float32, copy=False)
     tr6 = tuple(float(v) for v in tuple(transform)[:6])  # numba cannot type Affine objects
     flw = pyflwdir.from_array(d8, ftype="d8", transform=tr6, latlon=False,
