@@ -236,6 +236,6 @@ def test_an_output_folder_that_is_a_file_fails_before_planning(tmp_path: Path) -
     result = runner.invoke(app, ["demo", "--out", str(out)])
     assert result.exit_code == 3, result.output
     text = " ".join(result.output.split())
-    assert "is not a folder" in text and "out" in text and "Traceback" not in text
+    assert "it is a file, not a folder" in text and "out" in text and "Traceback" not in text
     assert "planning" not in text  # refused before the long steps
     assert out.read_text() == "old outputs"
