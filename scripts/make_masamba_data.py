@@ -1186,7 +1186,7 @@ def make_manifest(paths: dict[str, Path], out: Path) -> dict[str, Any]:
         layers[key] = {"path": rel, "source": SYNTHETIC, "date": EVENT_DATE if key == "observed_flood_2020"
                        else "2020", "licence": "CC0-1.0 (synthetic demonstration data)", "description": desc}
     return {
-        "name": "Masamba, Luwu Utara (demonstration reconstruction)",
+        "name": "Masamba, Luwu Utara",
         "description": ("A plausible, deterministic reconstruction of Masamba and its neighbours for demonstrating "
                         "kotacerdas_gis. Place names and Kemendagri codes are real; all geometry and numbers are "
                         "synthetic. Not official data: do not use it for decisions. See data/README.md for how to "
