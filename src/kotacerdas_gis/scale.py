@@ -146,6 +146,11 @@ def distributed_buildings_exposure(
                     shuffle=bool(shuffle))
 
 
+def _import_dask_geopandas() -> None:
+    """Run on each worker: register dask-geopandas' geometry handling."""
+    import dask_geopandas  # noqa: F401
+
+
 def _run(dask_geopandas: Any, distributed: Any, buildings: Any, zones: gpd.GeoDataFrame, *,
          client: Any, npartitions: int | None, id_col: str, class_col: str,
          report: StepReport | None, shuffle: bool) -> gpd.GeoDataFrame:
@@ -170,6 +175,9 @@ def _run(dask_geopandas: Any, distributed: Any, buildings: Any, zones: gpd.GeoDa
                                                    processes=True, dashboard_address=None)
             client = distributed.Client(own_cluster)
     try:
+        # a worker that has not imported dask_geopandas reads GeoParquet geometry as raw WKB
+        # bytes ("Input must be valid geometry objects" in spatial_shuffle): import it there
+        client.run(_import_dask_geopandas)
         threads = max(sum(client.nthreads().values()), 1)
         nparts = npartitions or threads
         zones_p = prepare_zones(zones)

@@ -266,6 +266,7 @@ def validate_manifest(manifest: dict[str, Any], path: str | os.PathLike[str]) ->
         if not spec["path"].strip():
             raise SchemaError(f"{p}: key '{where}.path' is empty. Give the file, relative to "
                               "the manifest.")
+        _check_key_options(p, key, spec)
         for src, dst in spec.get("rename", {}).items():
             if not isinstance(dst, str) or not dst.strip():
                 raise SchemaError(
@@ -319,7 +320,6 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
                 "its path (this package reads local files only, so a run never depends on the "
                 "network)."
             )
-        _check_key_options(p, key, spec)
         full = (p.parent / Path(given).expanduser()).resolve()
         if not full.exists():
             hint = ""
@@ -416,16 +416,14 @@ def _check_key_options(p: Path, key: str, spec: dict[str, Any]) -> None:
         if opt in spec and key not in keys:
             raise SchemaError(f"{p}: layer {key!r} has option {opt!r}, which only "
                               f"{', '.join(sorted(keys))} take.")
+    # the types are the schema's (KEY_OPTION_TYPES); an empty column name is not
     for opt in ("id_field", "name_field", "population_field"):
-        if opt in spec and (not isinstance(spec[opt], str) or not spec[opt]):
-            raise SchemaError(f"{p}: layer {key!r} option {opt!r} must name a column (text), "
+        if opt in spec and not spec[opt].strip():
+            raise SchemaError(f"{p}: layer {key!r} option {opt!r} must name a column, "
                               f"found {spec[opt]!r}.")
     if key == "aggregation" and "id_field" not in spec:
         raise SchemaError(f'{p}: layer "aggregation" needs "id_field", the column that '
                           'identifies each area (and optionally "name_field").')
-    if "classes" in spec and not isinstance(spec["classes"], dict):
-        raise SchemaError(f'{p}: layer {key!r} option "classes" must be an object '
-                          '{"class": ["value", ...]}, found ' f"{spec['classes']!r}.")
     if spec.get("adapter") == "osm" and key not in _OSM_KEYS:
         raise SchemaError(f'{p}: layer {key!r} has adapter "osm"; only '
                           f"{', '.join(_OSM_KEYS)} are read from an OSM extract.")
