@@ -26,6 +26,7 @@ from kotacerdas_gis.hazard import (
     ZONE_COLUMNS,
     calibrate_hand,
     combine_zones,
+    dem_depth_m,
     dem_zones,
     depth_zones,
     derive_terrain,
@@ -234,6 +235,89 @@ def test_polygonize_ranks_conserves_the_grid():
     g2, _ = polygonize_ranks(r, transform=Affine(30, 0, 0, 0, -30, 900), min_zone_cells=5)
     covered = shapely.area(g2).sum()
     assert covered % 900 == 0 and covered <= 900 * 900
+
+
+def _same_zones(a: tuple, b: tuple) -> None:
+    """Two polygonisations are the same zones: one-to-one, same rank, symmetric difference 0."""
+    (ga, ka), (gb, kb) = a, b
+    assert len(ga) == len(gb)
+    assert sorted(ka.tolist()) == sorted(kb.tolist())
+    assert shapely.is_valid(gb).all()
+    tree = shapely.STRtree(gb)
+    pa, ib = tree.query(shapely.point_on_surface(ga), predicate="within")
+    assert np.array_equal(np.sort(pa), np.arange(len(ga)))  # every zone found once
+    assert len(set(ib.tolist())) == len(gb)
+    assert np.array_equal(ka[pa], kb[ib])
+    assert shapely.area(shapely.symmetric_difference(ga[pa], gb[ib])).max(initial=0.0) == 0.0
+    assert shapely.area(ga).sum() == shapely.area(gb).sum()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 12), st.integers(2, 12), st.integers(1, 3), st.integers(1, 3),
+       st.integers(0, 2**31 - 1), st.integers(1, 3))
+def test_polygonize_in_strips_equals_the_whole_raster(nrow, ncol, nvals, strip, seed, sieve):
+    rng = np.random.default_rng(seed)
+    r = rng.integers(0, nvals + 1, (nrow, ncol)).astype(np.uint8)
+    t = Affine(10, 0, 500, 0, -10, 900)
+    whole = polygonize_ranks(r, transform=t, min_zone_cells=sieve)
+    _same_zones(whole, polygonize_ranks(r, transform=t, min_zone_cells=sieve, strip_rows=strip))
+
+
+@pytest.fixture(scope="module")
+def hilly_ranks():
+    """Class ranks of HAND zones on two DEMs: a valley and seeded noisy hills (snakes, holes)."""
+    from kotacerdas_gis.hazard.zones import _classify_u8
+
+    rng = np.random.default_rng(7)
+    y, x = np.mgrid[0:120, 0:91].astype(float)
+    hills = (40 + 0.3 * y + 6 * np.sin(x / 6.0) * np.cos(y / 9.0) + rng.normal(0, 0.4, x.shape))
+    out = []
+    for dem in (valley_dem(rows=120, cols=91, cell_m=10.0, side_slope=0.05, valley_slope=0.01),
+                hills):
+        t = derive_terrain(dem.astype(np.float32), transform=Affine(10, 0, 0, 0, -10, 1200),
+                           crs=32751, stream_threshold_km2=0.01)
+        out.append(_classify_u8(dem_depth_m(t, stage_m=3.0), PETABENCANA))
+    return out
+
+
+@pytest.mark.parametrize("strip", [1, 2, 7, 50])
+def test_polygonize_in_strips_equals_the_whole_raster_on_dem_zones(hilly_ranks, strip):
+    t = Affine(10, 0, 0, 0, -10, 1200)
+    for r in hilly_ranks:
+        assert (r > 0).mean() > 0.05
+        for sieve in (1, 4):
+            whole = polygonize_ranks(r, transform=t, min_zone_cells=sieve)
+            assert len(whole[0]) > 3
+            _same_zones(whole, polygonize_ranks(r, transform=t, min_zone_cells=sieve,
+                                                strip_rows=strip))
+
+
+def test_dem_depth_skips_the_drain_area_only_where_it_adds_no_condition(valley):
+    t = valley
+    for a in (None, 0.001, 0.02, 0.03, 0.2):
+        got = dem_depth_m(t, stage_m=3.0, min_drain_area_km2=a)
+        area = t.stream_threshold_km2 if a is None else a
+        with np.errstate(invalid="ignore"):
+            wet = (t.hand_m < 3.0) & (t.drain_area_km2 >= area)
+        ref = np.where(wet, np.float32(3.0) - t.hand_m, np.nan).astype(np.float32)
+        assert np.array_equal(got, ref, equal_nan=True), a
+
+
+def test_polygonize_ranks_rejects_a_strip_of_no_rows():
+    with pytest.raises(ValueError, match="strip_rows"):
+        polygonize_ranks(np.ones((3, 3), np.uint8), transform=Affine(1, 0, 0, 0, -1, 3),
+                         strip_rows=0)
+
+
+def test_dem_zones_are_the_zones_of_the_depth_raster(valley):
+    # block-wise uint8 ranks (dem_zones) = classifying the whole depth raster (depth_zones)
+    for kw in ({}, {"min_drain_area_km2": 0.05}, {"max_slope_deg": 20.0}):
+        hz = dem_zones(valley, stage_m=2.5, min_zone_cells=1, **kw)
+        d = dem_depth_m(valley, stage_m=2.5, **kw)
+        ref = depth_zones(np.nan_to_num(d, nan=0.0), transform=valley.transform,
+                          crs=valley.crs, min_zone_cells=1)
+        assert hz.area_by_class_m2() == ref.area_by_class_m2()
+        assert len(hz.zones) == len(ref.zones)
 
 
 # --- depth raster -------------------------------------------------------------------------------

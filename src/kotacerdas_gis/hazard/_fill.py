@@ -191,3 +191,70 @@ def fill_depressions_d8(elev: np.ndarray, *, heap_cells: int | None = None
     nrow, ncol = elev.shape
     cap = 8 * (nrow + ncol) + 1024 if heap_cells is None else int(heap_cells)
     return _fill_d8(elev, cap)
+
+
+@njit(cache=True)
+def _upstream_order(idxs_ds: np.ndarray, idxs_pit: np.ndarray) -> np.ndarray:
+    n = idxs_ds.size
+    # upstream cells of each cell in a compressed (CSR) list: after the fill pass off[i] is
+    # the end of cell i's run (its start is off[i - 1], 0 for cell 0)
+    off = np.zeros(n, dtype=idxs_ds.dtype)
+    for i in range(n):
+        d = idxs_ds[i]
+        if d >= 0 and d != i:
+            off[d] += 1
+    total = 0
+    for i in range(n):  # exclusive prefix sum: off[i] = start of cell i's run
+        c = off[i]
+        off[i] = total
+        total += c
+    ups = np.empty(max(total, 1), dtype=idxs_ds.dtype)
+    for i in range(n):  # cells in increasing index, as pyflwdir's upstream_matrix rows
+        d = idxs_ds[i]
+        if d >= 0 and d != i:
+            ups[off[d]] = i
+            off[d] += 1
+    seq = np.empty(n, dtype=idxs_ds.dtype)
+    j = 0
+    for p in idxs_pit:
+        seq[j] = p
+        j += 1
+    i = 0
+    while i < j:
+        idx0 = seq[i]
+        k0 = 0 if idx0 == 0 else off[idx0 - 1]
+        for k in range(k0, off[idx0]):
+            seq[j] = ups[k]
+            j += 1
+        i += 1
+    return seq[:j]
+
+
+def upstream_order(idxs_ds: np.ndarray, idxs_pit: np.ndarray) -> np.ndarray:
+    """Cells ordered from down- to upstream: ``pyflwdir.core.idxs_seq``, in 12 bytes per cell.
+
+    The same breadth-first walk from the pits (upstream cells of a cell in increasing
+    index), so the same order; pyflwdir's keeps a dense ``(cells, max upstream count)``
+    matrix (4-8 x 4 bytes per cell with int32 indices), this a compressed list (8 bytes per
+    cell) besides the result.
+
+    Parameters
+    ----------
+    idxs_ds : ndarray of int32 or int64
+        Downstream cell of each cell (itself at a pit, negative outside), as
+        ``FlwdirRaster.idxs_ds``.
+    idxs_pit : ndarray of int
+        The pits, in pyflwdir's order (``FlwdirRaster.idxs_pit``).
+
+    Returns
+    -------
+    ndarray of the dtype of ``idxs_ds``
+        The valid cells, downstream before upstream (a view of a buffer of one entry per cell).
+
+    Examples
+    --------
+    >>> ds = np.array([0, 0, 1, 0, -1], dtype=np.int32)  # 2 -> 1 -> 0 <- 3; 4 is nodata
+    >>> upstream_order(ds, np.array([0], dtype=np.int32)).tolist()
+    [0, 1, 3, 2]
+    """
+    return _upstream_order(idxs_ds, np.asarray(idxs_pit, dtype=idxs_ds.dtype))

@@ -78,7 +78,7 @@ from pyproj import CRS
 from ..crs import as_crs, describe_crs, require_same_crs
 from ..errors import CRSError, DataError
 from ..rasterlike import RasterLike
-from ._fill import fill_depressions_d8
+from ._fill import fill_depressions_d8, upstream_order
 
 __all__ = [
     "Terrain",
@@ -407,11 +407,12 @@ def derive_terrain(
     cell_area_m2 = abs(transform.a * transform.e)
     tic = _lap(timings, "read_check", tic)
 
-    # Memory: ~27 bytes per cell are kept (the DEM, filled DEM, upstream area and HAND as
-    # float32, pyflwdir's int32 downstream index and order, three bool/uint8 masks); every
-    # temporary is freed or overwritten in place before the next step.
+    # Memory (bytes per cell, bench/terrain.md): 27 are kept (the DEM, filled DEM, upstream
+    # area and HAND as float32, pyflwdir's int32 downstream index and order, three bool/uint8
+    # masks); no step holds more than 28 (HAND's copy), so the kept layers set the peak.
     # 1. depression filling and D8 in one pass (NaN is pyflwdir's nodata here)
-    if max_fill_depth_m is None and elev.size < 2**31:
+    own_fill = max_fill_depth_m is None and elev.size < 2**31
+    if own_fill:
         # pyflwdir's algorithm on a packed-key heap: identical results, ~3-4x faster
         filled, d8 = fill_depressions_d8(elev)
     else:
@@ -421,20 +422,30 @@ def derive_terrain(
         )
     filled = filled.astype(np.float32, copy=False)
     tr6 = tuple(float(v) for v in tuple(transform)[:6])  # numba cannot type Affine objects
+    # The DEM is let go until HAND (re-read or re-converted there: cheaper than holding 4
+    # bytes per cell through the ordering and upstream area). Our fill leaves NaN exactly
+    # where the DEM has none, so its valid mask is the filled DEM's; pyflwdir's keeps it.
+    if own_fill:
+        del elev
+        valid = np.isfinite(filled)
     flw = pyflwdir.from_array(d8, ftype="d8", transform=tr6, latlon=False,
                               check_ftype=False, cache=False)
     del d8
-    # pyflwdir orders the cells with an argsort of their rank (~16 bytes per cell at its
-    # peak): the DEM is let go meanwhile and loaded again (a re-read or re-conversion,
-    # cheaper than holding 4 bytes per cell through the peak)
-    del elev, valid
-    idxs_ds, seq = flw.idxs_ds, flw.idxs_seq
-    elev = load_elev()
-    valid = np.isfinite(elev)
+    idxs_ds = flw.idxs_ds
+    if np.issubdtype(idxs_ds.dtype, np.signedinteger):
+        # pyflwdir's own order (the same walk) holds a dense upstream matrix, 4 bytes per
+        # cell per upstream neighbour: the peak of the run before; the same order in 12
+        seq = upstream_order(idxs_ds, flw.idxs_pit)
+        flw = pyflwdir.FlwdirRaster(
+            idxs_ds=idxs_ds, shape=flw.shape, ftype="d8", idxs_pit=flw.idxs_pit,
+            idxs_outlet=flw.idxs_outlet, idxs_seq=seq, nnodes=seq.size, transform=tr6,
+            latlon=False, cache=False)
+    else:  # pragma: no cover - more than 2**31 cells
+        seq = flw.idxs_seq
     tic = _lap(timings, "fill_d8", tic)
 
     # 2. upstream area: exact cell counts x cell area, converted to float32 in the same buffer
-    ncells = np.ones(elev.size, dtype=np.int32)
+    ncells = np.ones(filled.size, dtype=np.int32)
     ncells = pyflwdir.streams.accuflux(idxs_ds, seq, ncells, -9999)
     upa = _counts_to_km2(ncells, np.float32(cell_area_m2 / 1e6)).reshape(nrow, ncol)
     del ncells
@@ -450,8 +461,10 @@ def derive_terrain(
     # a filled depression runs at the depression's spill level, whatever path the flat
     # routing took across its bottom) up its catchment; subtract from the DEM in place
     hand = np.where(stream, filled, _NODATA).ravel()
-    hand = pyflwdir.core.fillnodata_upstream(idxs_ds, seq, hand, _NODATA)
+    hand = pyflwdir.core.fillnodata_upstream(idxs_ds, seq, hand, _NODATA)  # a copy
     no_drain = hand == _NODATA
+    if own_fill:
+        elev = load_elev()
     np.subtract(elev.ravel(), hand, out=hand)  # NaN outside the DEM
     hand[no_drain] = np.nan
     del no_drain

@@ -465,24 +465,119 @@ def _map_values(
     return np.zeros(len(ranks)), ranks
 
 
+#: Rasters above this many cells are polygonised in row strips (the polygons crossing a
+#: strip seam are merged), so GDAL's in-memory layer holds one strip's polygons at a time.
+_STRIP_CELLS = 8_000_000
+#: Row blocks of about this many cells when classifying a raster (float64 temporaries).
+_BLOCK_CELLS = 2_000_000
+
+
+def _block_rows(ncol: int, cells: int = _BLOCK_CELLS) -> int:
+    return max(1, cells // max(ncol, 1))
+
+
+def _shapes(r: np.ndarray, transform: Affine) -> tuple[list[Any], list[int]]:
+    geoms: list[Any] = []
+    vals: list[int] = []
+    for geom, val in rasterio.features.shapes(r, mask=r > 0, connectivity=4,
+                                              transform=transform):
+        geoms.append(shapely.geometry.shape(geom))
+        vals.append(int(val))
+    return geoms, vals
+
+
+def _polygonize_strips(r: np.ndarray, transform: Affine, strip_rows: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """``rasterio.features.shapes`` strip by strip; pieces sharing a seam edge are unioned.
+
+    Two pieces are one zone when a cell on one side of a seam and the cell across it have
+    the same rank (4-connectivity); along a seam, a run of such columns of one rank lies in
+    one piece above and one below, so one cell-centre point per run finds both pieces.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nrow, ncol = r.shape
+    geoms: list[Any] = []
+    vals: list[int] = []
+    for r0 in range(0, nrow, strip_rows):
+        g, v = _shapes(r[r0:r0 + strip_rows], transform @ Affine.translation(0, r0))
+        geoms += g
+        vals += v
+    g_arr = np.array(geoms, dtype=object)
+    v_arr = np.array(vals, dtype=int)
+    # one query point per run of equal ranks across each seam, just above and just below it
+    rows_c, cols_c = [], []
+    for b in range(strip_rows, nrow, strip_rows):
+        same = (r[b - 1] == r[b]) & (r[b] > 0)
+        start = same.copy()
+        start[1:] &= ~(same[:-1] & (r[b, 1:] == r[b, :-1]))
+        c = np.flatnonzero(start)
+        rows_c.append(np.full(c.size, b, dtype=np.int64))
+        cols_c.append(c)
+    if not rows_c or not sum(x.size for x in cols_c) or not len(g_arr):
+        return g_arr, v_arr
+    rr = np.concatenate(rows_c)
+    cc = np.concatenate(cols_c).astype(np.int64)
+    tree = shapely.STRtree(g_arr)
+
+    def piece(rows: np.ndarray) -> np.ndarray:
+        col, row = cc + 0.5, rows + 0.5
+        x = transform.a * col + transform.b * row + transform.c
+        y = transform.d * col + transform.e * row + transform.f
+        pi, gi = tree.query(shapely.points(x, y), predicate="within")
+        out = np.full(rows.size, -1, dtype=np.int64)
+        out[pi] = gi
+        return out
+
+    up, down = piece(rr - 1), piece(rr)
+    if (up < 0).any() or (down < 0).any():  # pragma: no cover - every wet cell is in a piece
+        raise RuntimeError("polygonize_ranks: a seam cell lies in no polygon")
+    n = len(g_arr)
+    graph = coo_matrix((np.ones(up.size, dtype=np.int8), (up, down)), shape=(n, n))
+    ncomp, label = connected_components(graph, directed=False)
+    if ncomp == n:  # pragma: no cover - some run crosses a seam whenever rr is not empty
+        return g_arr, v_arr
+    # one zone per component, at the position of its first piece
+    first = np.full(ncomp, n, dtype=np.int64)
+    np.minimum.at(first, label, np.arange(n))
+    sizes = np.bincount(label, minlength=ncomp)
+    order = np.argsort(label, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    out_g = g_arr[first].copy()
+    for k in np.flatnonzero(sizes > 1):
+        members = order[bounds[k]:bounds[k + 1]]
+        # the union keeps a vertex where each seam crossed a vertical edge: remove them
+        out_g[k] = shapely.simplify(shapely.union_all(g_arr[members]), 0.0)
+    keep = np.argsort(first, kind="stable")
+    return out_g[keep], v_arr[first][keep]
+
+
 def polygonize_ranks(
-    ranks: np.ndarray, *, transform: Affine, min_zone_cells: int = 4
+    ranks: np.ndarray, *, transform: Affine, min_zone_cells: int = 4,
+    strip_rows: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Polygonise a class-rank raster (0 = not hazardous) into edge-sharing polygons.
 
     Patches smaller than ``min_zone_cells`` (4-connected), of any class including
     0, are first merged into their largest neighbour with
-    ``rasterio.features.sieve``; ``rasterio.features.shapes`` then traces the
-    cell edges, so neighbouring polygons share their boundaries exactly.
+    ``rasterio.features.sieve`` (on the whole raster); ``rasterio.features.shapes`` then
+    traces the cell edges, so neighbouring polygons share their boundaries exactly. Large
+    rasters are traced in row strips and the pieces that share a seam edge are unioned:
+    the same zones as one whole-raster trace (same ranks, same areas, symmetric
+    difference 0), with GDAL holding one strip's polygons at a time.
 
     Parameters
     ----------
     ranks : ndarray of int
-        Class ranks, 0-255.
+        Class ranks, 0-255 (uint8 is used as is, other types are converted).
     transform : affine.Affine
         Grid transform (metres).
     min_zone_cells : int, default 4
         Smallest patch kept, in cells (1 keeps every cell).
+    strip_rows : int, optional
+        Rows per strip; default: the whole raster up to 8 million cells, else strips of
+        about that many cells. The zones do not depend on it, only their order.
 
     Returns
     -------
@@ -499,29 +594,47 @@ def polygonize_ranks(
     >>> g, k = polygonize_ranks(r, transform=Affine(30, 0, 0, 0, -30, 90), min_zone_cells=2)
     >>> k.tolist(), shapely.area(g).tolist()
     ([2], [2700.0])
+    >>> g, k = polygonize_ranks(r, transform=Affine(30, 0, 0, 0, -30, 90), min_zone_cells=1,
+    ...                         strip_rows=1)  # the 2 of row 0 and row 1 are one zone
+    >>> sorted(zip(k.tolist(), shapely.area(g).tolist()))
+    [(1, 900.0), (2, 2700.0)]
     """
     r = np.asarray(ranks)
-    if r.size and (r.min() < 0 or r.max() > 255):
-        raise ValueError(f"ranks must be 0-255, found {r.min()}..{r.max()}")
-    r = r.astype(np.uint8)
+    if r.dtype != np.uint8:
+        if r.size and (r.min() < 0 or r.max() > 255):
+            raise ValueError(f"ranks must be 0-255, found {r.min()}..{r.max()}")
+        r = r.astype(np.uint8)
+    if strip_rows is not None and strip_rows < 1:
+        raise ValueError(f"strip_rows must be at least 1, found {strip_rows}")
     if min_zone_cells > 1:
         r = rasterio.features.sieve(r, size=int(min_zone_cells), connectivity=4)
-    geoms: list[Any] = []
-    vals: list[int] = []
-    for geom, val in rasterio.features.shapes(r, mask=r > 0, connectivity=4,
-                                              transform=transform):
-        geoms.append(shapely.geometry.shape(geom))
-        vals.append(int(val))
-    return np.array(geoms, dtype=object), np.array(vals, dtype=int)
+    nrow, ncol = r.shape
+    if strip_rows is None:
+        strip_rows = nrow if r.size <= _STRIP_CELLS else _block_rows(ncol, _STRIP_CELLS)
+    if strip_rows >= nrow:
+        geoms, vals = _shapes(r, transform)
+        return np.array(geoms, dtype=object), np.array(vals, dtype=int)
+    return _polygonize_strips(r, transform, strip_rows)
+
+
+def _classify_u8(values: np.ndarray, cs: ClassSet) -> np.ndarray:
+    """Class ranks (0 = not hazardous) of a 2-D raster as uint8, by row blocks."""
+    if max(c.rank for c in cs) > 255:  # pragma: no cover - class sets have a few classes
+        raise ValueError(f"class set {cs.name!r}: ranks above 255 cannot be polygonised")
+    out = np.empty(values.shape, dtype=np.uint8)
+    step = _block_rows(values.shape[1])
+    for r0 in range(0, values.shape[0], step):
+        out[r0:r0 + step] = cs.classify_ranks(values[r0:r0 + step])
+    return out
 
 
 def _raster_zones(
-    depth: np.ndarray, *, transform: Affine, crs: CRS, cs: ClassSet, min_zone_cells: int,
+    ranks: np.ndarray, *, transform: Affine, crs: CRS, cs: ClassSet, min_zone_cells: int,
     source: str, depth_cap_m: float | None, simplify_tolerance_m: float | None,
     report: StepReport, params: dict[str, Any],
 ) -> HazardZones:
-    ranks = np.asarray(cs.classify_ranks(depth), dtype=int)
     geoms, kr = polygonize_ranks(ranks, transform=transform, min_zone_cells=min_zone_cells)
+    del ranks
     if simplify_tolerance_m:
         # topology-preserving: the polygons are simplified as one coverage
         geoms = np.asarray(shapely.coverage_simplify(geoms, simplify_tolerance_m), dtype=object)
@@ -534,6 +647,23 @@ def _raster_zones(
     zones = _zones_frame(geoms, kr, lo, hi, class_set=cs, source=source, crs=crs)
     return HazardZones(zones=zones[ZONE_COLUMNS + ["geometry"]], class_set=cs, source=source,
                        parameters=params, report=report)
+
+
+def _depth_rows(
+    terrain: Terrain, r0: int, r1: int, *, stage_m: float, min_drain_area_km2: float,
+    max_slope_deg: float | None,
+) -> np.ndarray:
+    """:func:`dem_depth_m` on rows ``r0:r1`` (float32, NaN where dry)."""
+    hand = terrain.hand_m[r0:r1]
+    with np.errstate(invalid="ignore"):
+        wet = hand < stage_m
+        # every cell with a HAND drains to a stream cell, of at least the stream threshold
+        # (a float32 comparison): a lower or equal area adds no condition (and no lazy layer)
+        if min_drain_area_km2 > float(np.float32(terrain.stream_threshold_km2)):
+            wet &= terrain.drain_area_km2[r0:r1] >= min_drain_area_km2
+        if max_slope_deg is not None:
+            wet &= terrain.slope_deg[r0:r1] <= max_slope_deg
+    return np.where(wet, np.float32(stage_m) - hand, np.nan).astype(np.float32)
 
 
 def dem_depth_m(
@@ -549,12 +679,8 @@ def dem_depth_m(
     if not stage_m > 0:
         raise ValueError(f"stage_m must be a positive height in metres, found {stage_m}")
     a = terrain.stream_threshold_km2 if min_drain_area_km2 is None else min_drain_area_km2
-    hand = terrain.hand_m
-    with np.errstate(invalid="ignore"):
-        wet = (hand < stage_m) & (terrain.drain_area_km2 >= a)
-        if max_slope_deg is not None:
-            wet &= terrain.slope_deg <= max_slope_deg
-    return np.where(wet, np.float32(stage_m) - hand, np.nan).astype(np.float32)
+    return _depth_rows(terrain, 0, terrain.shape[0], stage_m=stage_m, min_drain_area_km2=a,
+                       max_slope_deg=max_slope_deg)
 
 
 def dem_zones(
@@ -623,11 +749,25 @@ def dem_zones(
             "produce depths in metres, so pass a depth class set (PETABENCANA, WET_DRY, or "
             "custom_class_set(..., value_name='depth_m'))."
         )
-    depth = dem_depth_m(terrain, stage_m=stage_m, min_drain_area_km2=min_drain_area_km2,
-                        max_slope_deg=max_slope_deg)
+    if not stage_m > 0:
+        raise ValueError(f"stage_m must be a positive height in metres, found {stage_m}")
     a = terrain.stream_threshold_km2 if min_drain_area_km2 is None else min_drain_area_km2
-    wet = np.isfinite(depth)
-    hmin = float(np.min(terrain.hand_m[wet])) if wet.any() else 0.0
+    # class ranks as uint8 by row blocks (no whole-raster depth or int64 rank raster), and
+    # the shallowest HAND of a flooded cell from the same blocks
+    nrow, ncol = terrain.shape
+    ranks = np.empty((nrow, ncol), dtype=np.uint8)
+    hmin = np.inf
+    step = _block_rows(ncol)
+    for r0 in range(0, nrow, step):
+        r1 = min(r0 + step, nrow)
+        depth = _depth_rows(terrain, r0, r1, stage_m=stage_m, min_drain_area_km2=a,
+                            max_slope_deg=max_slope_deg)
+        wet = np.isfinite(depth)
+        if wet.any():
+            hmin = min(hmin, float(np.min(terrain.hand_m[r0:r1][wet])))
+        ranks[r0:r1] = cs.classify_ranks(depth)
+    if not np.isfinite(hmin):
+        hmin = 0.0
     deepest = float(stage_m) - min(hmin, 0.0)
     params = {
         "class_set": cs.name, "stage_m": float(stage_m), "min_drain_area_km2": float(a),
@@ -638,7 +778,7 @@ def dem_zones(
         "terrain": dict(terrain.provenance),
     }
     report = StepReport("DEM flood zones (HAND)", source=source)
-    return _raster_zones(depth, transform=terrain.transform, crs=terrain.crs, cs=cs,
+    return _raster_zones(ranks, transform=terrain.transform, crs=terrain.crs, cs=cs,
                          min_zone_cells=min_zone_cells, source=source, depth_cap_m=deepest,
                          simplify_tolerance_m=simplify_tolerance_m, report=report,
                          params=params)
@@ -734,7 +874,9 @@ def depth_zones(
     params = {"class_set": cs.name, "comparison": cs.comparison, "negative": negative,
               "min_zone_cells": int(min_zone_cells),
               "simplify_tolerance_m": simplify_tolerance_m}
-    return _raster_zones(arr, transform=transform, crs=crs, cs=cs,
+    ranks = _classify_u8(arr, cs)
+    del arr
+    return _raster_zones(ranks, transform=transform, crs=crs, cs=cs,
                          min_zone_cells=min_zone_cells, source=source, depth_cap_m=None,
                          simplify_tolerance_m=simplify_tolerance_m, report=report,
                          params=params)
