@@ -313,3 +313,42 @@ def test_packed_heap_fill_is_identical_to_pyflwdir() -> None:
             f, d = fill_depressions_d8(z, heap_cells=cap)
             assert np.array_equal(d, d_ref)
             assert np.array_equal(f, f_ref, equal_nan=True)
+
+
+def test_upstream_order_is_pyflwdirs_cell_order() -> None:
+    """The compressed-list walk gives pyflwdir's idxs_seq exactly (nodata, pits, flats)."""
+    import pyflwdir
+
+    from kotacerdas_gis.hazard._fill import fill_depressions_d8, upstream_order
+
+    rng = np.random.default_rng(1)
+    for k in range(30):
+        z = rng.integers(0, 5, (int(rng.integers(3, 40)), int(rng.integers(3, 40))))
+        z = z.astype(np.float32)
+        if k % 2:
+            z[rng.random(z.shape) < 0.2] = np.nan
+        if np.isnan(z).all():
+            continue
+        _, d8 = fill_depressions_d8(z)
+        if k % 5 == 0:
+            d8[rng.random(d8.shape) < 0.1] = 0  # extra pits (rank order across many pits)
+        flw = pyflwdir.from_array(d8, ftype="d8", latlon=False, check_ftype=False, cache=False)
+        seq = upstream_order(flw.idxs_ds, flw.idxs_pit)
+        assert seq.dtype == flw.idxs_ds.dtype
+        assert np.array_equal(seq, flw.idxs_seq)
+
+
+def test_derive_terrain_passes_its_order_to_pyflwdir() -> None:
+    """The FlwdirRaster of derive_terrain has pyflwdir's own order and the same layers."""
+    import pyflwdir
+    import pyflwdir.streams
+
+    dem = valley_dem(rows=31, cols=41, cell_m=10.0, side_slope=0.05, valley_slope=0.002)
+    t = derive_terrain(dem, transform=Affine(10, 0, 0, 0, -10, 310), crs="EPSG:32751",
+                       stream_threshold_km2=0.005)
+    ref = pyflwdir.from_array(t.flwdir.to_array("d8"), ftype="d8", latlon=False)
+    assert np.array_equal(t.flwdir.idxs_seq, ref.idxs_seq)
+    assert np.array_equal(t.flwdir.idxs_ds, ref.idxs_ds)
+    cells = pyflwdir.streams.accuflux(ref.idxs_ds, ref.idxs_seq, np.ones(dem.size, np.int32),
+                                      -9999).reshape(dem.shape)
+    assert np.array_equal(np.round(t.upstream_area_km2 / np.float32(1e-4)).astype(int), cells)

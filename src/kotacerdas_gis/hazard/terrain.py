@@ -74,6 +74,7 @@ import pyflwdir.dem
 import pyflwdir.streams
 import shapely
 from pyproj import CRS
+from rasterio.windows import Window
 
 from ..crs import as_crs, describe_crs, require_same_crs
 from ..errors import CRSError, DataError
@@ -90,6 +91,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _NODATA = np.float32(-9999.0)
+#: Rows of about this many cells per block when the DEM is read or converted.
+_READ_BLOCK_CELLS = 4_000_000
 
 
 def _freeze(a: np.ndarray) -> np.ndarray:
@@ -386,16 +389,38 @@ def derive_terrain(
         source = "array"
 
     def load_elev() -> np.ndarray:
-        """Return the DEM as float32 with NaN for nodata (a new array, read or converted)."""
+        """Return the DEM as float32 with NaN for nodata (a new array, read or converted).
+
+        By row blocks into one float32 buffer: a whole-raster read or conversion holds a
+        second copy (8 bytes per cell, twice the DEM, at the run's peak when re-read).
+        """
         if isinstance(dem, RasterLike):
-            out = (dem.read(as_float=True) if window is None
-                   else dem.read(window=window, as_float=True))
-        else:
-            arr = np.asarray(dem)
-            out = arr.astype(np.float64 if arr.dtype == np.float64 else np.float32)
+            win = window
+            if win is None and hasattr(dem, "height") and hasattr(dem, "width"):
+                win = Window(0, 0, dem.width, dem.height)
+            if win is None:  # pragma: no cover - a RasterLike without its size
+                return np.asarray(dem.read(as_float=True), dtype=np.float32)
+            h, w = int(win.height), int(win.width)
+            out = np.empty((h, w), dtype=np.float32)
+            step = max(1, _READ_BLOCK_CELLS // max(w, 1))
+            for r0 in range(0, h, step):
+                n = min(step, h - r0)
+                out[r0:r0 + n] = dem.read(window=Window(win.col_off, win.row_off + r0, w, n),
+                                          as_float=True)
+            return out
+        arr = np.asarray(dem)
+        if arr.ndim != 2:
+            return np.asarray(arr, dtype=np.float32)  # _check_dem names the shape
+        big = np.float64 if arr.dtype == np.float64 else np.float32
+        out = np.empty(arr.shape, dtype=np.float32)
+        step = max(1, _READ_BLOCK_CELLS // max(arr.shape[1], 1))
+        for r0 in range(0, arr.shape[0], step):
+            blk = arr[r0:r0 + step]
+            val = blk.astype(big)
             if nodata is not None:
-                out = np.where(arr == nodata, np.nan, out).astype(out.dtype)
-        return np.asarray(out, dtype=np.float32)
+                val = np.where(blk == nodata, np.nan, val).astype(big)
+            out[r0:r0 + step] = val
+        return out
 
     crs = as_crs(crs)
     require_same_crs(dem=crs)
