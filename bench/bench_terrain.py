@@ -201,17 +201,66 @@ def _run_pyflwdir_fill(path: Path, save: Path | None) -> dict:
     return {"total_s": time.perf_counter() - t0, "steps_s": steps}
 
 
+class _RssSampler:
+    """Resident memory of this process every 10 ms in a thread, for per-step peaks (GiB).
+
+    ``ru_maxrss`` only gives the peak so far and tracemalloc cannot see numba's or GDAL's
+    allocations; the sampler reads ``/proc/self/statm`` (Linux).
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with open("/proc/self/statm") as fh:
+                rss = int(fh.read().split()[1]) * self._page
+            self.samples.append((time.perf_counter(), rss))
+            self._stop.wait(0.01)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak_gb(self, t0: float, t1: float) -> float:
+        inside = [r for t, r in self.samples if t0 <= t <= t1]
+        return max(inside, default=0) / 1024**3
+
+
 def _run_kotacerdas_zones(path: Path, save: Path | None) -> dict:
-    """derive_terrain + dem_zones (HAND flood zones, 3 m stage): the regency run end to end."""
+    """derive_terrain + dem_zones (HAND flood zones, 3 m stage): the regency run end to end.
+
+    Adds ``peaks_gb``: the peak resident memory during each step (the steps of
+    ``derive_terrain`` from its own timings, laid end to end from its start).
+    """
     from kotacerdas_gis.hazard import dem_zones
 
+    sampler = _RssSampler()
+    t0 = time.perf_counter()
     res = _run_kotacerdas(path, None, keep=True)
+    t1 = time.perf_counter()
     t = res.pop("terrain")
-    tic = time.perf_counter()
     z = dem_zones(t, stage_m=3.0)
-    res["steps_s"]["zones"] = time.perf_counter() - tic
+    t2 = time.perf_counter()
+    sampler.stop()
+    res["steps_s"]["zones"] = t2 - t1
     res["total_s"] += res["steps_s"]["zones"]
     res["n_zones"] = int(len(z.zones))
+    res["area_by_class_m2"] = z.area_by_class_m2()
+    peaks, c = {}, t0
+    names = {"read_check": "read", "fill_d8": "fill+D8", "upstream_area": "upstream area",
+             "streams_order": "streams", "hand": "HAND"}
+    for k, v in t.provenance["timings_s"].items():
+        peaks[names.get(k, k)] = sampler.peak_gb(c, c + v)
+        c += v
+    peaks["zones"] = sampler.peak_gb(t1, t2)
+    res["peaks_gb"] = peaks
     return res
 
 
@@ -349,8 +398,67 @@ def hand_agreement(work: Path, label: str, dem_path: Path) -> dict:
     return res
 
 
+#: pysheds' time growth exponents b (time ~ cells^b) from the 5,000² top-left quarter to
+#: the whole 10,000² DEM, measured once (bench/terrain.md, "10,000² anchor"); used to scale
+#: its time on the quarter in ``make bench``.
+PYSHEDS_GROWTH = {"fill+flowdir": 1.08, "core": 1.07}
+
+
+def write_quarter(src: Path, dst: Path, side: int) -> None:
+    """Write the top-left ``side`` x ``side`` window of the GeoTIFF ``src`` to ``dst``."""
+    import rasterio
+    from rasterio.windows import Window
+
+    with rasterio.open(src) as ds:
+        win = Window(0, 0, side, side)
+        prof = ds.profile | {"width": side, "height": side,
+                             "transform": ds.window_transform(win)}
+        data = ds.read(1, window=win)
+    with rasterio.open(dst, "w", **prof) as out:
+        out.write(data, 1)
+
+
+def _sampled_pysheds_rows(work: Path, path: Path, warm: Path, n: int, side: int, so: dict,
+                          core: float, peak: float, size: str) -> list[dict]:
+    """Rows of ours at n² against pysheds timed on the side² quarter, scaled to n²."""
+    from _rows import row
+
+    q = work / f"dem_{n}_q{side}.tif"
+    write_quarter(path, q, side)
+    mine = run_child_rss("kotacerdas", q, warm, work / "ours_q")
+    ref = run_child_rss("pysheds_min", q, warm, work / "ps_q")
+    for name, r in (("derive_terrain", mine), ("pysheds", ref)):
+        if "error" in r:
+            raise RuntimeError(f"{name} failed on the {side}² quarter: {r['error']}")
+    a, b = np.load(work / "ours_q_filled.npy"), np.load(work / "ps_q_filled.npy")
+    m = np.isfinite(a) & np.isfinite(b)
+    d = float(np.abs(a[m].astype(np.float64) - b[m]).max())
+    ok = d <= 1e-3
+    chk = f"filled DEM max diff {d:.1e} m on {int(m.sum()):,} cells of the {side:,}² quarter"
+    sp = ref["steps_s"]
+    f = (n * n) / (side * side)
+    fill_s = sp["fill+flowdir"] * f ** PYSHEDS_GROWTH["fill+flowdir"]
+    core_s = ((sp["fill+flowdir"] + sp["upstream_area"] + sp["hand"])
+              * f ** PYSHEDS_GROWTH["core"])
+    note = (f"pysheds timed on the top-left {side:,}² quarter ({sp['fill+flowdir']:.1f} s / "
+            f"{ref['peak_rss_gb']:.2f} GiB), scaled x{f:.0f}^b (b = its growth to 10,000², "
+            "measured once: bench/terrain.md); pysheds 0.5 with np.in1d = np.isin")
+    return [
+        row("terrain fill + D8", size, n * n, "derive_terrain step 1", so["fill+flowdir"],
+            anchor="pysheds fill_pits+fill_depressions+resolve_flats+flowdir", anchor_s=fill_s,
+            agree=ok, check=chk, peak_gb=peak, anchor_peak_gb=ref["peak_rss_gb"],
+            note=note.replace("^b", f"^{PYSHEDS_GROWTH['fill+flowdir']}")),
+        row("terrain fill, D8, upstream area, HAND", size, n * n, "derive_terrain", core,
+            anchor="pysheds (same steps)", anchor_s=core_s, agree=ok,
+            check=chk + "; D8 rules differ (see terrain.md)", peak_gb=peak,
+            anchor_peak_gb=ref["peak_rss_gb"],
+            note=note.replace("^b", f"^{PYSHEDS_GROWTH['core']}")),
+    ]
+
+
 def rows(n: int, cell: float = CELL, pysheds: bool = True, pyflwdir: bool = True,
-         zones: bool = False, workdir: Path | None = None) -> list[dict]:
+         zones: bool = False, workdir: Path | None = None,
+         pysheds_sample: int | None = None) -> list[dict]:
     """Rows for run_all.py: fill + D8 and the whole terrain step vs pysheds and pyflwdir.
 
     Each tool runs in its own child process (peak memory = its max RSS), after an untimed
@@ -360,6 +468,10 @@ def rows(n: int, cell: float = CELL, pysheds: bool = True, pyflwdir: bool = True
     ``resolve_flats``) is equal within 1e-3 m (pysheds' D8 rule differs, steepest slope vs
     pyflwdir's fill order: see ``terrain.md`` for HAND). ``zones``: the end-to-end run adds
     ``dem_zones`` (3 m stage) and reports its time and peak memory (no anchor).
+    ``pysheds_sample``: pysheds runs on the top-left ``pysheds_sample``² quarter of the DEM
+    (and so does ours, for the check of the filled DEM) and its time is scaled to ``n``² by
+    its growth measured once at 10,000² (:data:`PYSHEDS_GROWTH`): a full pysheds run at
+    10,000² takes ~5 min and ~8 GiB, too long for ``make bench``.
     """
     import shutil
 
@@ -387,7 +499,8 @@ def rows(n: int, cell: float = CELL, pysheds: bool = True, pyflwdir: bool = True
                            check=f"{ours.get('n_zones', 0)} zones; steps (s): " + ", ".join(
                                f"{k} {v:.1f}" for k, v in so.items()),
                            note=f"peak {ours['peak_rss_gb'] / (n * n) * 1024**3:.0f} "
-                           "bytes per cell"))
+                           "bytes per cell; peak GiB per step: " + ", ".join(
+                               f"{k} {v:.2f}" for k, v in ours.get("peaks_gb", {}).items())))
         if pyflwdir:
             ref = run_child_rss("pyflwdir_fill", path, warm, work / "pf" if compare else None)
             ok, chk = None, "not compared above 5,000²"
@@ -400,6 +513,9 @@ def rows(n: int, cell: float = CELL, pysheds: bool = True, pyflwdir: bool = True
                            so["fill+flowdir"], anchor="pyflwdir fill_depressions",
                            anchor_s=ref["steps_s"]["fill+flowdir"], agree=ok, check=chk,
                            peak_gb=ours["peak_rss_gb"], anchor_peak_gb=ref["peak_rss_gb"]))
+        if pysheds_sample:
+            out += _sampled_pysheds_rows(work, path, warm, n, pysheds_sample, so, core,
+                                         ours["peak_rss_gb"], size)
         if pysheds:
             ref = run_child_rss("pysheds_min", path, warm, work / "ps" if compare else None)
             if "error" in ref:
