@@ -32,11 +32,16 @@ cached (:class:`Terrain` properties).
 
 Memory strategy: the whole-array path. Flow routing needs whole basins, so
 tiles would need basin-aware stitching; instead the layers are kept compact
-(float32, int32 cell counts converted to float32 in place, uint8 order, bool
-masks), temporaries are overwritten in place and the optional layers are lazy:
-about 27 bytes per cell are held. Measured with ``bench/bench_terrain.py``
-(``bench/terrain.md``): a 5000 x 5000 DEM peaks at about 1.1 GB. Read a
-sub-area with ``derive_terrain(src, bounds=...)``.
+(float32, int32 indices, int32 cell counts converted to float32 in place, uint8
+order, bool masks), temporaries are overwritten in place and the optional layers
+are lazy: 27 bytes per cell are held and no step holds more than 28. The DEM is
+read by row windows into one float32 buffer, let go during the routing and read
+again for HAND; the cells are ordered by :func:`~kotacerdas_gis.hazard._fill.upstream_order`
+(pyflwdir's order from a compressed upstream list; pyflwdir's own holds a dense
+matrix of up to 8 x 4 bytes per cell). Measured with ``bench/bench_terrain.py``
+(``bench/terrain.md``, memory model per layer there): 10,800 x 10,800 cells (the
+regency at 8 m) peak at 3.4 GiB, 3.55 GiB with ``dem_zones``. Read a sub-area
+with ``derive_terrain(src, bounds=...)``.
 
 numba compiles pyflwdir's functions on first use (≈ 13 s) and keeps them in its
 on-disk cache; later processes load them in about 0.05 s.
