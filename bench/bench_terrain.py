@@ -442,8 +442,9 @@ def _sampled_pysheds_rows(work: Path, path: Path, warm: Path, n: int, side: int,
     core_s = ((sp["fill+flowdir"] + sp["upstream_area"] + sp["hand"])
               * f ** PYSHEDS_GROWTH["core"])
     note = (f"pysheds timed on the top-left {side:,}² quarter ({sp['fill+flowdir']:.1f} s / "
-            f"{ref['peak_rss_gb']:.2f} GiB), scaled x{f:.0f}^b (b = its growth to 10,000², "
-            "measured once: bench/terrain.md); pysheds 0.5 with np.in1d = np.isin")
+            f"{ref['peak_rss_gb']:.2f} GiB), scaled x{f:.0f}^b (b: its growth 5,000² -> "
+            "10,000² in full runs, the lower of two, bench/terrain.md); pysheds 0.5 with "
+            "np.in1d = np.isin")
     return [
         row("terrain fill + D8", size, n * n, "derive_terrain step 1", so["fill+flowdir"],
             anchor="pysheds fill_pits+fill_depressions+resolve_flats+flowdir", anchor_s=fill_s,

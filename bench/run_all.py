@@ -46,7 +46,7 @@ WORKLOADS: list[tuple[str, str, str, list[dict], list[dict]]] = [
      [{"n": 1000}, {"n": 2500}, {"n": 5000},
       {"n": 10_000, "pysheds": False, "pyflwdir": False, "pysheds_sample": 5000}],
      [{"n": 500}, {"n": 1000},
-      {"n": 1000, "pysheds": False, "pyflwdir": False, "pysheds_sample": 500}]),
+      {"n": 800, "pysheds": False, "pyflwdir": False, "pysheds_sample": 400}]),
     ("terrain_regency", "bench_terrain", "rows",
      [{"n": 10_800, "cell": 8.0, "pysheds": False, "pyflwdir": False, "zones": True}],
      [{"n": 2000, "cell": 8.0, "pysheds": False, "pyflwdir": False, "zones": True}]),
