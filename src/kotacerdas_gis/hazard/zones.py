@@ -22,7 +22,8 @@ was repaired or dropped.
   ``rasterio.features.shapes``, so the polygons share edges exactly: no gaps,
   no slivers. Memory: the classes are computed as a uint8 raster by row blocks
   (1 byte per cell), and rasters above 8 million cells are polygonised in row
-  strips whose pieces are unioned across the seams (the same zones). :func:`kotacerdas_gis.hazard.calibration.calibrate_hand` fits
+  strips whose pieces are unioned across the seams (the same zones).
+  :func:`kotacerdas_gis.hazard.calibration.calibrate_hand` fits
   ``stage_m`` and ``min_drain_area_km2`` to an observed footprint.
 - :func:`depth_zones`: a depth raster classified the same way.
 - :func:`combine_zones`: several sources into one layer without overlaps,
