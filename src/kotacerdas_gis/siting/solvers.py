@@ -52,6 +52,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -744,8 +746,13 @@ def solve_milp(
     sense: Literal["min", "max"] = "min",
     time_limit_s: float = 30.0,
     mip_rel_gap: float = 1e-4,
+    initial: np.ndarray | None = None,
 ) -> MilpOutcome:
     """Solve a mixed-integer linear programme with HiGHS (``scipy.optimize.milp``).
+
+    With ``initial`` (a feasible solution), the model goes to HiGHS through
+    ``highspy`` instead, which accepts it as the first incumbent
+    (``Highs.setSolution``): HiGHS prunes with it from the root node on.
 
     Parameters
     ----------
@@ -763,6 +770,8 @@ def solve_milp(
         Wall-time limit, seconds (> 0, finite).
     mip_rel_gap : float
         HiGHS stops when the relative gap is below this.
+    initial : numpy.ndarray, optional
+        A feasible solution (all variables) given to HiGHS as its first incumbent.
 
     Returns
     -------
@@ -795,8 +804,12 @@ def solve_milp(
     sign = -1.0 if sense == "max" else 1.0
     integ = np.asarray(integrality)
     t0 = time.perf_counter()
-    res = milp(sign * cc, constraints=constraints, integrality=integ, bounds=bounds,
-               options={"time_limit": t, "mip_rel_gap": tol, "disp": False})
+    if initial is not None:
+        res = _highs_run(sign * cc, constraints, integ, bounds, t, tol,
+                         np.asarray(initial, dtype=np.float64))
+    else:
+        res = milp(sign * cc, constraints=constraints, integrality=integ, bounds=bounds,
+                   options={"time_limit": t, "mip_rel_gap": tol, "disp": False})
     rt = time.perf_counter() - t0
     if res.status == 2:
         return MilpOutcome(None, float("nan"), float("nan"), 1.0, "infeasible", rt, res.message)
@@ -824,12 +837,237 @@ def solve_milp(
     return MilpOutcome(x, obj, bound, gap, status, rt, str(res.message))
 
 
+_HIGHS_BANNER_SHOWN = False
+
+
+def _quiet_highs() -> Any:
+    """Return a ``highspy.Highs`` with output off (the first start-up banner to /dev/null).
+
+    HiGHS prints its banner on the first construction in a process, before any option can
+    be set; the file descriptor of stdout is pointed at /dev/null for that one call.
+    """
+    import highspy
+
+    global _HIGHS_BANNER_SHOWN
+    if _HIGHS_BANNER_SHOWN:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        try:
+            saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        except OSError:
+            saved = null = -1
+        if saved >= 0:
+            os.dup2(null, 1)
+        try:
+            h = highspy.Highs()
+        finally:
+            if saved >= 0:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
+        _HIGHS_BANNER_SHOWN = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+@dataclass
+class _HighsResult:
+    """The fields of ``scipy.optimize.OptimizeResult`` that :func:`solve_milp` reads."""
+
+    status: int
+    x: np.ndarray | None
+    fun: float | None
+    mip_dual_bound: float | None
+    message: str
+
+
+def _highs_run(c: np.ndarray, constraints: LinearConstraint | Sequence[LinearConstraint],
+               integ: np.ndarray, bounds: Bounds | None, time_limit_s: float, tol: float,
+               initial: np.ndarray) -> _HighsResult:
+    """Minimise ``c @ x`` with highspy, ``initial`` as the first incumbent (statuses as milp)."""
+    import highspy
+
+    cons = [constraints] if isinstance(constraints, LinearConstraint) else list(constraints)
+    n = len(c)
+    a = sparse.vstack([sparse.csr_matrix(k.A) for k in cons], format="csc")
+    rlb = np.concatenate([np.broadcast_to(np.asarray(k.lb, dtype=np.float64), (k.A.shape[0],))
+                          for k in cons])
+    rub = np.concatenate([np.broadcast_to(np.asarray(k.ub, dtype=np.float64), (k.A.shape[0],))
+                          for k in cons])
+    if bounds is None:
+        clb, cub = np.zeros(n), np.full(n, np.inf)
+    else:
+        clb = np.broadcast_to(np.asarray(bounds.lb, dtype=np.float64), (n,)).copy()
+        cub = np.broadcast_to(np.asarray(bounds.ub, dtype=np.float64), (n,)).copy()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = a.shape[0]
+    lp.col_cost_ = c
+    lp.col_lower_ = np.where(np.isfinite(clb), clb, -inf)
+    lp.col_upper_ = np.where(np.isfinite(cub), cub, inf)
+    lp.row_lower_ = np.where(np.isfinite(rlb), rlb, -inf)
+    lp.row_upper_ = np.where(np.isfinite(rub), rub, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+                       for v in integ]
+    h = _quiet_highs()
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(tol))
+    h.passModel(lp)
+    sol = highspy.HighsSolution()
+    sol.col_value = initial.tolist()
+    sol.value_valid = True
+    h.setSolution(sol)
+    h.run()
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    ok = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value) if ok else None
+    fun = float(info.objective_function_value) if ok else None
+    db = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
+    MS = highspy.HighsModelStatus
+    if ms == MS.kOptimal:
+        st = 0
+    elif ms == MS.kInfeasible:
+        st = 2
+    elif ms in (MS.kUnbounded, MS.kUnboundedOrInfeasible):
+        st = 3
+    elif ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kInterrupt):
+        st = 1
+    else:
+        st = 4
+    return _HighsResult(st, x, fun, db, h.modelStatusToString(ms))
+
+
 # --------------------------------------------------------------------------- MCLP
+
+
+def _undominated_columns(m: _Merged, fixed: np.ndarray, p: int) -> np.ndarray:
+    """Candidates kept after dropping the dominated ones (cardinality MCLP, no capacities).
+
+    Candidate ``i`` is dominated when another candidate ``k`` covers every (merged) row
+    that ``i`` covers: ``|cov(i) & cov(k)| = |cov(i)|``, with ``k`` covering more rows, or
+    as many and a lower index (identical columns: the lowest index stays). Dropping every
+    dominated non-fixed candidate keeps the optimum when at least ``p`` candidates remain:
+    in any solution a dropped ``i`` can be swapped for a kept superset ``k`` (the order
+    "more rows, then lower index" is strict, so every chain of dominations ends at a kept
+    candidate), or, when ``k`` is open already, for any kept unused candidate, and neither
+    swap lowers the weight covered. Returns a boolean mask over the candidates (all True
+    when fewer than ``p`` would remain).
+    """
+    n_c = m.cov.shape[1]
+    a = sparse.csc_matrix(m.csc, dtype=np.float64)
+    size = np.diff(a.indptr)
+    inter = sparse.csr_matrix(a.T @ a)
+    rid = np.repeat(np.arange(n_c), np.diff(inter.indptr))
+    k = inter.indices
+    dom = (rid != k) & (inter.data >= size[rid] - 0.5) & (
+        (size[k] > size[rid]) | ((size[k] == size[rid]) & (k < rid)))
+    keep = np.ones(n_c, dtype=bool)
+    keep[np.unique(rid[dom])] = False
+    keep[size == 0] = False
+    keep[fixed] = True
+    if int(keep.sum()) < p:
+        return np.ones(n_c, dtype=bool)
+    return keep
+
+
+def _integral_weights(w: np.ndarray) -> bool:
+    return bool(len(w) and np.all(w == np.round(w)) and float(np.abs(w).sum()) < 2**52)
+
+
+def _floor_bound(bound: float, integral: bool) -> float:
+    """Round an upper bound down to the integer below when the objective is integral.
+
+    A relative 1e-7 (and absolute 1e-6) is added first, more than HiGHS's objective error,
+    so a bound computed as 123829.9999999 for a true 123830 stays 123830.
+    """
+    if not integral or not math.isfinite(bound):
+        return bound
+    return float(math.floor(bound + 1e-7 * max(1.0, abs(bound)) + 1e-6))
+
+
+def _sub_merged(m: _Merged, cols: np.ndarray) -> _Merged:
+    """Restrict the merged problem to the candidate columns ``cols`` (rows kept)."""
+    cov = sparse.csr_matrix(m.cov[:, cols])
+    cov.sort_indices()
+    return _Merged(cov=cov, csc=cov.tocsc(), w=m.w, group=m.group, nnz_row=np.diff(cov.indptr))
+
+
+def _mclp_exact(m: _Merged, fx: np.ndarray, pp: int, incumbent: np.ndarray, value: float,
+                bound: float, deadline: float, tol: float, params: dict[str, Any]
+                ) -> tuple[np.ndarray, float, float, str, bool]:
+    """Exact uncapacitated cardinality MCLP: reductions, LP bound and rounding, then HiGHS.
+
+    1. dominated candidates are dropped (:func:`_undominated_columns`; exact);
+    2. the LP relaxation (HiGHS dual simplex) gives an upper bound, rounded down to an
+       integer when every weight is one; its ``p`` largest ``y`` give a primal solution;
+    3. when the best primal does not meet the bound, the MILP on the reduced candidates
+       runs with the best primal as HiGHS's first incumbent (``highspy``).
+
+    Returns the selection, its value, the bound, the stage that decided and whether the
+    time limit stopped the MILP.
+    """
+    n_c = m.cov.shape[1]
+    integral = _integral_weights(m.w)
+    keep = _undominated_columns(m, fx, pp)
+    cols = np.flatnonzero(keep)
+    params["n_candidates_undominated"] = int(len(cols))
+    r = _sub_merged(m, cols)
+    pos = np.full(n_c, -1, dtype=np.int64)
+    pos[cols] = np.arange(len(cols))
+    fx_r = pos[fx]
+    stage = "greedy"
+    bound = _floor_bound(bound, integral)
+    sel, hit = incumbent, False
+    if _gap(value, bound, "max") <= tol:
+        return sel, value, bound, stage, hit
+    remaining = deadline - time.perf_counter()
+    lp = _mclp_milp(r, fx_r, p=pp, costs=None, budget=None, capacities=None,
+                    time_limit_s=max(remaining, 0.05), mip_rel_gap=tol, lp_only=True)
+    if lp.status in ("optimal", "gap_limit") and lp.x is not None:
+        lp_bound = _floor_bound(lp.objective, integral)
+        if lp_bound < bound:
+            bound, stage = lp_bound, "lp_bound"
+        y = lp.x[:len(cols)].copy()
+        y[fx_r] = 2.0  # fixed first
+        top = np.argsort(-y, kind="stable")[:pp]
+        rs = np.sort(cols[top])
+        rv, _ = _covered_value(m, rs)
+        if rv > value:
+            sel, value, stage = rs, rv, "lp_rounding"
+    if _gap(value, bound, "max") <= tol:
+        return sel, value, bound, stage, hit
+    remaining = deadline - time.perf_counter()
+    if remaining <= 0.05:
+        return sel, value, bound, stage, True
+    y0 = np.zeros(len(cols))
+    y0[pos[sel]] = 1.0
+    _, covd = _covered_value(m, sel)
+    out = _mclp_milp(r, fx_r, p=pp, costs=None, budget=None, capacities=None,
+                     time_limit_s=remaining, mip_rel_gap=tol,
+                     initial=np.concatenate([y0, covd.astype(np.float64)]))
+    hit = out.status == "time_limit"
+    if math.isfinite(out.bound):
+        bound = min(bound, _floor_bound(out.bound, integral))
+    if out.x is not None and out.objective > value + 1e-9 * max(1.0, abs(value)):
+        ms = np.sort(cols[np.flatnonzero(out.x[:len(cols)] > 0.5)])
+        mv, _ = _covered_value(m, ms)
+        if mv > value:
+            sel, value = ms, mv
+    stage = "highs_milp"
+    return sel, value, bound, stage, hit
 
 
 def _mclp_milp(m: _Merged, fixed: np.ndarray, *, p: int | None, costs: np.ndarray | None,
                budget: float | None, capacities: np.ndarray | None, time_limit_s: float,
-               mip_rel_gap: float, lp_only: bool = False) -> MilpOutcome:
+               mip_rel_gap: float, lp_only: bool = False,
+               initial: np.ndarray | None = None) -> MilpOutcome:
     n_g, n_c = m.cov.shape
     y_lb = np.zeros(n_c)
     y_lb[fixed] = 1.0
@@ -876,7 +1114,8 @@ def _mclp_milp(m: _Merged, fixed: np.ndarray, *, p: int | None, costs: np.ndarra
     integ = np.concatenate([np.zeros(n_c) if lp_only else np.ones(n_c), np.zeros(n_extra)])
     return solve_milp(c, constraints=rows_c, integrality=integ,
                       bounds=Bounds(np.concatenate([y_lb, np.zeros(n_extra)]), ub), sense="max",
-                      time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+                      time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                      initial=None if lp_only else initial)
 
 
 def _cap_greedy(m: _Merged, caps: np.ndarray, *, n_pick: int | None, fixed: np.ndarray,
@@ -1142,8 +1381,22 @@ def mclp(
         bound = min(ubound, cap_bound, float(m.w.sum()))
         solver = "capacitated_greedy"
 
+    if caps is None:
+        # an integral objective (integer weights) has an integral optimum: round the bound down
+        bound = _floor_bound(bound, _integral_weights(m.w))
     gap = _gap(value, bound, "max")
-    if method == "auto" and gap > tol and n_pick is not None and (
+    exact_path = (caps is None and bud is None and n_pick is not None and method != "greedy"
+                  and (m.cov.nnz <= MILP_MAX_PAIRS or method == "milp"))
+    if exact_path and gap > tol:
+        assert pp is not None
+        sel2, v2, bound, stage, hit_time = _mclp_exact(m, fx, pp, sel, value, bound, t0 + tl,
+                                                       tol, params)
+        if v2 > value:
+            sel, value, gains, solver = sel2, v2, None, stage
+        elif stage != "greedy":
+            solver = f"{solver}+{stage}"
+        gap = _gap(value, bound, "max")
+    elif method == "auto" and gap > tol and n_pick is not None and (
             m.cov.nnz > MILP_MAX_PAIRS or caps is None):
         # the Lagrangian (LP) bound of the uncapacitated problem: cheap, and valid for the
         # capacitated one too
@@ -1159,7 +1412,7 @@ def mclp(
             solver = "lagrangian"
         hit_time = time.perf_counter() > lag_deadline
         gap = _gap(value, bound, "max")
-    if method != "greedy" and gap > tol:
+    if method != "greedy" and gap > tol and not exact_path:
         fits = m.cov.nnz <= MILP_MAX_PAIRS or method == "milp"
         remaining = max(tl - (time.perf_counter() - t0), 0.05)
         if fits:
