@@ -20,6 +20,8 @@ from kotacerdas_gis.siting.solvers import (
     _as_coverage,
     _floor_bound,
     _merge_rows,
+    _pmed_value,
+    _swap_search,
     _undominated_columns,
     mclp,
     p_median,
@@ -155,3 +157,30 @@ def test_p_median_bound_optimum_objective_in_order(inst, pen):
             assert r.objective == pytest.approx(opt)
     r = p_median(full_sparse(d), w, p=p)
     assert r.objective == pytest.approx(brute_pmedian(d, w, p))
+
+
+@settings(max_examples=60, deadline=None)
+@given(median_instances(), st.floats(2.0, 25.0), st.integers(0, 2**31 - 1))
+def test_swap_search_ends_at_a_swap_local_optimum(inst, pen, seed):
+    d, w, p = inst
+    m = d.shape[1]
+    rng = np.random.default_rng(seed)
+    start = np.zeros(m, dtype=bool)
+    start[rng.choice(m, size=p, replace=False)] = True
+    fixed = np.flatnonzero(start)[:1] if p > 1 else np.zeros(0, dtype=np.int64)
+    c = full_sparse(d)
+
+    def value(mask):
+        return _pmed_value(c, w, mask, pen)[0]
+
+    out = _swap_search(c, w, start, fixed, pen, deadline=float("inf"))
+    assert out.sum() == p and out[fixed].all()
+    assert value(out) <= value(start) + 1e-9
+    # no single swap (close a non-fixed open site, open a closed one) is better
+    for j in np.flatnonzero(out):
+        if j in fixed:
+            continue
+        for i in np.flatnonzero(~out):
+            alt = out.copy()
+            alt[j], alt[i] = False, True
+            assert value(alt) >= value(out) - 1e-7 * max(1.0, value(out))
