@@ -10,14 +10,21 @@ them, the solver, its status, the runtime and the parameters used.
   within a budget), optionally capacitated. A greedy with exact incremental
   marginal gains gives the ``(1 - 1/e)`` guarantee and the tighter online
   bound (value of any greedy prefix plus the sum of its top-``p`` marginal
-  gains, Minoux 1978 / Leskovec et al. 2007); HiGHS (MILP) closes the gap
-  when the instance fits the time limit.
+  gains, Minoux 1978 / Leskovec et al. 2007). The uncapacitated cardinality
+  model is then solved exactly when it fits (:data:`MILP_MAX_PAIRS`): identical
+  demand rows merged, rows no candidate covers dropped, dominated candidates
+  dropped (exact, see :func:`_undominated_columns`), the bound rounded down to
+  an integer for integer weights, the HiGHS LP relaxation as the bound and its
+  rounding as a primal (usually proven optimal there), and only then the MILP
+  with the best primal as HiGHS's first incumbent (``highspy``); larger
+  instances get the Lagrangian (= LP) bound by subgradient.
 * :func:`lscp` -- location set covering (fewest sites, or least cost, so that
   every demand row is covered): set-cover MILP with a greedy fallback.
 * :func:`p_median` -- least weighted travel cost with ``p`` sites, on the
-  stored (allowed) pairs only: Lagrangian relaxation (subgradient) for a lower
-  bound and primal solutions, improved by locate-allocate; exact MILP where it
-  fits; capacitated by MILP.
+  stored (allowed) pairs only: savings greedy and locate-allocate, the
+  Lagrangian relaxation (subgradient) for a lower bound and primal solutions,
+  then vertex substitution (Teitz-Bart, fast swap evaluation) from the best of
+  them for the answer; exact MILP where it fits; capacitated by MILP.
 * :func:`p_center` -- smallest worst travel cost: binary search over the
   distinct costs with an exact set-cover feasibility test.
 * :func:`solve_milp` -- a thin wrapper of ``scipy.optimize.milp`` (HiGHS) that
@@ -1270,10 +1277,15 @@ def mclp(
         weight is assigned to open covering sites within their capacity (a row
         may be split) and the objective counts the weight assigned.
     method : {"auto", "greedy", "milp"}
-        ``"greedy"``: greedy with its online bound only. ``"milp"``: HiGHS
-        MILP (best of it and the greedy). ``"auto"``: greedy, then the MILP
-        when the gap is above ``mip_rel_gap`` and the instance fits
-        (:data:`MILP_MAX_PAIRS`), else an LP-relaxation bound when affordable.
+        ``"greedy"``: greedy with its online bound only. ``"milp"``: exact
+        (best of it and the greedy), whatever the size. ``"auto"``: greedy,
+        then, when the gap is above ``mip_rel_gap`` and the instance fits
+        (:data:`MILP_MAX_PAIRS`), the exact path; else the Lagrangian bound.
+        Exact path of the uncapacitated model with ``p``: dominated candidates
+        dropped, the LP relaxation's bound and rounding (``solver``
+        ``"lp_rounding"`` when that is proven optimal), then the MILP with the
+        best primal as incumbent (``"highs_milp"``); with capacities or a
+        budget, the plain MILP.
     time_limit_s : float
         Wall-time limit for the exact step, seconds.
     mip_rel_gap : float
@@ -1975,9 +1987,12 @@ def p_median(
     mip_rel_gap : float
         Relative gap accepted as solved.
     method : {"auto", "lagrangian", "milp"}
-        ``"auto"``: Lagrangian relaxation with locate-allocate, then the MILP
-        when the gap is above ``mip_rel_gap`` and it fits; capacitated
-        instances go to the MILP.
+        ``"auto"``: savings greedy, locate-allocate, the Lagrangian relaxation
+        (half the time limit) and vertex substitution from the best distinct
+        Lagrangian primals (up to :data:`SWAP_STARTS`, until 3/4 of it), then
+        the MILP when the gap is above ``mip_rel_gap`` and it fits
+        (:data:`PMEDIAN_MILP_MAX_PAIRS`); capacitated instances go to the MILP.
+        ``"lagrangian"``: the same without the MILP, over the whole limit.
     unassigned_cost : float, optional
         If given, a demand row may stay unassigned at this cost per unit of
         weight (for example the time limit): the problem is then always
@@ -2074,20 +2089,18 @@ def p_median(
         # penalty, or (every row must be served) more than any saving elsewhere
         swap_pen = pen if pen is not None else (big + 1.0) * (
             1.0 + float(w.sum()) / float(w[w > 0].min()))
+        pool: list[tuple[float, np.ndarray]] = []
         if np.isfinite(g_val):
             g_open, g_val2 = _locate_allocate(c, wc, w, g_open, fx, pen, lag_deadline)
-            s_open = _swap_search(c, w, g_open, fx, swap_pen, lag_deadline)
-            s_val, _, _ = _pmed_value(c, w, s_open, pen)
-            if s_val < g_val2:
-                g_open, g_val2 = s_open, s_val
-        pool: list[tuple[float, np.ndarray]] = []
+            pool.append((g_val2, g_open))
         is_open, ub, lb, iters = _lagrangian_pmedian(c, w, fx, pp, pen, lag_deadline, tol,
                                                      start=(g_open, g_val2), pool=pool)
         params["lagrangian_iterations"] = iters
         if np.isfinite(ub) and ub < g_val2:
             is_open, ub = _locate_allocate(c, wc, w, is_open, fx, pen, deadline)
-        # vertex substitution from the best distinct Lagrangian primals (each is a different
-        # basin; the best of them closes most of the gap on the benchmark instances)
+        # vertex substitution from the locate-allocate answer and the best distinct Lagrangian
+        # primals (different basins; on the benchmark instances the swaps from the Lagrangian
+        # primals end lowest). After the Lagrangian, so that its bound has its time.
         pool.sort(key=lambda t: t[0])
         n_starts = 0
         swap_deadline = t0 + (0.75 * tl if method == "auto" else tl)
