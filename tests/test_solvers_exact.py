@@ -19,6 +19,7 @@ from test_solvers import brute_mclp, brute_pmedian, check_result, full_sparse
 from kotacerdas_gis.siting.solvers import (
     _as_coverage,
     _floor_bound,
+    _mclp_swap,
     _merge_rows,
     _pmed_value,
     _swap_search,
@@ -184,3 +185,46 @@ def test_swap_search_ends_at_a_swap_local_optimum(inst, pen, seed):
             alt = out.copy()
             alt[j], alt[i] = False, True
             assert value(alt) >= value(out) - 1e-7 * max(1.0, value(out))
+
+
+@settings(max_examples=60, deadline=None)
+@given(cover_instances(), st.integers(0, 2**31 - 1))
+def test_mclp_swap_ends_at_a_swap_local_optimum(inst, seed):
+    cov, w, p, fixed = inst
+    n_c = cov.shape[1]
+    m = _merge_rows(_as_coverage(sparse.csr_matrix(cov)), w)
+    rng = np.random.default_rng(seed)
+    free = [j for j in range(n_c) if j not in fixed]
+    start = np.array(sorted(list(fixed) + [int(j) for j in rng.choice(
+        free, size=p - len(fixed), replace=False)]), dtype=np.int64)
+
+    def value(sel):
+        return float(w[cov[:, list(sel)].any(axis=1)].sum())
+
+    out = _mclp_swap(m, start, np.asarray(fixed, dtype=np.int64), deadline=float("inf"))
+    assert len(out) == p and set(fixed) <= set(out.tolist())
+    assert value(out) >= value(start) - 1e-9
+    assert value(out) <= brute_mclp(cov, w, p, fixed) + 1e-9
+    for j in out:
+        if j in fixed:
+            continue
+        for i in set(range(n_c)) - set(out.tolist()):
+            alt = [k for k in out if k != j] + [i]
+            assert value(alt) <= value(out) + 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(cover_instances())
+def test_mclp_large_instance_path_bound_optimum_objective_in_order(inst):
+    # MILP_MAX_PAIRS = 0: the path of the large instances (greedy, swaps, Lagrangian bound)
+    from kotacerdas_gis.siting import solvers
+
+    cov, w, p, fixed = inst
+    opt = brute_mclp(cov, w, p, fixed)
+    with pytest.MonkeyPatch.context() as mpatch:
+        mpatch.setattr(solvers, "MILP_MAX_PAIRS", 0)
+        r = mclp(sparse.csr_matrix(cov), w, p=p, fixed=list(fixed))
+    check_result(r)
+    assert r.objective <= opt + 1e-9 <= r.bound + 2e-9
+    assert len(r.selected) == p and set(fixed) <= set(r.selected.tolist())
+    assert float(w[cov[:, r.selected].any(axis=1)].sum()) == pytest.approx(r.objective)

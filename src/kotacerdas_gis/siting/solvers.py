@@ -683,15 +683,66 @@ def _greedy_cover(m: _Merged, *, n_pick: int | None, fixed: np.ndarray,
                       bound=max(bound, value), covered=covered)
 
 
+def _mclp_swap(m: _Merged, selected: np.ndarray, fixed: np.ndarray, deadline: float,
+               max_swaps: int = 10_000) -> np.ndarray:
+    """Best-improvement swaps for the cardinality MCLP (the coverage analogue of Teitz-Bart).
+
+    With ``cnt_u`` the open sites covering merged row ``u`` and ``f1_u`` the one open site of
+    a row covered once, the gain of swapping ``j`` (open, not fixed) for ``i`` (closed) is
+    ``gain(i) - loss(j) + extra(i, j)``: ``gain(i)`` the weight of the uncovered rows ``i``
+    covers, ``loss(j)`` the weight of the rows only ``j`` covers and ``extra(i, j)`` the part
+    of those that ``i`` covers too. The best positive swap is applied until none is left,
+    the deadline or ``max_swaps``. Returns the selection (sorted).
+    """
+    n_g, n_c = m.cov.shape
+    rid = np.repeat(np.arange(n_g), m.nnz_row)
+    cid = m.cov.indices
+    is_open = np.zeros(n_c, dtype=bool)
+    is_open[selected] = True
+    is_fixed = np.zeros(n_c, dtype=bool)
+    is_fixed[fixed] = True
+    for _ in range(max_swaps):
+        if time.perf_counter() > deadline:
+            break
+        oe = is_open[cid]
+        cnt = np.bincount(rid[oe], minlength=n_g)
+        f1 = np.full(n_g, -1, dtype=np.int64)
+        once = oe & (cnt[rid] == 1)
+        f1[rid[once]] = cid[once]
+        opened = np.flatnonzero(is_open)
+        slot = np.full(n_c, -1, dtype=np.int64)
+        slot[opened] = np.arange(len(opened))
+        k = len(opened)
+        zero = cnt[rid] == 0
+        gain = np.bincount(cid[zero], weights=m.w[rid[zero]], minlength=n_c).astype(np.float64)
+        one = cnt == 1
+        loss = np.bincount(slot[f1[one]], weights=m.w[one], minlength=k).astype(np.float64)
+        ex = (cnt[rid] == 1) & ~oe
+        extra = np.bincount(cid[ex] * k + slot[f1[rid[ex]]], weights=m.w[rid[ex]],
+                            minlength=n_c * k).astype(np.float64).reshape(n_c, k)
+        saving = gain[:, None] - loss[None, :] + extra
+        saving[is_open, :] = -np.inf
+        saving[:, is_fixed[opened]] = -np.inf
+        b = int(np.argmax(saving))
+        i, jj = divmod(b, k)
+        if not saving[i, jj] > 1e-9 * max(1.0, float(m.w.sum())):
+            break
+        is_open[opened[jj]] = False
+        is_open[i] = True
+    return np.flatnonzero(is_open).astype(np.int64)
+
+
 def _lagrangian_mclp_bound(m: _Merged, fixed: np.ndarray, n_pick: int, lower: float,
-                           deadline: float, tol: float, max_iter: int = 400
+                           deadline: float, tol: float, max_iter: int = 400,
+                           pool: list[tuple[float, np.ndarray]] | None = None
                            ) -> tuple[float, np.ndarray | None, float, int]:
     """Lagrangian (= LP) upper bound of the uncapacitated cardinality MCLP by subgradient.
 
     Relaxing ``z_i <= sum_j a_ij y_j`` with ``0 <= mu_i <= w_i`` gives
     ``L(mu) = sum_i (w_i - mu_i) + sum_j y_j (A^T mu)_j`` with the fixed sites and the
     ``n_pick`` largest other ``(A^T mu)_j``. Returns the best bound, the best primal selection
-    seen (or None), its value and the iterations.
+    seen (or None), its value and the iterations. Every fifth iteration's selection is
+    evaluated; with ``pool`` each is appended as ``(value, selection)`` (swap starts).
     """
     n_g, n_c = m.cov.shape
     w = m.w
@@ -727,6 +778,8 @@ def _lagrangian_mclp_bound(m: _Merged, fixed: np.ndarray, n_pick: int, lower: fl
         if it % 5 == 1:
             sel = np.flatnonzero(y)
             val, _ = _covered_value(m, sel)
+            if pool is not None:
+                pool.append((val, sel))
             if val > best_val:
                 best_val, best_sel = val, sel
         if _gap(best_val, best, "max") <= tol or theta < 1e-4 or time.perf_counter() > deadline:
@@ -1413,18 +1466,46 @@ def mclp(
         gap = _gap(value, bound, "max")
     elif method == "auto" and gap > tol and n_pick is not None and (
             m.cov.nnz > MILP_MAX_PAIRS or caps is None):
+        if caps is None and bud is None and n_pick > 0:
+            # swaps from the greedy answer first: a better primal also steers the steps
+            s_sel = _mclp_swap(m, sel, fx, t0 + 0.3 * tl)
+            s_val, _ = _covered_value(m, s_sel)
+            if s_val > value:
+                sel, value, gains, solver = s_sel, s_val, None, "greedy+swap"
         # the Lagrangian (LP) bound of the uncapacitated problem: cheap, and valid for the
         # capacitated one too
         lag_deadline = t0 + (0.5 * tl if m.cov.nnz <= MILP_MAX_PAIRS else tl)
-        lb_u, lsel, lval, lit = _lagrangian_mclp_bound(m, fx, n_pick, g.value, lag_deadline,
-                                                        tol)
+        lpool: list[tuple[float, np.ndarray]] = []
+        lb_u, lsel, lval, lit = _lagrangian_mclp_bound(
+            m, fx, n_pick, value if caps is None else g.value, lag_deadline, tol, pool=lpool)
         params["lagrangian_iterations"] = lit
+        if caps is None:
+            lb_u = _floor_bound(lb_u, _integral_weights(m.w))
         if lb_u < bound:
             bound = lb_u
             solver = solver + "+lagrangian_bound"
-        if caps is None and lsel is not None and lval > value:
+        if caps is None and bud is None and lsel is not None and lval > value:
             sel, value, gains = lsel, lval, None
             solver = "lagrangian"
+        if caps is None and bud is None:
+            # swaps from the best distinct Lagrangian primals (other basins than the greedy's)
+            lpool.sort(key=lambda t: -t[0])
+            seen: set[bytes] = set()
+            n_starts = 0
+            for _, start_sel in lpool:
+                if (n_starts >= SWAP_STARTS or _gap(value, bound, "max") <= tol
+                        or time.perf_counter() > t0 + tl):
+                    break
+                key = np.sort(start_sel).tobytes()
+                if key in seen:
+                    continue
+                seen.add(key)
+                n_starts += 1
+                s_sel = _mclp_swap(m, start_sel, fx, t0 + tl)
+                s_val, _ = _covered_value(m, s_sel)
+                if s_val > value:
+                    sel, value, gains, solver = s_sel, s_val, None, "lagrangian+swap"
+            params["swap_starts"] = n_starts
         hit_time = time.perf_counter() > lag_deadline
         gap = _gap(value, bound, "max")
     if method != "greedy" and gap > tol and not exact_path:
