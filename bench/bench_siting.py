@@ -122,6 +122,10 @@ def spopt_reason(kind: str, n_c: int, n_d: int) -> str:
     """Why spopt is not run at this size: its model's memory and build time, estimated."""
     entries = n_c * n_d
     dense_gb = entries * 8 / 1024**3
+    per = SPOPT_PMEDIAN_S_PER_VAR if kind == "p_median" else SPOPT_MCLP_S_PER_ENTRY
+    if entries * per < 60:
+        return (f"spopt not asked for at this size (its build ~{entries * per:,.0f} s; "
+                "the default sizes run it); anchor = our certified bound")
     if kind == "p_median":
         return (f"spopt not run: its p-median has {entries / 1e6:,.1f}M assignment variables "
                 f"(~{entries * SPOPT_PMEDIAN_KIB_PER_VAR / 1024**2:,.0f} GiB in PuLP, build "
