@@ -228,3 +228,12 @@ def test_mclp_large_instance_path_bound_optimum_objective_in_order(inst):
     assert r.objective <= opt + 1e-9 <= r.bound + 2e-9
     assert len(r.selected) == p and set(fixed) <= set(r.selected.tolist())
     assert float(w[cov[:, r.selected].any(axis=1)].sum()) == pytest.approx(r.objective)
+
+
+def test_without_highspy_the_incumbent_is_ignored_and_the_answer_is_the_same():
+    import sys
+
+    with pytest.MonkeyPatch.context() as mpatch:
+        mpatch.setitem(sys.modules, "highspy", None)  # import highspy -> ImportError
+        r = mclp(sparse.csr_matrix(K4), np.ones(6), p=2)
+    assert r.objective == 5.0 and r.bound == 5.0 and r.status == "optimal"

@@ -815,7 +815,8 @@ def solve_milp(
 
     With ``initial`` (a feasible solution), the model goes to HiGHS through
     ``highspy`` instead, which accepts it as the first incumbent
-    (``Highs.setSolution``): HiGHS prunes with it from the root node on.
+    (``Highs.setSolution``): HiGHS prunes with it from the root node on. Without
+    ``highspy`` installed (it is optional), ``initial`` is ignored.
 
     Parameters
     ----------
@@ -867,7 +868,7 @@ def solve_milp(
     sign = -1.0 if sense == "max" else 1.0
     integ = np.asarray(integrality)
     t0 = time.perf_counter()
-    if initial is not None:
+    if initial is not None and _has_highspy():
         res = _highs_run(sign * cc, constraints, integ, bounds, t, tol,
                          np.asarray(initial, dtype=np.float64))
     else:
@@ -901,6 +902,15 @@ def solve_milp(
 
 
 _HIGHS_BANNER_SHOWN = False
+
+
+def _has_highspy() -> bool:
+    """Whether ``highspy`` imports (an optional dependency: without it no incumbent is passed)."""
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _quiet_highs() -> Any:
