@@ -164,8 +164,12 @@ def _fmt_s(x: float | None) -> str:
 
 
 def exponents(rows: list[dict]) -> dict[tuple[str, str, str], tuple[float, float | None]]:
-    """Least-squares slope of log(time) on log(n): ours per (workload, ours) over every size,
-    the anchor's per (workload, ours, anchor) over the sizes where it ran."""
+    """Fit the growth exponents: least-squares slope of log(time) on log(n).
+
+    Ours per (workload, ours) over every size of the workload, whether the size has an
+    anchor or not (one exponent per solver, repeated on each of its anchor rows); the
+    anchor's per (workload, ours, anchor) over the sizes where it ran.
+    """
 
     def slope(pts_in: dict[float, float]) -> float | None:
         pts = [(math.log(x), math.log(y)) for x, y in pts_in.items() if x > 0 and y and y > 0]

@@ -91,8 +91,8 @@ class TestMCLPByHand:
             r = mclp(TRAP, ONES6, p=2, method=method)
             assert r.selected.tolist() == [1, 2] and r.objective == 6.0
             assert r.bound == 6.0 and r.gap == 0.0 and r.status == "optimal"
-            # auto: the Lagrangian bound (= LP here) proves the optimum it finds; milp: HiGHS
-            assert r.solver == ("lagrangian" if method == "auto" else "highs_milp")
+            # the LP relaxation is integral here: its rounding is proven optimal by its bound
+            assert r.solver == "lp_rounding"
             # every row is covered: rows 0-2 by S1, rows 3-5 by S2
             assert r.assignment.tolist() == [1, 1, 1, 2, 2, 2]
             check_result(r)

@@ -10,14 +10,21 @@ them, the solver, its status, the runtime and the parameters used.
   within a budget), optionally capacitated. A greedy with exact incremental
   marginal gains gives the ``(1 - 1/e)`` guarantee and the tighter online
   bound (value of any greedy prefix plus the sum of its top-``p`` marginal
-  gains, Minoux 1978 / Leskovec et al. 2007); HiGHS (MILP) closes the gap
-  when the instance fits the time limit.
+  gains, Minoux 1978 / Leskovec et al. 2007). The uncapacitated cardinality
+  model is then solved exactly when it fits (:data:`MILP_MAX_PAIRS`): identical
+  demand rows merged, rows no candidate covers dropped, dominated candidates
+  dropped (exact, see :func:`_undominated_columns`), the bound rounded down to
+  an integer for integer weights, the HiGHS LP relaxation as the bound and its
+  rounding as a primal (usually proven optimal there), and only then the MILP
+  with the best primal as HiGHS's first incumbent (``highspy``); larger
+  instances get the Lagrangian (= LP) bound by subgradient.
 * :func:`lscp` -- location set covering (fewest sites, or least cost, so that
   every demand row is covered): set-cover MILP with a greedy fallback.
 * :func:`p_median` -- least weighted travel cost with ``p`` sites, on the
-  stored (allowed) pairs only: Lagrangian relaxation (subgradient) for a lower
-  bound and primal solutions, improved by locate-allocate; exact MILP where it
-  fits; capacitated by MILP.
+  stored (allowed) pairs only: savings greedy and locate-allocate, the
+  Lagrangian relaxation (subgradient) for a lower bound and primal solutions,
+  then vertex substitution (Teitz-Bart, fast swap evaluation) from the best of
+  them for the answer; exact MILP where it fits; capacitated by MILP.
 * :func:`p_center` -- smallest worst travel cost: binary search over the
   distinct costs with an exact set-cover feasibility test.
 * :func:`solve_milp` -- a thin wrapper of ``scipy.optimize.milp`` (HiGHS) that
@@ -52,6 +59,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -86,6 +95,9 @@ LP_MAX_PAIRS = 1_500_000
 #: Largest uncapacitated p-median (stored pairs) that "auto" hands to the MILP after the
 #: Lagrangian; HiGHS stalls on larger ones (90,000 pairs: no bound in 150 s).
 PMEDIAN_MILP_MAX_PAIRS = 20_000
+#: Distinct Lagrangian primal solutions (best first) that the p-median vertex substitution
+#: (:func:`_swap_search`) starts from, within the time limit.
+SWAP_STARTS = 8
 _TIE_RTOL = 1e-9
 _GREEDY_FACTOR = 1.0 - 1.0 / math.e
 
@@ -671,15 +683,66 @@ def _greedy_cover(m: _Merged, *, n_pick: int | None, fixed: np.ndarray,
                       bound=max(bound, value), covered=covered)
 
 
+def _mclp_swap(m: _Merged, selected: np.ndarray, fixed: np.ndarray, deadline: float,
+               max_swaps: int = 10_000) -> np.ndarray:
+    """Best-improvement swaps for the cardinality MCLP (the coverage analogue of Teitz-Bart).
+
+    With ``cnt_u`` the open sites covering merged row ``u`` and ``f1_u`` the one open site of
+    a row covered once, the gain of swapping ``j`` (open, not fixed) for ``i`` (closed) is
+    ``gain(i) - loss(j) + extra(i, j)``: ``gain(i)`` the weight of the uncovered rows ``i``
+    covers, ``loss(j)`` the weight of the rows only ``j`` covers and ``extra(i, j)`` the part
+    of those that ``i`` covers too. The best positive swap is applied until none is left,
+    the deadline or ``max_swaps``. Returns the selection (sorted).
+    """
+    n_g, n_c = m.cov.shape
+    rid = np.repeat(np.arange(n_g), m.nnz_row)
+    cid = m.cov.indices
+    is_open = np.zeros(n_c, dtype=bool)
+    is_open[selected] = True
+    is_fixed = np.zeros(n_c, dtype=bool)
+    is_fixed[fixed] = True
+    for _ in range(max_swaps):
+        if time.perf_counter() > deadline:
+            break
+        oe = is_open[cid]
+        cnt = np.bincount(rid[oe], minlength=n_g)
+        f1 = np.full(n_g, -1, dtype=np.int64)
+        once = oe & (cnt[rid] == 1)
+        f1[rid[once]] = cid[once]
+        opened = np.flatnonzero(is_open)
+        slot = np.full(n_c, -1, dtype=np.int64)
+        slot[opened] = np.arange(len(opened))
+        k = len(opened)
+        zero = cnt[rid] == 0
+        gain = np.bincount(cid[zero], weights=m.w[rid[zero]], minlength=n_c).astype(np.float64)
+        one = cnt == 1
+        loss = np.bincount(slot[f1[one]], weights=m.w[one], minlength=k).astype(np.float64)
+        ex = (cnt[rid] == 1) & ~oe
+        extra = np.bincount(cid[ex] * k + slot[f1[rid[ex]]], weights=m.w[rid[ex]],
+                            minlength=n_c * k).astype(np.float64).reshape(n_c, k)
+        saving = gain[:, None] - loss[None, :] + extra
+        saving[is_open, :] = -np.inf
+        saving[:, is_fixed[opened]] = -np.inf
+        b = int(np.argmax(saving))
+        i, jj = divmod(b, k)
+        if not saving[i, jj] > 1e-9 * max(1.0, float(m.w.sum())):
+            break
+        is_open[opened[jj]] = False
+        is_open[i] = True
+    return np.flatnonzero(is_open).astype(np.int64)
+
+
 def _lagrangian_mclp_bound(m: _Merged, fixed: np.ndarray, n_pick: int, lower: float,
-                           deadline: float, tol: float, max_iter: int = 400
+                           deadline: float, tol: float, max_iter: int = 400,
+                           pool: list[tuple[float, np.ndarray]] | None = None
                            ) -> tuple[float, np.ndarray | None, float, int]:
     """Lagrangian (= LP) upper bound of the uncapacitated cardinality MCLP by subgradient.
 
     Relaxing ``z_i <= sum_j a_ij y_j`` with ``0 <= mu_i <= w_i`` gives
     ``L(mu) = sum_i (w_i - mu_i) + sum_j y_j (A^T mu)_j`` with the fixed sites and the
     ``n_pick`` largest other ``(A^T mu)_j``. Returns the best bound, the best primal selection
-    seen (or None), its value and the iterations.
+    seen (or None), its value and the iterations. Every fifth iteration's selection is
+    evaluated; with ``pool`` each is appended as ``(value, selection)`` (swap starts).
     """
     n_g, n_c = m.cov.shape
     w = m.w
@@ -715,6 +778,8 @@ def _lagrangian_mclp_bound(m: _Merged, fixed: np.ndarray, n_pick: int, lower: fl
         if it % 5 == 1:
             sel = np.flatnonzero(y)
             val, _ = _covered_value(m, sel)
+            if pool is not None:
+                pool.append((val, sel))
             if val > best_val:
                 best_val, best_sel = val, sel
         if _gap(best_val, best, "max") <= tol or theta < 1e-4 or time.perf_counter() > deadline:
@@ -744,8 +809,14 @@ def solve_milp(
     sense: Literal["min", "max"] = "min",
     time_limit_s: float = 30.0,
     mip_rel_gap: float = 1e-4,
+    initial: np.ndarray | None = None,
 ) -> MilpOutcome:
     """Solve a mixed-integer linear programme with HiGHS (``scipy.optimize.milp``).
+
+    With ``initial`` (a feasible solution), the model goes to HiGHS through
+    ``highspy`` instead, which accepts it as the first incumbent
+    (``Highs.setSolution``): HiGHS prunes with it from the root node on. Without
+    ``highspy`` installed (it is optional), ``initial`` is ignored.
 
     Parameters
     ----------
@@ -763,6 +834,8 @@ def solve_milp(
         Wall-time limit, seconds (> 0, finite).
     mip_rel_gap : float
         HiGHS stops when the relative gap is below this.
+    initial : numpy.ndarray, optional
+        A feasible solution (all variables) given to HiGHS as its first incumbent.
 
     Returns
     -------
@@ -795,8 +868,12 @@ def solve_milp(
     sign = -1.0 if sense == "max" else 1.0
     integ = np.asarray(integrality)
     t0 = time.perf_counter()
-    res = milp(sign * cc, constraints=constraints, integrality=integ, bounds=bounds,
-               options={"time_limit": t, "mip_rel_gap": tol, "disp": False})
+    if initial is not None and _has_highspy():
+        res = _highs_run(sign * cc, constraints, integ, bounds, t, tol,
+                         np.asarray(initial, dtype=np.float64))
+    else:
+        res = milp(sign * cc, constraints=constraints, integrality=integ, bounds=bounds,
+                   options={"time_limit": t, "mip_rel_gap": tol, "disp": False})
     rt = time.perf_counter() - t0
     if res.status == 2:
         return MilpOutcome(None, float("nan"), float("nan"), 1.0, "infeasible", rt, res.message)
@@ -824,12 +901,246 @@ def solve_milp(
     return MilpOutcome(x, obj, bound, gap, status, rt, str(res.message))
 
 
+_HIGHS_BANNER_SHOWN = False
+
+
+def _has_highspy() -> bool:
+    """Whether ``highspy`` imports (an optional dependency: without it no incumbent is passed)."""
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _quiet_highs() -> Any:
+    """Return a ``highspy.Highs`` with output off (the first start-up banner to /dev/null).
+
+    HiGHS prints its banner on the first construction in a process, before any option can
+    be set; the file descriptor of stdout is pointed at /dev/null for that one call.
+    """
+    import highspy
+
+    global _HIGHS_BANNER_SHOWN
+    if _HIGHS_BANNER_SHOWN:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        try:
+            saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        except OSError:
+            saved = null = -1
+        if saved >= 0:
+            os.dup2(null, 1)
+        try:
+            h = highspy.Highs()
+        finally:
+            if saved >= 0:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
+        _HIGHS_BANNER_SHOWN = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+@dataclass
+class _HighsResult:
+    """The fields of ``scipy.optimize.OptimizeResult`` that :func:`solve_milp` reads."""
+
+    status: int
+    x: np.ndarray | None
+    fun: float | None
+    mip_dual_bound: float | None
+    message: str
+
+
+def _highs_run(c: np.ndarray, constraints: LinearConstraint | Sequence[LinearConstraint],
+               integ: np.ndarray, bounds: Bounds | None, time_limit_s: float, tol: float,
+               initial: np.ndarray) -> _HighsResult:
+    """Minimise ``c @ x`` with highspy, ``initial`` as the first incumbent (statuses as milp)."""
+    import highspy
+
+    cons = [constraints] if isinstance(constraints, LinearConstraint) else list(constraints)
+    n = len(c)
+    a = sparse.vstack([sparse.csr_matrix(k.A) for k in cons], format="csc")
+    rlb = np.concatenate([np.broadcast_to(np.asarray(k.lb, dtype=np.float64), (k.A.shape[0],))
+                          for k in cons])
+    rub = np.concatenate([np.broadcast_to(np.asarray(k.ub, dtype=np.float64), (k.A.shape[0],))
+                          for k in cons])
+    if bounds is None:
+        clb, cub = np.zeros(n), np.full(n, np.inf)
+    else:
+        clb = np.broadcast_to(np.asarray(bounds.lb, dtype=np.float64), (n,)).copy()
+        cub = np.broadcast_to(np.asarray(bounds.ub, dtype=np.float64), (n,)).copy()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = a.shape[0]
+    lp.col_cost_ = c
+    lp.col_lower_ = np.where(np.isfinite(clb), clb, -inf)
+    lp.col_upper_ = np.where(np.isfinite(cub), cub, inf)
+    lp.row_lower_ = np.where(np.isfinite(rlb), rlb, -inf)
+    lp.row_upper_ = np.where(np.isfinite(rub), rub, inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+                       for v in integ]
+    h = _quiet_highs()
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(tol))
+    h.passModel(lp)
+    sol = highspy.HighsSolution()
+    sol.col_value = initial.tolist()
+    sol.value_valid = True
+    h.setSolution(sol)
+    h.run()
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    ok = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value) if ok else None
+    fun = float(info.objective_function_value) if ok else None
+    db = float(info.mip_dual_bound) if math.isfinite(info.mip_dual_bound) else None
+    MS = highspy.HighsModelStatus
+    if ms == MS.kOptimal:
+        st = 0
+    elif ms == MS.kInfeasible:
+        st = 2
+    elif ms in (MS.kUnbounded, MS.kUnboundedOrInfeasible):
+        st = 3
+    elif ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kInterrupt):
+        st = 1
+    else:
+        st = 4
+    return _HighsResult(st, x, fun, db, h.modelStatusToString(ms))
+
+
 # --------------------------------------------------------------------------- MCLP
+
+
+def _undominated_columns(m: _Merged, fixed: np.ndarray, p: int) -> np.ndarray:
+    """Candidates kept after dropping the dominated ones (cardinality MCLP, no capacities).
+
+    Candidate ``i`` is dominated when another candidate ``k`` covers every (merged) row
+    that ``i`` covers: ``|cov(i) & cov(k)| = |cov(i)|``, with ``k`` covering more rows, or
+    as many and a lower index (identical columns: the lowest index stays). Dropping every
+    dominated non-fixed candidate keeps the optimum when at least ``p`` candidates remain:
+    in any solution a dropped ``i`` can be swapped for a kept superset ``k`` (the order
+    "more rows, then lower index" is strict, so every chain of dominations ends at a kept
+    candidate), or, when ``k`` is open already, for any kept unused candidate, and neither
+    swap lowers the weight covered. Returns a boolean mask over the candidates (all True
+    when fewer than ``p`` would remain).
+    """
+    n_c = m.cov.shape[1]
+    a = sparse.csc_matrix(m.csc, dtype=np.float64)
+    size = np.diff(a.indptr)
+    inter = sparse.csr_matrix(a.T @ a)
+    rid = np.repeat(np.arange(n_c), np.diff(inter.indptr))
+    k = inter.indices
+    dom = (rid != k) & (inter.data >= size[rid] - 0.5) & (
+        (size[k] > size[rid]) | ((size[k] == size[rid]) & (k < rid)))
+    keep = np.ones(n_c, dtype=bool)
+    keep[np.unique(rid[dom])] = False
+    keep[size == 0] = False
+    keep[fixed] = True
+    if int(keep.sum()) < p:
+        return np.ones(n_c, dtype=bool)
+    return keep
+
+
+def _integral_weights(w: np.ndarray) -> bool:
+    return bool(len(w) and np.all(w == np.round(w)) and float(np.abs(w).sum()) < 2**52)
+
+
+def _floor_bound(bound: float, integral: bool) -> float:
+    """Round an upper bound down to the integer below when the objective is integral.
+
+    A relative 1e-7 (and absolute 1e-6) is added first, more than HiGHS's objective error,
+    so a bound computed as 123829.9999999 for a true 123830 stays 123830.
+    """
+    if not integral or not math.isfinite(bound):
+        return bound
+    return float(math.floor(bound + 1e-7 * max(1.0, abs(bound)) + 1e-6))
+
+
+def _sub_merged(m: _Merged, cols: np.ndarray) -> _Merged:
+    """Restrict the merged problem to the candidate columns ``cols`` (rows kept)."""
+    cov = sparse.csr_matrix(m.cov[:, cols])
+    cov.sort_indices()
+    return _Merged(cov=cov, csc=cov.tocsc(), w=m.w, group=m.group, nnz_row=np.diff(cov.indptr))
+
+
+def _mclp_exact(m: _Merged, fx: np.ndarray, pp: int, incumbent: np.ndarray, value: float,
+                bound: float, deadline: float, tol: float, params: dict[str, Any]
+                ) -> tuple[np.ndarray, float, float, str, bool]:
+    """Exact uncapacitated cardinality MCLP: reductions, LP bound and rounding, then HiGHS.
+
+    1. dominated candidates are dropped (:func:`_undominated_columns`; exact);
+    2. the LP relaxation (HiGHS dual simplex) gives an upper bound, rounded down to an
+       integer when every weight is one; its ``p`` largest ``y`` give a primal solution;
+    3. when the best primal does not meet the bound, the MILP on the reduced candidates
+       runs with the best primal as HiGHS's first incumbent (``highspy``).
+
+    Returns the selection, its value, the bound, the stage that decided and whether the
+    time limit stopped the MILP.
+    """
+    n_c = m.cov.shape[1]
+    integral = _integral_weights(m.w)
+    keep = _undominated_columns(m, fx, pp)
+    cols = np.flatnonzero(keep)
+    params["n_candidates_undominated"] = int(len(cols))
+    r = _sub_merged(m, cols)
+    pos = np.full(n_c, -1, dtype=np.int64)
+    pos[cols] = np.arange(len(cols))
+    fx_r = pos[fx]
+    stage = "greedy"
+    bound = _floor_bound(bound, integral)
+    sel, hit = incumbent, False
+    if _gap(value, bound, "max") <= tol:
+        return sel, value, bound, stage, hit
+    remaining = deadline - time.perf_counter()
+    lp = _mclp_milp(r, fx_r, p=pp, costs=None, budget=None, capacities=None,
+                    time_limit_s=max(remaining, 0.05), mip_rel_gap=tol, lp_only=True)
+    if lp.status in ("optimal", "gap_limit") and lp.x is not None:
+        lp_bound = _floor_bound(lp.objective, integral)
+        if lp_bound < bound:
+            bound, stage = lp_bound, "lp_bound"
+        y = lp.x[:len(cols)].copy()
+        y[fx_r] = 2.0  # fixed first
+        top = np.argsort(-y, kind="stable")[:pp]
+        rs = np.sort(cols[top])
+        rv, _ = _covered_value(m, rs)
+        if rv > value:
+            sel, value, stage = rs, rv, "lp_rounding"
+    if _gap(value, bound, "max") <= tol:
+        return sel, value, bound, stage, hit
+    remaining = deadline - time.perf_counter()
+    if remaining <= 0.05:
+        return sel, value, bound, stage, True
+    y0 = np.zeros(len(cols))
+    y0[pos[sel]] = 1.0
+    _, covd = _covered_value(m, sel)
+    out = _mclp_milp(r, fx_r, p=pp, costs=None, budget=None, capacities=None,
+                     time_limit_s=remaining, mip_rel_gap=tol,
+                     initial=np.concatenate([y0, covd.astype(np.float64)]))
+    hit = out.status == "time_limit"
+    if math.isfinite(out.bound):
+        bound = min(bound, _floor_bound(out.bound, integral))
+    if out.x is not None and out.objective > value + 1e-9 * max(1.0, abs(value)):
+        ms = np.sort(cols[np.flatnonzero(out.x[:len(cols)] > 0.5)])
+        mv, _ = _covered_value(m, ms)
+        if mv > value:
+            sel, value = ms, mv
+    stage = "highs_milp"
+    return sel, value, bound, stage, hit
 
 
 def _mclp_milp(m: _Merged, fixed: np.ndarray, *, p: int | None, costs: np.ndarray | None,
                budget: float | None, capacities: np.ndarray | None, time_limit_s: float,
-               mip_rel_gap: float, lp_only: bool = False) -> MilpOutcome:
+               mip_rel_gap: float, lp_only: bool = False,
+               initial: np.ndarray | None = None) -> MilpOutcome:
     n_g, n_c = m.cov.shape
     y_lb = np.zeros(n_c)
     y_lb[fixed] = 1.0
@@ -876,7 +1187,8 @@ def _mclp_milp(m: _Merged, fixed: np.ndarray, *, p: int | None, costs: np.ndarra
     integ = np.concatenate([np.zeros(n_c) if lp_only else np.ones(n_c), np.zeros(n_extra)])
     return solve_milp(c, constraints=rows_c, integrality=integ,
                       bounds=Bounds(np.concatenate([y_lb, np.zeros(n_extra)]), ub), sense="max",
-                      time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+                      time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                      initial=None if lp_only else initial)
 
 
 def _cap_greedy(m: _Merged, caps: np.ndarray, *, n_pick: int | None, fixed: np.ndarray,
@@ -1028,10 +1340,15 @@ def mclp(
         weight is assigned to open covering sites within their capacity (a row
         may be split) and the objective counts the weight assigned.
     method : {"auto", "greedy", "milp"}
-        ``"greedy"``: greedy with its online bound only. ``"milp"``: HiGHS
-        MILP (best of it and the greedy). ``"auto"``: greedy, then the MILP
-        when the gap is above ``mip_rel_gap`` and the instance fits
-        (:data:`MILP_MAX_PAIRS`), else an LP-relaxation bound when affordable.
+        ``"greedy"``: greedy with its online bound only. ``"milp"``: exact
+        (best of it and the greedy), whatever the size. ``"auto"``: greedy,
+        then, when the gap is above ``mip_rel_gap`` and the instance fits
+        (:data:`MILP_MAX_PAIRS`), the exact path; else the Lagrangian bound.
+        Exact path of the uncapacitated model with ``p``: dominated candidates
+        dropped, the LP relaxation's bound and rounding (``solver``
+        ``"lp_rounding"`` when that is proven optimal), then the MILP with the
+        best primal as incumbent (``"highs_milp"``); with capacities or a
+        budget, the plain MILP.
     time_limit_s : float
         Wall-time limit for the exact step, seconds.
     mip_rel_gap : float
@@ -1142,24 +1459,66 @@ def mclp(
         bound = min(ubound, cap_bound, float(m.w.sum()))
         solver = "capacitated_greedy"
 
+    if caps is None:
+        # an integral objective (integer weights) has an integral optimum: round the bound down
+        bound = _floor_bound(bound, _integral_weights(m.w))
     gap = _gap(value, bound, "max")
-    if method == "auto" and gap > tol and n_pick is not None and (
+    exact_path = (caps is None and bud is None and n_pick is not None and method != "greedy"
+                  and (m.cov.nnz <= MILP_MAX_PAIRS or method == "milp"))
+    if exact_path and gap > tol:
+        assert pp is not None
+        sel2, v2, bound, stage, hit_time = _mclp_exact(m, fx, pp, sel, value, bound, t0 + tl,
+                                                       tol, params)
+        if v2 > value:
+            sel, value, gains, solver = sel2, v2, None, stage
+        elif stage != "greedy":
+            solver = f"{solver}+{stage}"
+        gap = _gap(value, bound, "max")
+    elif method == "auto" and gap > tol and n_pick is not None and (
             m.cov.nnz > MILP_MAX_PAIRS or caps is None):
+        if caps is None and bud is None and n_pick > 0:
+            # swaps from the greedy answer first: a better primal also steers the steps
+            s_sel = _mclp_swap(m, sel, fx, t0 + 0.3 * tl)
+            s_val, _ = _covered_value(m, s_sel)
+            if s_val > value:
+                sel, value, gains, solver = s_sel, s_val, None, "greedy+swap"
         # the Lagrangian (LP) bound of the uncapacitated problem: cheap, and valid for the
         # capacitated one too
         lag_deadline = t0 + (0.5 * tl if m.cov.nnz <= MILP_MAX_PAIRS else tl)
-        lb_u, lsel, lval, lit = _lagrangian_mclp_bound(m, fx, n_pick, g.value, lag_deadline,
-                                                        tol)
+        lpool: list[tuple[float, np.ndarray]] = []
+        lb_u, lsel, lval, lit = _lagrangian_mclp_bound(
+            m, fx, n_pick, value if caps is None else g.value, lag_deadline, tol, pool=lpool)
         params["lagrangian_iterations"] = lit
+        if caps is None:
+            lb_u = _floor_bound(lb_u, _integral_weights(m.w))
         if lb_u < bound:
             bound = lb_u
             solver = solver + "+lagrangian_bound"
-        if caps is None and lsel is not None and lval > value:
+        if caps is None and bud is None and lsel is not None and lval > value:
             sel, value, gains = lsel, lval, None
             solver = "lagrangian"
+        if caps is None and bud is None:
+            # swaps from the best distinct Lagrangian primals (other basins than the greedy's)
+            lpool.sort(key=lambda t: -t[0])
+            seen: set[bytes] = set()
+            n_starts = 0
+            for _, start_sel in lpool:
+                if (n_starts >= SWAP_STARTS or _gap(value, bound, "max") <= tol
+                        or time.perf_counter() > t0 + tl):
+                    break
+                key = np.sort(start_sel).tobytes()
+                if key in seen:
+                    continue
+                seen.add(key)
+                n_starts += 1
+                s_sel = _mclp_swap(m, start_sel, fx, t0 + tl)
+                s_val, _ = _covered_value(m, s_sel)
+                if s_val > value:
+                    sel, value, gains, solver = s_sel, s_val, None, "lagrangian+swap"
+            params["swap_starts"] = n_starts
         hit_time = time.perf_counter() > lag_deadline
         gap = _gap(value, bound, "max")
-    if method != "greedy" and gap > tol:
+    if method != "greedy" and gap > tol and not exact_path:
         fits = m.cov.nnz <= MILP_MAX_PAIRS or method == "milp"
         remaining = max(tl - (time.perf_counter() - t0), 0.05)
         if fits:
@@ -1485,6 +1844,70 @@ def _locate_allocate(cost: sparse.csr_matrix, wc: np.ndarray, w: np.ndarray, is_
     return is_open, val
 
 
+def _swap_search(cost: sparse.csr_matrix, w: np.ndarray, is_open: np.ndarray,
+                 fixed: np.ndarray, pen: float, deadline: float, max_swaps: int = 10_000
+                 ) -> np.ndarray:
+    """Vertex substitution (Teitz & Bart 1968) with the fast swap evaluation of Whitaker (1983).
+
+    Each round evaluates every swap (open a closed candidate ``i``, close an open non-fixed
+    ``j``) at once from the closest (``d1``, at ``f1``) and second-closest (``d2``) open site
+    of each row, costs capped at ``pen`` (the unassigned cost, or a big-M):
+    ``saving(i, j) = gain(i) - loss(j) + extra(i, j)`` with
+    ``gain(i) = sum_u w_u max(0, d1_u - d_ui)``, ``loss(j) = sum_{f1_u = j} w_u (d2_u - d1_u)``
+    and ``extra(i, j) = sum_{f1_u = j, d_ui < d2_u} w_u (d2_u - max(d_ui, d1_u))``; the best
+    positive saving is applied until none is left (a local optimum: no single swap improves),
+    the deadline or ``max_swaps``. Returns the open mask.
+    """
+    n, n_c = cost.shape
+    rid_all = np.repeat(np.arange(n), np.diff(cost.indptr))
+    useful = (cost.data < pen) & (w[rid_all] > 0)
+    rid, cid, d = rid_all[useful], cost.indices[useful], cost.data[useful]
+    wr = w[rid]
+    is_open = is_open.copy()
+    if len(rid) == 0:  # no pair cheaper than the penalty: every set of sites costs the same
+        return is_open
+    is_fixed = np.zeros(n_c, dtype=bool)
+    is_fixed[fixed] = True
+    for _ in range(max_swaps):
+        if time.perf_counter() > deadline:
+            break
+        mo = is_open[cid]
+        r_o, c_o, d_o = rid[mo], cid[mo], d[mo]
+        o = np.lexsort((c_o, d_o, r_o))
+        r_o, c_o, d_o = r_o[o], c_o[o], d_o[o]
+        first = np.ones(len(r_o), dtype=bool)
+        first[1:] = r_o[1:] != r_o[:-1]
+        d1 = np.full(n, pen)
+        f1 = np.full(n, -1, dtype=np.int64)
+        d1[r_o[first]] = d_o[first]
+        f1[r_o[first]] = c_o[first]
+        second = np.zeros(len(r_o), dtype=bool)
+        second[1:] = (~first[1:]) & first[:-1]
+        d2 = np.full(n, pen)
+        d2[r_o[second]] = d_o[second]
+        opened = np.flatnonzero(is_open)
+        slot = np.full(n_c, -1, dtype=np.int64)
+        slot[opened] = np.arange(len(opened))
+        gain = np.bincount(cid, weights=wr * np.maximum(d1[rid] - d, 0.0), minlength=n_c)
+        has = f1 >= 0
+        loss = np.bincount(slot[f1[has]], weights=(w * (d2 - d1))[has], minlength=len(opened))
+        ex = (f1[rid] >= 0) & (d < d2[rid]) & ~is_open[cid]
+        extra = np.bincount(cid[ex] * len(opened) + slot[f1[rid[ex]]],
+                            weights=wr[ex] * (d2[rid[ex]] - np.maximum(d[ex], d1[rid[ex]])),
+                            minlength=n_c * len(opened)).reshape(n_c, len(opened))
+        saving = (gain[:, None] - loss[None, :] + extra).astype(np.float64)
+        saving[is_open, :] = -np.inf
+        saving[:, is_fixed[opened]] = -np.inf
+        k = int(np.argmax(saving))
+        i, jj = divmod(k, len(opened))
+        total = float((w * d1).sum())
+        if not saving[i, jj] > 1e-9 * max(1.0, total):
+            break
+        is_open[opened[jj]] = False
+        is_open[i] = True
+    return is_open
+
+
 def _savings_greedy(cost: sparse.csr_matrix, w: np.ndarray, fixed: np.ndarray, k: int,
                     pen: float) -> tuple[np.ndarray, float]:
     """Greedy on the savings ``pen - cost`` (a monotone submodular facility-location function).
@@ -1542,9 +1965,19 @@ def _savings_greedy(cost: sparse.csr_matrix, w: np.ndarray, fixed: np.ndarray, k
 
 def _lagrangian_pmedian(cost: sparse.csr_matrix, w: np.ndarray, fixed: np.ndarray, p: int,
                         pen: float | None, deadline: float, tol: float, max_iter: int = 600,
-                        start: tuple[np.ndarray, float] | None = None
+                        start: tuple[np.ndarray, float] | None = None,
+                        stall_limit: int = 15, theta_min: float = 1e-4,
+                        pool: list[tuple[float, np.ndarray]] | None = None
                         ) -> tuple[np.ndarray, float, float, int]:
     """Subgradient optimisation of the Lagrangian relaxation of the assignment constraints.
+
+    Relaxing ``sum_j x_ij (+ u_i) = 1`` with multipliers ``lambda_i`` leaves, per candidate,
+    ``rho_j = sum_i min(0, w_i c_ij - lambda_i)``; the ``p`` most negative ``rho`` (fixed
+    sites forced) give ``L(lambda) <= optimum``. Step: Polyak's ``theta (UB - L) / |g|^2``,
+    ``theta`` halved after ``stall_limit`` rounds without a better bound, stop below
+    ``theta_min``, at the deadline or when the gap is within ``tol``. Each distinct set of
+    ``p`` sites met on the way is a primal solution; when ``pool`` is given they are
+    appended to it as ``(value, open mask)`` (starts for :func:`_swap_search`).
 
     Returns the best open mask, its value, the best lower bound and the iterations.
     """
@@ -1581,18 +2014,20 @@ def _lagrangian_pmedian(cost: sparse.csr_matrix, w: np.ndarray, fixed: np.ndarra
             stall = 0
         else:
             stall += 1
-            if stall >= 15:
+            if stall >= stall_limit:
                 theta /= 2.0
                 stall = 0
         key = np.packbits(is_open).tobytes()
         if key not in seen:
             seen.add(key)
             ub, _, _ = _pmed_value(cost, w, is_open, pen)
+            if pool is not None and math.isfinite(ub):
+                pool.append((ub, is_open))
             if ub < best_ub:
                 best_ub, best_open = ub, is_open
         if best_ub < np.inf and _gap(best_ub, best_lb, "min") <= tol:
             break
-        if theta < 1e-4 or time.perf_counter() > deadline:
+        if theta < theta_min or time.perf_counter() > deadline:
             break
         cnt = np.bincount(rid, weights=(is_open[cost.indices] & (red < 0)).astype(float),
                           minlength=n)
@@ -1643,9 +2078,12 @@ def p_median(
     mip_rel_gap : float
         Relative gap accepted as solved.
     method : {"auto", "lagrangian", "milp"}
-        ``"auto"``: Lagrangian relaxation with locate-allocate, then the MILP
-        when the gap is above ``mip_rel_gap`` and it fits; capacitated
-        instances go to the MILP.
+        ``"auto"``: savings greedy, locate-allocate, the Lagrangian relaxation
+        (half the time limit) and vertex substitution from the best distinct
+        Lagrangian primals (up to :data:`SWAP_STARTS`, until 3/4 of it), then
+        the MILP when the gap is above ``mip_rel_gap`` and it fits
+        (:data:`PMEDIAN_MILP_MAX_PAIRS`); capacitated instances go to the MILP.
+        ``"lagrangian"``: the same without the MILP, over the whole limit.
     unassigned_cost : float, optional
         If given, a demand row may stay unassigned at this cost per unit of
         weight (for example the time limit): the problem is then always
@@ -1738,16 +2176,37 @@ def p_median(
         g_val, _, _ = _pmed_value(c, w, g_open, pen)
         s_lb = float((w * big).sum()) - s_ub  # valid: the penalised problem relaxes the other
         g_val2 = g_val
+        # the swap search charges a row left without an open site in reach at swap_pen: the
+        # penalty, or (every row must be served) more than any saving elsewhere
+        swap_pen = pen if pen is not None else (big + 1.0) * (
+            1.0 + float(w.sum()) / float(w[w > 0].min()))
+        pool: list[tuple[float, np.ndarray]] = []
         if np.isfinite(g_val):
             g_open, g_val2 = _locate_allocate(c, wc, w, g_open, fx, pen, lag_deadline)
+            pool.append((g_val2, g_open))
         is_open, ub, lb, iters = _lagrangian_pmedian(c, w, fx, pp, pen, lag_deadline, tol,
-                                                     start=(g_open, g_val2))
+                                                     start=(g_open, g_val2), pool=pool)
         params["lagrangian_iterations"] = iters
         if np.isfinite(ub) and ub < g_val2:
             is_open, ub = _locate_allocate(c, wc, w, is_open, fx, pen, deadline)
+        # vertex substitution from the locate-allocate answer and the best distinct Lagrangian
+        # primals (different basins; on the benchmark instances the swaps from the Lagrangian
+        # primals end lowest). After the Lagrangian, so that its bound has its time.
+        pool.sort(key=lambda t: t[0])
+        n_starts = 0
+        swap_deadline = t0 + (0.75 * tl if method == "auto" else tl)
+        for _, start_open in pool[:SWAP_STARTS]:
+            if _gap(ub, max(lb, s_lb), "min") <= tol or time.perf_counter() > swap_deadline:
+                break
+            o2 = _swap_search(c, w, start_open, fx, swap_pen, swap_deadline)
+            v2, _, _ = _pmed_value(c, w, o2, pen)
+            n_starts += 1
+            if v2 < ub:
+                is_open, ub = o2, v2
+        params["swap_starts"] = n_starts
         sel_open, value, bound = is_open, ub, max(lb, s_lb, 0.0)
-        solver = "greedy+lagrangian"
-        hit_time = time.perf_counter() > lag_deadline
+        solver = "greedy+swap+lagrangian"
+        hit_time = time.perf_counter() > swap_deadline
     gap = _gap(value, bound, "min") if np.isfinite(value) else 1.0
     if caps is not None or method == "milp" or (
             method == "auto" and gap > tol and c.nnz <= PMEDIAN_MILP_MAX_PAIRS):
