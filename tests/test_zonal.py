@@ -78,3 +78,16 @@ def test_bad_input_names_the_problem():
         polygon_raster_stats(gpd.GeoSeries([box(0, 0, 1, 1)]), V, Affine(10, 1, 0, 0, -10, 20))
     with pytest.raises(CRSError, match="reproject"):
         polygon_raster_stats(gpd.GeoSeries([box(0, 0, 1, 1)], crs=32751), V, T, crs=4326)
+
+
+def test_south_up_grid_gives_the_north_up_answer():
+    from kotacerdas_gis.zonal import coverage_stats
+
+    # the same cells stored bottom row first: value 5 is now row 0 of a south-up grid
+    p = [box(5, 5, 15, 20), Polygon()]
+    north = coverage_stats(p, V, T)
+    south = coverage_stats(p, V[::-1], Affine(10, 0, 0, 0, 10, 0))
+    np.testing.assert_allclose(south, north)
+    # 1/2 of cells 1 and 3, 1/4 of cells 5 and 7: coverage 1.5, sum 0.5*4 + 0.25*12 = 5
+    np.testing.assert_allclose(north[0], [1.5, 5.0, 7.0, 4.0, 0.0])
+    assert north[1].tolist() == [0.0, 0.0, -np.inf, 0.0, 0.0]
