@@ -273,10 +273,12 @@ def coverage_stats(geoms: Any, values: np.ndarray, transform: Affine,
     if not ok.any() or values.size == 0:
         return out
     keep = np.flatnonzero(ok)
-    multi = shapely.multipolygons(shapely.get_parts(g[keep]),
-                                  indices=np.repeat(np.arange(len(keep)),
-                                                    shapely.get_num_geometries(g[keep])))
-    _, coords, (ring_off, part_off, geom_off) = shapely.to_ragged_array(multi)
+    kind, coords, offsets = shapely.to_ragged_array(g[keep])  # no new geometry objects
+    if kind == shapely.GeometryType.POLYGON:  # every polygon is a multipolygon of one part
+        ring_off, part_off = offsets
+        geom_off = np.arange(len(keep) + 1)
+    else:
+        ring_off, part_off, geom_off = offsets
     ok_cells = np.isfinite(values) if valid is None else np.asarray(valid, dtype=bool)
     top = float(transform.f)
     if transform.e > 0:  # row 0 at the bottom: the north-up twin
