@@ -220,8 +220,8 @@ def zonal_sums(
     grid : Grid
         From :func:`as_grid` (values per cell, e.g. people; NaN = no data, counted as 0).
     geoms : array of polygons
-        In the raster's CRS. On-grid polygons must not overlap each other (admin x zone pieces
-        do not).
+        In the raster's CRS. On-grid polygons should not overlap each other (admin x zone
+        pieces do not); those that do fail the area check and are recounted exactly.
     area_tolerance : float, default 0.001
         Largest relative difference between the covered cell area and the polygon's area
         inside the raster (plus a millionth of a cell) before a count is recounted exactly.
@@ -235,7 +235,8 @@ def zonal_sums(
     Raises
     ------
     DataError
-        If a count still disagrees with the polygon's area after the exact recount.
+        If a count disagrees with the polygon's area even by exact cell coverage (an invalid
+        zone geometry).
     """
     g = np.asarray(geoms, dtype=object)
     n = len(g)
