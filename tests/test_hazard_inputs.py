@@ -398,6 +398,60 @@ def test_manifest_depth_raster_with_at_least_thresholds(tmp_path) -> None:
                                             "h3": "deep"}
 
 
+def test_manifest_building_rule_classes_buildings_by_max_mean_or_centroid(tmp_path) -> None:
+    # two 10 m cells, 0.4 m and 1.0 m, split house h0 (x 10-20 m) in halves; the other
+    # houses lie outside the raster
+    depth = (np.array([[0.4, 1.0]]), Affine(10, 0, X0 + 5, 0, -10, Y0 + 20))
+    spec = {"class_set": {"name": "one_metre", "thresholds": [1.0],
+                          "keys": ["shallow", "deep"], "comparison": ">="}}
+    got = {}
+    for rule in (None, "max", "mean", "centroid"):
+        d = tmp_path / str(rule)
+        d.mkdir()
+        path = write_study(d, {**spec, **({"building_rule": rule} if rule else {})},
+                           raster=depth)
+        sc = kc.read_scenario(path)
+        assert sc.hazard_spec.get("building_rule") == rule
+        ib = kc.run_plan(sc).exposure.impact_buildings.set_index("building_id")
+        got[rule] = ib["hazard_class"].to_dict()
+        if rule in ("mean", "centroid"):  # classed from the raster: its value is kept
+            assert ib.loc["h0", "hazard_value"] == pytest.approx(0.7)
+    deep = {"h0": "deep", "h1": "not exposed", "h2": "not exposed", "h3": "not exposed"}
+    # the zones (default, "max"): the house touches the deep cell
+    assert got[None] == got["max"] == deep
+    # the mean (half of each cell: 0.7 m) and the centroid (on the cells' shared edge,
+    # bilinear between their centres: 0.7 m) are shallow
+    assert got["mean"] == got["centroid"] == {**deep, "h0": "shallow"}
+
+
+def test_manifest_bad_building_rule_is_refused(tmp_path) -> None:
+    depth = (np.array([[1.0]]), Affine(100, 0, X0, 0, -100, Y0 + 100))
+    path = write_study(tmp_path, {"class_set": "petabencana", "building_rule": "median"},
+                       raster=depth)
+    with pytest.raises(SchemaError, match="building_rule is 'median'; use one of 'max', "
+                       "'mean', 'centroid'"):
+        kc.read_scenario(path)
+    path = write_study(tmp_path, {"class_set": "petabencana", "building_rule": 1},
+                       raster=depth)
+    with pytest.raises(SchemaError, match="building_rule"):
+        kc.read_scenario(path)
+    # a polygon hazard has zones only: the raster option is refused there
+    path = write_study(tmp_path, {**FLOODPRONE_SPEC, "building_rule": "mean"},
+                       hazard=floodprone_houses())
+    with pytest.raises(SchemaError, match="is polygons .* but has the raster option"):
+        kc.read_scenario(path)
+
+
+def test_analyse_exposure_building_rule_needs_the_raster() -> None:
+    z = gpd.GeoDataFrame({"hazard_class": ["high"], "class_rank": [3]}, geometry=[sq(0)],
+                         crs=CRS)
+    b = gpd.GeoDataFrame({"asset_id": ["h"]}, geometry=[sq(0)], crs=CRS)
+    with pytest.raises(kc.ParameterError, match="hazard_raster="):
+        kc.analyse_exposure(z, buildings=b, building_rule="mean")
+    with pytest.raises(kc.ParameterError, match="building_rule"):
+        kc.analyse_exposure(z, buildings=b, building_rule="median")  # type: ignore[arg-type]
+
+
 def test_manifest_refuses_hazard_options_of_the_other_kind(tmp_path) -> None:
     path = write_study(tmp_path, {**FLOODPRONE_SPEC, "negative": "clip"},
                        hazard=floodprone_houses())

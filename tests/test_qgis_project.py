@@ -29,7 +29,7 @@ from kotacerdas_gis.outputs.qgis_project import (
     project_xml,
     write_qgis_project,
 )
-from kotacerdas_gis.outputs.styles import hex_to_rgba, layer_style
+from kotacerdas_gis.outputs.styles import hex_to_rgba, hidden_layers, layer_style
 
 PROJECT_CHECKER = CHECKER.with_name("qgis_project_checker.py")
 XSS = "<img src=x onerror=alert(1)>"
@@ -192,6 +192,14 @@ def test_qgis_opens_the_project_with_groups_labels_and_valid_layers(
     assert sources["admin_kecamatan"]["label_field"] == "admin_name"
     assert sources["facilities"]["label_field"] == "name"
     assert sources["hazard_zones"]["renderer"] == "categorizedSymbol"
+    # switched off when the project opens: the layers styles.py marks hidden in the project
+    layer_of = {i: v["source"].split("layername=")[-1].split("|")[0]
+                for i, v in q["layers"].items()}
+    checked = {layer_of[n["id"]]: n["checked"] for g in q["groups"] for n in g["layers"]}
+    assert set(checked) == gpkg_layers
+    assert {k for k, on in checked.items() if not on} == gpkg_layers & set(
+        hidden_layers("project"))
+    assert {"observed_flood_2020", "buildings"} <= {k for k, on in checked.items() if not on}
 
 
 @pytest.mark.qgis

@@ -380,6 +380,23 @@ def test_visible_controls_initial_overlays_and_rejects_unknown_names() -> None:
         web_map(layers, title="t", visible=["nope"])
 
 
+def test_layers_hidden_on_opening_have_one_owner() -> None:
+    from kotacerdas_gis.outputs.qgis_project import HIDDEN
+    from kotacerdas_gis.outputs.styles import LAYER_STYLES, hidden_layers
+    from kotacerdas_gis.outputs.webmap import MAP_HIDDEN
+
+    assert MAP_HIDDEN == hidden_layers("map") and HIDDEN == hidden_layers("project")
+    assert set(MAP_HIDDEN) == {k for k, v in LAYER_STYLES.items() if "map" in v.hidden_in}
+    # dense layers are off on both; the 2020 footprint only in the project (its fill would
+    # mix the zones' colours there); the map's own choropleths only on the map
+    assert {"buildings", "streams"} <= set(MAP_HIDDEN) & set(HIDDEN)
+    assert "observed_flood_2020" in HIDDEN and "observed_flood_2020" not in MAP_HIDDEN
+    assert "desa_affected" in MAP_HIDDEN and "desa_affected" not in HIDDEN
+    assert "hazard_zones" not in set(MAP_HIDDEN) | set(HIDDEN)
+    with pytest.raises(SchemaError, match="'map' or 'project'"):
+        hidden_layers("report")
+
+
 def test_popup_columns_override_and_check() -> None:
     layers = make_layers()
     html = (

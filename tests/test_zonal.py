@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from affine import Affine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import geopandas as gpd
 import shapely
@@ -78,3 +80,37 @@ def test_bad_input_names_the_problem():
         polygon_raster_stats(gpd.GeoSeries([box(0, 0, 1, 1)]), V, Affine(10, 1, 0, 0, -10, 20))
     with pytest.raises(CRSError, match="reproject"):
         polygon_raster_stats(gpd.GeoSeries([box(0, 0, 1, 1)], crs=32751), V, T, crs=4326)
+
+
+def test_south_up_grid_gives_the_north_up_answer():
+    from kotacerdas_gis.zonal import coverage_stats
+
+    # the same cells stored bottom row first: value 5 is now row 0 of a south-up grid
+    p = [box(5, 5, 15, 20), Polygon()]
+    north = coverage_stats(p, V, T)
+    south = coverage_stats(p, V[::-1], Affine(10, 0, 0, 0, 10, 0))
+    np.testing.assert_allclose(south, north)
+    # 1/2 of cells 1 and 3, 1/4 of cells 5 and 7: coverage 1.5, sum 0.5*4 + 0.25*12 = 5
+    np.testing.assert_allclose(north[0], [1.5, 5.0, 7.0, 4.0, 0.0])
+    assert north[1].tolist() == [0.0, 0.0, -np.inf, 0.0, 0.0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(cx=st.floats(20, 80), cy=st.floats(20, 80), r=st.floats(0.5, 15),
+       n=st.integers(3, 40), hole=st.booleans(), cell=st.sampled_from([1.0, 2.5, 7.0]),
+       x0=st.floats(-3, 3))
+def test_coverage_adds_up_to_the_polygon_area(cx, cy, r, n, hole, cell, x0):
+    """Invariant: coverage x cell area sums to the polygon's area, for any polygon inside."""
+    from kotacerdas_gis.zonal import coverage_stats
+
+    p = shapely.buffer(Point(cx, cy), r, quad_segs=max(n // 4, 1))
+    p = shapely.affinity.scale(p, 1.0, 0.4 + n / 40.0)  # not a circle; convex or a hole below
+    if hole:
+        p = p.difference(shapely.buffer(Point(cx, cy), r / 3))
+    p = p.difference(box(cx + r / 2, cy - 100, cx + 100, cy))  # concave, the hole kept
+    assert shapely.get_num_interior_rings(p) == int(hole)
+    rows = cols = int(np.ceil(110 / cell))
+    tr = Affine(cell, 0, x0 - 5, 0, -cell, 105)
+    out = coverage_stats([p], np.ones((rows, cols)), tr)
+    assert out[0, 0] * cell * cell == pytest.approx(p.area, rel=1e-9, abs=1e-9)
+    assert out[0, 1] == pytest.approx(out[0, 0])  # ones: the sum is the coverage

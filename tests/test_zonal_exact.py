@@ -82,32 +82,35 @@ def test_population_from_raster_zigzag_zone(tmp_path: Path) -> None:
     assert got.loc["high", "displaced"] == 30.0
 
 
-def test_off_grid_counts_are_checked_and_recounted_when_wrong(monkeypatch) -> None:
-    import exactextract
+def test_overlapping_on_grid_counts_are_checked_and_recounted() -> None:
+    # two on-grid zones sharing 2 x 3 cells: rasterised, the later one takes the shared cells
+    # and the first covers 6 cells where it holds 12; the check catches it, the kernel recounts
+    a = box(X0, Y0 - 4 * CELL, X0 + 3 * CELL, Y0)  # 12 cells
+    b = box(X0, Y0 - 6 * CELL, X0 + 3 * CELL, Y0 - 2 * CELL)  # 12 cells, 6 shared with a
+    assert on_grid([a, b], T).tolist() == [True, True]
+    rep = StepReport("zonal", source="people")
+    res = zonal_sums(as_grid((np.ones((ROWS, COLS)), T)), [a, b], report=rep)
+    assert res.method.tolist() == ["recounted", "grid"]
+    assert res.sums.tolist() == [12.0, 12.0]
+    assert rep.n_repaired == 1
+    assert any("6 cells covered where the zone holds 12" in n for n in rep.notes)
 
-    real = exactextract.exact_extract
 
-    def miscounting(*args, **kwargs):  # what the issue saw: 69 cells where the zone holds 60
-        out = real(*args, **kwargs)
-        return out * 1.15
-
-    monkeypatch.setattr(exactextract, "exact_extract", miscounting)
-    poly = shapely.affinity.translate(zigzag_polygon(), 10.0, 0.0)  # off the grid by 10 m
+def test_off_grid_zigzag_is_counted_exactly() -> None:
+    # the zone exactextract miscounted (69 cells for 60), shifted 10 m off the grid
+    poly = shapely.affinity.translate(zigzag_polygon(), 10.0, 0.0)
     assert on_grid([poly], T).tolist() == [False]
     vals = np.ones((ROWS, COLS + 1))  # one more column so the shifted zone stays inside
-    rep = StepReport("zonal", source="people")
-    res = zonal_sums(as_grid((vals, T)), [poly], report=rep)
-    assert res.method.tolist() == ["recounted"]
-    assert res.sums[0] == pytest.approx(60.0)
-    assert rep.n_repaired == 1
-    assert any("69" in n for n in rep.notes)
+    res = zonal_sums(as_grid((vals, T)), [poly])
+    assert res.method.tolist() == ["exact"]
+    assert res.sums[0] == pytest.approx(60.0, rel=1e-12)
 
 
 def test_off_grid_counts_pass_the_check_without_a_recount() -> None:
     poly = box(X0 + 10, Y0 - 100, X0 + 100, Y0 - 10)  # 90 m x 90 m = 9 cells of area
     res = zonal_sums(as_grid((np.ones((ROWS, COLS)), T)), [poly])
-    assert res.method.tolist() == ["exactextract"]
-    assert res.sums[0] == pytest.approx(9.0, rel=1e-6)
+    assert res.method.tolist() == ["exact"]
+    assert res.sums[0] == pytest.approx(9.0, rel=1e-12)
 
 
 def test_zone_outside_the_raster_and_nodata_are_reported() -> None:

@@ -623,6 +623,11 @@ def _impact_step(
                   facilities=scenario.facilities, admin=admin, population=scenario.population,
                   population_method=config.population_method, census=scenario.census,
                   needs=needs)
+    rule = scenario.hazard_spec.get("building_rule", "max")
+    if scenario.hazard_raster_path is not None and rule != "max":
+        # the manifest's hazard raster classes the buildings itself (mean or centroid)
+        common.update(building_rule=rule, hazard_class_set=hazard_class_set(scenario, config),
+                      hazard_raster=read_raster(scenario.hazard_raster_path, name="hazard"))
     out["exposure"] = _timed(
         timings, "exposure", analyse_exposure, zones, **common,
         limit_to_aggregation=config.limit_to_aggregation and scenario.aggregation is None,

@@ -247,6 +247,9 @@ def analyse_exposure(
     census_population_col: str = "population",
     population_raster_rule: RasterRule = "exact",
     demographic_ratios: dict[str, float] | None = None,
+    building_rule: Literal["max", "mean", "centroid"] = "max",
+    hazard_raster: Any = None,
+    hazard_class_set: Any = None,
 ) -> ExposureResult:
     """Run the whole impact analysis and build InaSAFE-style summaries.
 
@@ -298,6 +301,17 @@ def analyse_exposure(
     demographic_ratios : dict, optional, keyword-only
         Default ratios per group (:data:`DEFAULT_DEMOGRAPHIC_RATIOS`, InaSAFE's, by default)
         where the aggregation layer has no ratio column.
+    building_rule : {"max", "mean", "centroid"}, keyword-only
+        How buildings are classed: ``"max"`` (default) by the zones (the highest class a
+        footprint touches); ``"mean"`` / ``"centroid"`` straight from ``hazard_raster``, by
+        the coverage-weighted mean over the footprint or the value at its centroid
+        (:func:`buildings_raster_exposure`; ``flooded_area_m2`` / ``flooded_frac`` are then
+        absent and ``hazard_value`` holds the value). Roads, facilities and people still use
+        the zones.
+    hazard_raster, hazard_class_set : optional, keyword-only
+        The raster the zones were classified from (what :func:`kotacerdas_gis.read_raster`
+        returns, in the zones' CRS) and its class set; needed by ``building_rule`` ``"mean"``
+        and ``"centroid"``.
 
     Returns
     -------
@@ -333,6 +347,13 @@ def analyse_exposure(
     """
     ledger = Ledger()
     check_choice(population_raster_rule, RasterRule, name="population_raster_rule")
+    check_choice(building_rule, ("max", "mean", "centroid"), name="building_rule")
+    if building_rule != "max" and (hazard_raster is None or hazard_class_set is None):
+        raise ParameterError(
+            f"building_rule={building_rule!r} classes buildings straight from the hazard "
+            "raster: pass hazard_raster= (read_raster of the depth or index raster) and "
+            "hazard_class_set= (its class set), or use building_rule='max' (the zones)."
+        )
     if not isinstance(limit_to_aggregation, bool):
         raise ParameterError(f"limit_to_aggregation: expected True or False, found "
                              f"{limit_to_aggregation!r}.")
@@ -390,9 +411,16 @@ def analyse_exposure(
     per_admin: list[pd.DataFrame] = []
     ib = ir = ifac = ib_all = None
     if buildings is not None:
-        rep = ledger.step("buildings x zones", source="buildings")
-        ib = buildings_exposure(buildings, z, admin=adm, id_col=asset_id_col,
-                                class_col=building_class_col, report=rep)
+        if building_rule != "max":
+            rep = ledger.step("buildings x hazard raster", source="buildings")
+            ib = buildings_raster_exposure(buildings, hazard_raster, class_set=hazard_class_set,
+                                           statistic=building_rule, admin=adm,
+                                           id_col=asset_id_col, class_col=building_class_col,
+                                           report=rep)
+        else:
+            rep = ledger.step("buildings x zones", source="buildings")
+            ib = buildings_exposure(buildings, z, admin=adm, id_col=asset_id_col,
+                                    class_col=building_class_col, report=rep)
         ib_all = ib
         if limit_to_aggregation:
             ib = _limit(ib, rep, "buildings")

@@ -75,11 +75,57 @@ def _normalise_class(values: pd.Series, allowed: Sequence[str], rep: StepReport,
 
 
 def _asset_classes(layer: pd.DataFrame, class_col: str, allowed: Sequence[str],
-                   rep: StepReport) -> np.ndarray:
-    """Normalise ``layer[class_col]``: unknown -> "other" (counted); all "other" without it."""
+                   rep: StepReport, *, count_missing: str | None = None) -> np.ndarray:
+    """Normalise ``layer[class_col]``: unknown -> "other" (counted); all "other" without it.
+
+    With ``count_missing`` (the asset's name, e.g. ``"building"``) a missing column is counted
+    as a repair of every row.
+    """
     if class_col in layer.columns:
         return _normalise_class(layer[class_col], allowed, rep, class_col)
+    if count_missing is not None:
+        rep.repair(f"no {class_col!r} column: every {count_missing} counted as 'other'",
+                   len(layer))
     return np.full(len(layer), "other", dtype=object)
+
+
+def _require_locations(g: np.ndarray, name: str, what: str, hint: str) -> None:
+    """Raise SchemaError when a geometry of layer ``name`` is missing or empty."""
+    missing = shapely.is_missing(g) | shapely.is_empty(g)
+    if missing.any():
+        raise SchemaError(
+            f"{name}: expected {what}, found {int(missing.sum())} empty or missing geometries. "
+            f"{hint}"
+        )
+
+
+def _representative_admin(g: np.ndarray, admin: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Position of the admin unit holding each polygon's representative point (-1: none)."""
+    # the representative point is only needed (and paid for) when there are admin units
+    if admin is None:
+        return np.full(len(g), -1, dtype=np.int64)
+    return assign_to_first(shapely.point_on_surface(g), admin)
+
+
+def _impact_layer(out: gpd.GeoDataFrame, classes: np.ndarray, zones: gpd.GeoDataFrame,
+                  zidx: np.ndarray, measures: dict[str, Any], admin: gpd.GeoDataFrame | None,
+                  aidx: np.ndarray) -> gpd.GeoDataFrame:
+    """Fill an impact layer's columns, in the contract's order, on ``out`` (a copy).
+
+    ``exposure_class``, the zone's columns (``hazard_class``, ``class_rank``, ``zone_id``,
+    ``displacement_rate``), the asset's ``measures`` (``area_m2``, ``length_m`` ...),
+    ``exposed`` (in a zone), ``affected`` (the zone class's flag: generic low is not) and
+    ``admin_code``.
+    """
+    out["exposure_class"] = classes
+    for k, v in _zone_cols(zones, zidx).items():
+        out[k] = v
+    for k, v in measures.items():
+        out[k] = v
+    out["exposed"] = zidx >= 0
+    out["affected"] = out.pop("affected")
+    out["admin_code"] = _admin_cols(admin, aidx)["admin_code"]
+    return out
 
 
 def _start_asset_step(
@@ -171,36 +217,22 @@ def buildings_exposure(
     rep, zones = _start_asset_step(buildings, zones, name="buildings", id_col=id_col, report=report)
     require_polygons(buildings, name="buildings")
     g = np.asarray(buildings.geometry.values, dtype=object)
-    missing = shapely.is_missing(g) | shapely.is_empty(g)
-    if missing.any():
-        raise SchemaError(
-            f"buildings: expected a footprint for every building, found {int(missing.sum())} "
-            "empty or missing geometries. Drop or fix them (the reader's accounting counts them)."
-        )
+    _require_locations(g, "buildings", "a footprint for every building",
+                       "Drop or fix them (the reader's accounting counts them).")
     invalid = ~fast_is_valid(g)  # GEOS only for the footprints that are not simple and convex
     if invalid.any():  # no repair work at all when every footprint is valid
         g = g.copy()
         g[invalid] = polygonal_part(shapely.make_valid(g[invalid]))
         rep.repair("invalid building geometry fixed with make_valid", int(invalid.sum()))
-    classes = _asset_classes(buildings, class_col, BUILDING_CLASSES, rep)
-    if class_col not in buildings.columns:
-        rep.repair(f"no {class_col!r} column: every building counted as 'other'", len(buildings))
+    classes = _asset_classes(buildings, class_col, BUILDING_CLASSES, rep,
+                             count_missing="building")
     st = polygon_zone_overlay(g, zones.geometry.values, zones["class_rank"].to_numpy())
-    out = buildings.copy()
-    out["exposure_class"] = classes
-    for k, v in _zone_cols(zones, st.zone_index).items():
-        out[k] = v
-    out["area_m2"] = st.area_m2
-    out["flooded_area_m2"] = st.flooded_area_m2
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["flooded_frac"] = np.clip(np.where(st.area_m2 > 0, st.flooded_area_m2 / st.area_m2,
-                                               0.0), 0.0, 1.0)
-    out["exposed"] = st.zone_index >= 0
-    out["affected"] = out.pop("affected")  # the class's flag (generic low: not affected)
-    # the representative point is only needed (and paid for) when there are admin units
-    aidx = (assign_to_first(shapely.point_on_surface(g), admin) if admin is not None
-            else np.full(len(g), -1, dtype=np.int64))
-    out["admin_code"] = _admin_cols(admin, aidx)["admin_code"]
+        frac = np.clip(np.where(st.area_m2 > 0, st.flooded_area_m2 / st.area_m2, 0.0), 0.0, 1.0)
+    aidx = _representative_admin(g, admin)
+    out = _impact_layer(buildings.copy(), classes, zones, st.zone_index,
+                        {"area_m2": st.area_m2, "flooded_area_m2": st.flooded_area_m2,
+                         "flooded_frac": frac}, admin, aidx)
     if admin is not None:
         rep.note(f"{int((aidx < 0).sum())} buildings outside the admin units (admin_code None)")
     return out
@@ -254,12 +286,7 @@ def facilities_exposure(
     rep, zones = _start_asset_step(facilities, zones, name="facilities", id_col=id_col,
                                    report=report)
     g = np.asarray(facilities.geometry.values, dtype=object)
-    missing = shapely.is_missing(g) | shapely.is_empty(g)
-    if missing.any():
-        raise SchemaError(
-            f"facilities: expected a location for every facility, found {int(missing.sum())} "
-            "empty or missing geometries. Drop or fix them."
-        )
+    _require_locations(g, "facilities", "a location for every facility", "Drop or fix them.")
     # non-point facilities (polygons from OSM) are represented by a point on their surface
     tid = shapely.get_type_id(g)
     pts = np.where(tid == 0, g, shapely.point_on_surface(g))
@@ -267,15 +294,8 @@ def facilities_exposure(
     classes = _asset_classes(facilities, class_col, BUILDING_CLASSES, rep)
     zidx = point_zone_index(np.asarray(pts, dtype=object), zones.geometry.values,
                             zones["class_rank"].to_numpy())
-    out = facilities.copy()
-    out["exposure_class"] = classes
-    for k, v in _zone_cols(zones, zidx).items():
-        out[k] = v
-    out["exposed"] = zidx >= 0
-    out["affected"] = out.pop("affected")  # the class's flag (generic low: not affected)
-    aidx = assign_to_first(pts, admin)
-    out["admin_code"] = _admin_cols(admin, aidx)["admin_code"]
-    return out
+    return _impact_layer(facilities.copy(), classes, zones, zidx, {}, admin,
+                         assign_to_first(pts, admin))
 
 
 def roads_exposure(
@@ -350,13 +370,8 @@ def roads_exposure(
     apos = np.where(pi >= 0, agg["admin_pos"].to_numpy()[np.maximum(pi, 0)], -1)
     out = src.iloc[li].copy()
     out = out.set_geometry(gpd.GeoSeries(pieces, index=out.index, crs=roads.crs))
-    out["exposure_class"] = classes[li]
-    for k, v in _zone_cols(zones, zpos).items():
-        out[k] = v
-    out["length_m"] = shapely.length(pieces)
-    out["exposed"] = zpos >= 0
-    out["affected"] = out.pop("affected")  # the class's flag (generic low: not affected)
-    out["admin_code"] = _admin_cols(admin, apos)["admin_code"]
+    out = _impact_layer(out, classes[li], zones, zpos, {"length_m": shapely.length(pieces)},
+                        admin, apos)
     if admin is not None:
         rep.note(f"{float(out.loc[apos < 0, 'length_m'].sum()):.0f} m of road outside the admin "
                  "units (admin_code None)")

@@ -264,9 +264,10 @@ def population_from_raster(
     With ``rule="exact"`` (default) each cell's count is split by the exact fraction of it
     that falls in each admin x zone piece
     (:func:`~kotacerdas_gis.exposure.zonal.zonal_sums`): pieces traced on the raster's own grid
-    are rasterised on that grid (each cell counted once), the others go through exactextract;
-    every piece's covered cell area is checked against its area and recounted by exact cell
-    intersection when they disagree (counted in ``report``). With ``rule="centre"`` a cell
+    are rasterised on that grid (each cell counted once), the others get exact cell coverage
+    (:func:`kotacerdas_gis.zonal.coverage_stats`); every piece's covered cell area is checked
+    against its area and recounted by exact coverage when they disagree (counted in
+    ``report``). With ``rule="centre"`` a cell
     counts whole in the piece holding its centre (a centre on a shared edge counts once, on
     the zone's side: the pieces inside zones come first), the rule of rasterising without
     ``all_touched``.

@@ -8,12 +8,14 @@ the raster, within ``area_tolerance``. Polygons are counted three ways:
   from a DEM on the same grid): rasterised on the raster's own transform
   (``rasterio.features.rasterize``, ``all_touched=False``), so each cell is counted once,
   exactly;
-- **off the grid**: exact fractional coverage with exactextract (``sum`` of the values and of a
-  raster of ones, the covered cell count);
-- **recounted**: a polygon whose exactextract coverage disagrees with its area is recounted by
-  intersecting it with each cell (shapely), and the repair is counted. exactextract has been
-  seen to miscount zig-zag polygons whose edges lie exactly on cell edges of a UTM-like grid
-  (69 cells where the polygon holds 60).
+- **off the grid**: exact fractional coverage of every cell, by the package's one coverage
+  kernel (:func:`kotacerdas_gis.zonal.coverage_stats`, float64, exact for any simple polygon;
+  as fast as exactextract or faster, bench ``zonal sums over zones``, and without its
+  miscount: exactextract was seen to count 69 cells for a zig-zag zone of 60 whose edges lie
+  on the cell edges of a UTM-like grid);
+- **recounted**: a count whose covered cell area disagrees with the polygon's area (on-grid
+  polygons that overlap: the later one takes the shared cells) is recounted by the kernel, and
+  the repair is counted.
 
 A raster is accepted as a :class:`~kotacerdas_gis.rasterlike.RasterLike` (what
 :func:`kotacerdas_gis.read_raster` returns), an open rasterio dataset, an exactextract
@@ -26,8 +28,8 @@ Examples
 >>> from affine import Affine
 >>> grid = as_grid((np.full((4, 4), 2.0), Affine(30, 0, 1000, 0, -30, 2000)))
 >>> res = zonal_sums(grid, [shapely.box(1000, 1880, 1060, 2000), shapely.box(1010, 1900, 1040, 1930)])
->>> res.sums.round(6).tolist(), res.method.tolist()  # exactextract: float32 coverage fractions
-([16.0, 2.0], ['grid', 'exactextract'])
+>>> res.sums.tolist(), res.method.tolist()
+([16.0, 2.0], ['grid', 'exact'])
 """  # noqa: E501
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ import shapely
 from ..accounting import StepReport
 from ..errors import DataError, SchemaError
 from ..rasterlike import RasterLike
+from ..zonal import coverage_stats
 
 __all__ = ["Grid", "ZonalSums", "as_grid", "zonal_sums", "on_grid"]
 
@@ -188,7 +191,7 @@ class ZonalSums:
     nodata_m2 : ndarray
         Covered area of cells without data, m².
     method : ndarray of str
-        ``"grid"``, ``"exactextract"`` or ``"recounted"`` per polygon.
+        ``"grid"``, ``"exact"`` or ``"recounted"`` per polygon.
     """
 
     sums: np.ndarray
@@ -199,30 +202,11 @@ class ZonalSums:
     method: np.ndarray
 
 
-def _exact_cells(grid: Grid, geom: Any) -> tuple[float, float, float]:
-    """Sum, covered area and nodata area of one polygon by intersecting it with each cell."""
-    t = grid.transform
-    h, w = grid.values.shape
-    minx, miny, maxx, maxy = shapely.bounds(geom)
-    c0 = int(np.floor((minx - t.c) / t.a))
-    c1 = int(np.ceil((maxx - t.c) / t.a))
-    r0 = int(np.floor((maxy - t.f) / t.e))
-    r1 = int(np.ceil((miny - t.f) / t.e))
-    c0, r0 = max(c0, 0), max(r0, 0)
-    c1, r1 = min(c1, w), min(r1, h)
-    if c1 <= c0 or r1 <= r0:
-        return 0.0, 0.0, 0.0
-    cc, rr = np.meshgrid(np.arange(c0, c1), np.arange(r0, r1))
-    x0 = t.c + cc.ravel() * t.a
-    y0 = t.f + rr.ravel() * t.e
-    cells = shapely.box(x0, y0 + t.e, x0 + t.a, y0)
-    shapely.prepare(geom)
-    area = shapely.area(shapely.intersection(cells, geom))
-    v = grid.values[rr.ravel(), cc.ravel()]
-    nod = np.isnan(v)
-    frac = area / grid.cell_area_m2
-    return (float(np.sum(np.where(nod, 0.0, v) * frac)), float(area.sum()),
-            float(area[nod].sum()))
+def _exact_sums(grid: Grid, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sum, covered area and nodata area (m²) per polygon, by exact cell coverage."""
+    out = coverage_stats(geoms, grid.values, grid.transform, name=grid.name)
+    A = grid.cell_area_m2
+    return out[:, 1], (out[:, 0] + out[:, 4]) * A, out[:, 4] * A
 
 
 def zonal_sums(
@@ -236,8 +220,8 @@ def zonal_sums(
     grid : Grid
         From :func:`as_grid` (values per cell, e.g. people; NaN = no data, counted as 0).
     geoms : array of polygons
-        In the raster's CRS. On-grid polygons must not overlap each other (admin x zone pieces
-        do not).
+        In the raster's CRS. On-grid polygons should not overlap each other (admin x zone
+        pieces do not); those that do fail the area check and are recounted exactly.
     area_tolerance : float, default 0.001
         Largest relative difference between the covered cell area and the polygon's area
         inside the raster (plus a millionth of a cell) before a count is recounted exactly.
@@ -251,7 +235,8 @@ def zonal_sums(
     Raises
     ------
     DataError
-        If a count still disagrees with the polygon's area after the exact recount.
+        If a count disagrees with the polygon's area even by exact cell coverage (an invalid
+        zone geometry).
     """
     g = np.asarray(geoms, dtype=object)
     n = len(g)
@@ -259,7 +244,7 @@ def zonal_sums(
     sums = np.zeros(n)
     covered = np.zeros(n)
     nodata = np.zeros(n)
-    method = np.full(n, "exactextract", dtype=object)
+    method = np.full(n, "exact", dtype=object)
     if n == 0:
         z = np.zeros(0)
         return ZonalSums(z, z, z, z, z, method)
@@ -284,47 +269,26 @@ def zonal_sums(
         method[pos] = "grid"
     off = np.flatnonzero(~grid_mask)
     if len(off):
-        import geopandas as gpd
-        from exactextract import exact_extract
-        from exactextract.raster import NumPyRasterSource
-
-        ext = (left, bottom, right, top)
-        flip = grid.transform.e > 0  # exactextract wants the first row at the top
-        v = vals0[::-1] if flip else vals0
-        nd = nod_cells[::-1] if flip else nod_cells
-        srcs = [NumPyRasterSource(v, *ext, name="v"),
-                NumPyRasterSource(np.ones_like(v), *ext, name="ones"),
-                NumPyRasterSource(nd.astype(float), *ext, name="nod")]
-        wkt = grid.crs.to_wkt() if hasattr(grid.crs, "to_wkt") else None
-        for src in srcs:
-            src.srs_wkt_str = wkt
-        feats: Any = (gpd.GeoDataFrame(geometry=list(g[off]), crs=grid.crs) if wkt else
-                      [{"type": "Feature", "properties": {"i": int(i)},
-                        "geometry": shapely.geometry.mapping(geom)}
-                       for i, geom in zip(off, g[off], strict=True)])
-        res = exact_extract(srcs, feats, ["sum"], output="pandas")
-        sums[off] = np.nan_to_num(res["v_sum"].to_numpy(float))
-        covered[off] = np.nan_to_num(res["ones_sum"].to_numpy(float)) * A
-        nodata[off] = np.nan_to_num(res["nod_sum"].to_numpy(float)) * A
+        sums[off], covered[off], nodata[off] = _exact_sums(grid, g[off])
     bad = np.abs(covered - inside) > area_tolerance * inside + 1e-6 * A
-    if bad.any():
-        worst = int(np.flatnonzero(bad)[np.argmax(np.abs(covered - inside)[bad])])
+    redo = np.flatnonzero(bad & (method == "grid"))  # an exact count cannot be bettered
+    if len(redo):
+        worst = int(redo[np.argmax(np.abs(covered - inside)[redo])])
         rep.repair(
-            "zonal count recounted by exact cell intersection (covered cell area did not "
-            "match the zone's area)", int(bad.sum()))
+            "zonal count recounted by exact cell coverage (covered cell area did not "
+            "match the zone's area)", len(redo))
         rep.note(f"largest zonal miscount before the recount: {covered[worst] / A:.6g} cells "
                  f"covered where the zone holds {inside[worst] / A:.6g} ({method[worst]})")
-        for i in np.flatnonzero(bad):
-            sums[i], covered[i], nodata[i] = _exact_cells(grid, g[i])
-            method[i] = "recounted"
-        still = np.abs(covered - inside) > area_tolerance * inside + 1e-6 * A
-        if still.any():
-            j = int(np.flatnonzero(still)[0])
-            raise DataError(
-                f"{grid.name}: a zonal count covers {covered[j]:.6g} m2 of cells where the zone "
-                f"has {inside[j]:.6g} m2 inside the raster, even after an exact recount; "
-                "check the zone geometry (make_valid) and the raster's transform."
-            )
+        sums[redo], covered[redo], nodata[redo] = _exact_sums(grid, g[redo])
+        method[redo] = "recounted"
+    still = np.abs(covered - inside) > area_tolerance * inside + 1e-6 * A
+    if still.any():
+        j = int(np.flatnonzero(still)[0])
+        raise DataError(
+            f"{grid.name}: a zonal count covers {covered[j]:.6g} m2 of cells where the zone "
+            f"has {inside[j]:.6g} m2 inside the raster, even counted by exact cell coverage; "
+            "check the zone geometry (make_valid) and the raster's transform."
+        )
     outside = np.maximum(area - inside, 0.0)
     if outside.sum() > 1e-6 * A:
         rep.note(f"{outside.sum():.0f} m2 of zones lie outside {grid.name} (no values there: "

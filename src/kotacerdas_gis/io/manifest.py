@@ -47,6 +47,10 @@ The scenario's own hazard layer, polygons or a raster (by the file's suffix), go
                "class_set": {"thresholds": [0.5, 1.0], "keys": ["low", "medium", "high"],
                              "comparison": ">="}}
     "hazard": {"path": "inarisk_banjir.tif", "class_set": "inarisk"}
+    "hazard": {"path": "kedalaman.tif", "class_set": "petabencana", "building_rule": "mean"}
+
+A raster's buildings take the highest class over their footprint unless ``building_rule``
+(:data:`BUILDING_RULES`) says ``"mean"`` (coverage-weighted) or ``"centroid"``.
 """
 
 from __future__ import annotations
@@ -118,13 +122,19 @@ HAZARD_OPTIONS: dict[str, tuple[str, ...]] = {
     "any": ("class_set",),
     "polygons": ("field", "value_map", "unmapped", "depth_min_col", "depth_max_col",
                  "depth_rule", "every_polygon"),
-    "raster": ("negative", "min_zone_cells"),
+    "raster": ("negative", "min_zone_cells", "building_rule"),
 }
+#: How buildings are classed against a hazard raster (``building_rule``): ``max`` over the
+#: footprint (the default: the raster's zones, the highest class a footprint touches), the
+#: coverage-weighted ``mean`` over it, or the value at its ``centroid``
+#: (:func:`kotacerdas_gis.exposure.buildings_raster_exposure`).
+BUILDING_RULES = ("max", "mean", "centroid")
 #: The JSON types of the hazard layer's options (for :func:`validate_manifest`).
 HAZARD_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "class_set": (str, dict), "field": (str,), "value_map": (dict,), "unmapped": (str,),
     "depth_min_col": (str, type(None)), "depth_max_col": (str, type(None)), "depth_rule": (str,),
     "every_polygon": (str,), "negative": (str,), "min_zone_cells": (int,),
+    "building_rule": (str,),
 }
 #: File suffixes read as a hazard raster (anything else is a vector layer).
 RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img", ".asc", ".nc")
@@ -151,6 +161,13 @@ def _check_hazard_spec(p: Path, spec: dict[str, Any]) -> None:
         raise SchemaError(
             f"{p}: layer 'hazard' value_map must be an object of class key -> list of values, "
             'e.g. {"wet": ["YES", "yes"], "dry": ["NO", "no"]}.'
+        )
+    rule = spec.get("building_rule", "max")
+    if rule not in BUILDING_RULES:
+        raise SchemaError(
+            f"{p}: layer 'hazard' building_rule is {rule!r}; use one of "
+            f"{', '.join(repr(r) for r in BUILDING_RULES)} (how a building is classed from the "
+            "raster: highest value over its footprint, coverage-weighted mean, or centroid)."
         )
     if ("field" in spec) != ("value_map" in spec):
         raise SchemaError(

@@ -55,7 +55,7 @@ from pyproj import CRS
 from ..io.atomic import atomic_path, check_data_path
 from . import styles as _styles
 from .qgis import QGIS_VERSION, _symbol_type, qml_for_layer
-from .styles import Lang, check_lang, layer_style
+from .styles import Lang, check_lang, hidden_layers, layer_style
 
 __all__ = ["write_qgis_project", "project_xml", "LABEL_FIELDS", "LEGEND_LAYERS", "SUBSETS"]
 
@@ -79,12 +79,8 @@ SUBSETS: dict[str, str] = {
 #: Layers in the print layout's legend (the others stay in the project).
 LEGEND_LAYERS = ("hazard_zones", "rivers", "admin_kecamatan",
                  "service_points", "sensor_sites", "rebuild_priorities")
-#: Layers switched off when the project opens (dense or secondary, as on the web map; the
-#: 2020 footprint too: the zones hold it, and its fill over them would mix their colours).
-HIDDEN = ("observed_flood_2020", "admin_desa", "buildings", "impact_roads", "impact_facilities",
-          "streams",
-          "aggregation_summary", "aggregation_summary_kecamatan", "service_assignment",
-          "sensor_warning_reach", "roads", "bridges")
+#: Layers switched off when the project opens (owner: ``LayerStyle.hidden_in``, styles.py).
+HIDDEN = hidden_layers("project")
 
 _A3 = (420.0, 297.0)
 _MAP_BOX = (10.0, 24.0, 305.0, 258.0)  # x, y, width, height (mm)

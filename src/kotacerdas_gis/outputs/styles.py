@@ -66,6 +66,7 @@ __all__ = [
     "FLOOD_MATERIAL_CLASSES",
     "LAYER_STYLES",
     "MAP_GROUPS",
+    "hidden_layers",
     "AFFECTED_BREAKS",
     "AFFECTED_CLASSES",
     "ACCESS_BREAKS_MIN",
@@ -168,6 +169,9 @@ class LayerStyle:
         ``rekomendasi``; ``lainnya`` for unknown layers).
     z : int
         Drawing order on the map (higher on top): areas, then lines, then points.
+    hidden_in : tuple of str
+        Where the layer is switched off when it opens: ``"map"`` (the web map), ``"project"``
+        (the QGIS project); :func:`hidden_layers` lists them.
     """
 
     name: str
@@ -184,6 +188,7 @@ class LayerStyle:
     key_columns: tuple[str, ...] = ()
     group: str = "lainnya"
     z: int = 75
+    hidden_in: tuple[str, ...] = ()
     _by_key: dict[str, ClassStyle] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -630,10 +635,57 @@ _PLACEMENT: dict[str, tuple[str, int]] = {
     "sensor_warning_reach": ("rekomendasi", 66),
     "rebuild_priorities": ("rekomendasi", 85),
 }
+#: Where each layer starts switched off (the others open shown): dense or secondary layers on
+#: both. The QGIS project (all GeoPackage layers, and a print layout) also hides the 2020
+#: footprint (the zones hold it, and its fill over them would mix their colours), the desa
+#: outlines, roads, bridges, the warning reach and the per-kecamatan summary (not on the web
+#: map); the web map also hides its own choropleths (desa_affected, access_*: not in the
+#: GeoPackage), so that it opens on the zones.
+_BOTH = ("map", "project")
+_HIDDEN_IN: dict[str, tuple[str, ...]] = {
+    "buildings": _BOTH,
+    "impact_roads": _BOTH,
+    "impact_facilities": _BOTH,
+    "streams": _BOTH,
+    "aggregation_summary": _BOTH,
+    "service_assignment": _BOTH,
+    "observed_flood_2020": ("project",),
+    "admin_desa": ("project",),
+    "aggregation_summary_kecamatan": ("project",),
+    "sensor_warning_reach": ("project",),
+    "roads": ("project",),
+    "bridges": ("project",),
+    "desa_affected": ("map",),
+    "access_before": ("map",),
+    "access_after": ("map",),
+}
 LAYER_STYLES = {
-    k: replace(v, group=_PLACEMENT[k][0], z=_PLACEMENT[k][1]) if k in _PLACEMENT else v
+    k: replace(v, group=_PLACEMENT[k][0], z=_PLACEMENT[k][1], hidden_in=_HIDDEN_IN.get(k, ()))
+    if k in _PLACEMENT else v
     for k, v in LAYER_STYLES.items()
 }
+
+
+def hidden_layers(where: str) -> tuple[str, ...]:
+    """Return the known layers switched off when ``where`` opens (``"map"`` or ``"project"``).
+
+    Raises
+    ------
+    SchemaError
+        For another ``where``.
+
+    Examples
+    --------
+    >>> "buildings" in hidden_layers("map") and "buildings" in hidden_layers("project")
+    True
+    >>> "roads" in hidden_layers("map"), "roads" in hidden_layers("project")
+    (False, True)
+    """
+    from ..errors import SchemaError
+
+    if where not in ("map", "project"):
+        raise SchemaError(f"hidden_layers: where must be 'map' or 'project', found {where!r}")
+    return tuple(k for k, v in LAYER_STYLES.items() if where in v.hidden_in)
 
 #: Style of a layer name that is not in :data:`LAYER_STYLES` (a neutral grey-blue).
 DEFAULT_STYLE = LayerStyle(

@@ -80,6 +80,7 @@ from .styles import (
     LegendEntry,
     check_lang,
     column_label,
+    hidden_layers,
     key_columns,
     layer_style,
     resolve_classes,
@@ -1050,18 +1051,9 @@ def _online_basemaps(lang: Lang) -> list[dict[str, Any]]:
 # The plan's map layers
 
 
-#: Layers drawn on the map but switched off when it opens (dense or secondary).
-MAP_HIDDEN = (
-    "buildings",
-    "impact_roads",
-    "impact_facilities",
-    "streams",
-    "aggregation_summary",
-    "service_assignment",
-    "desa_affected",
-    "access_before",
-    "access_after",
-)
+#: Layers drawn on the map but switched off when it opens (owner: ``LayerStyle.hidden_in``,
+#: styles.py).
+MAP_HIDDEN = hidden_layers("map")
 #: Rebuild priorities drawn on the map (the GeoPackage holds every ranked asset).
 MAP_TOP_PRIORITIES = 20
 #: Layers whose extent the map opens on: the first one present.
