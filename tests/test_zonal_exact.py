@@ -144,3 +144,13 @@ def test_analyse_exposure_takes_a_read_raster_object(tmp_path: Path) -> None:
     a = res.aggregation_summary.set_index("admin_code")
     assert a.loc["d1", "total_affected"] == 120.0
     assert a.loc["d1", "displaced"] == pytest.approx(12.0)
+
+
+def test_self_crossing_zone_is_a_clear_error_naming_the_zone_and_the_fix() -> None:
+    # a bow-tie (the ring crosses itself): GEOS cannot intersect it; the error must say which
+    # zone and how to mend it, in the package's family, not a raw GEOS exception
+    bowtie = shapely.Polygon([(X0, Y0), (X0 + 90, Y0 - 90), (X0 + 90, Y0), (X0, Y0 - 90)])
+    assert not shapely.is_valid(bowtie)
+    ok = box(X0 + 10, Y0 - 100, X0 + 100, Y0 - 10)
+    with pytest.raises(kc.DataError, match=r"zone 1 .*Self-intersection.*make_valid"):
+        zonal_sums(as_grid((np.ones((ROWS, COLS)), T)), [ok, bowtie])

@@ -235,8 +235,8 @@ def zonal_sums(
     Raises
     ------
     DataError
-        If a count disagrees with the polygon's area even by exact cell coverage (an invalid
-        zone geometry).
+        If a zone is not a valid polygon (e.g. a self-crossing ring), or a count disagrees
+        with the polygon's area even by exact cell coverage.
     """
     g = np.asarray(geoms, dtype=object)
     n = len(g)
@@ -248,6 +248,15 @@ def zonal_sums(
     if n == 0:
         z = np.zeros(0)
         return ZonalSums(z, z, z, z, z, method)
+    invalid = np.flatnonzero(~shapely.is_valid(g))
+    if len(invalid):
+        j = int(invalid[0])
+        raise DataError(
+            f"{grid.name}: zone {j} (of {n}; {len(invalid)} invalid in all) is not a valid "
+            f"polygon ({shapely.is_valid_reason(g[j])}); its cells cannot be counted. Mend the "
+            "zone layer first (shapely.make_valid, or QGIS 'Fix geometries'); the scenario "
+            "loaders do this and count the repair."
+        )
     left, bottom, right, top = grid.bounds
     area = shapely.area(g)
     inside = shapely.area(shapely.intersection(g, shapely.box(left, bottom, right, top)))
