@@ -16,7 +16,7 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from kotacerdas_gis.accounting import StepReport
-from kotacerdas_gis.errors import ParameterError, SchemaError
+from kotacerdas_gis.errors import DataError, ParameterError, SchemaError
 from kotacerdas_gis.exposure import buildings_exposure
 
 if os.environ.get("CI") == "true":  # CI installs the scale extra: a missing dask is a failure
@@ -79,6 +79,9 @@ def test_equals_single_machine_on_a_local_cluster(client, tmp_path):
     b.to_parquet(tmp_path / "b.parquet")
     got_p = distributed_buildings_exposure(tmp_path / "b.parquet", z, client=client, shuffle=True)
     pd.testing.assert_frame_equal(got_p, _compact(ref).rename_axis(None), check_exact=True)
+    # a plain GeoParquet file (not written by partition_buildings), read by one worker task
+    got_f = distributed_buildings_exposure(str(tmp_path / "b.parquet"), z, client=client)
+    pd.testing.assert_frame_equal(got_f, _compact(ref).rename_axis(None), check_exact=True)
 
 
 def test_partitioned_dataset_read_by_the_workers(client, tmp_path):
@@ -118,6 +121,11 @@ def test_bad_options_and_duplicate_ids(client, tmp_path):
         partition_buildings(b, tmp_path / "x", npartitions=1.5)
     with pytest.raises(SchemaError, match="'bid'"):
         distributed_buildings_exposure(b, z, client=client, id_col="bid")
+    with pytest.raises(DataError, match="no such GeoParquet"):
+        distributed_buildings_exposure(tmp_path / "nowhere", z, client=client)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="found none"):
+        distributed_buildings_exposure(tmp_path / "empty", z, client=client)
     b.loc[b.index[1], "asset_id"] = b["asset_id"].iloc[0]
     with pytest.raises(SchemaError, match="duplicate"):
         distributed_buildings_exposure(b, z, client=client)

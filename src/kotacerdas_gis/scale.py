@@ -35,7 +35,7 @@ import pandas as pd
 import geopandas as gpd
 
 from .accounting import StepReport
-from .errors import ParameterError, SchemaError
+from .errors import DataError, ParameterError, SchemaError
 from .exposure import buildings_exposure
 from .overlay import prepare_zones
 
@@ -206,6 +206,46 @@ def _concat(frames: list[pd.DataFrame], dtypes: dict[str, Any]) -> pd.DataFrame:
     return got
 
 
+def _parquet_parts(path: str) -> tuple[list[str], list[str]]:
+    """Return a dataset's GeoParquet files (in part order) and its columns (first file's)."""
+    import re
+
+    import fsspec
+    import pyarrow.parquet as pq
+
+    fs, root = fsspec.core.url_to_fs(path)
+    if fs.isdir(root):
+        found = [f for f in fs.ls(root, detail=False) if str(f).endswith(".parquet")]
+    elif fs.exists(root):
+        found = [root]
+    else:
+        raise DataError(f"{path}: no such GeoParquet file or directory. Write the buildings "
+                        "with partition_buildings (or to_parquet) on storage the workers read.")
+    if not found:
+        raise DataError(f"{path}: expected GeoParquet parts (*.parquet) in the directory, "
+                        "found none. Write them with partition_buildings.")
+
+    def key(f: str) -> tuple[str, int, str]:
+        m = re.search(r"(\d+)\.parquet$", f)
+        return (f[:m.start()] if m else f, int(m.group(1)) if m else -1, f)
+
+    found.sort(key=key)
+    local = "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
+    files = [str(f) if local else fs.unstrip_protocol(f) for f in found]
+    with fs.open(found[0], "rb") as fh:
+        cols = list(pq.read_schema(fh).names)
+    return files, cols
+
+
+def _read_partition(file: str, number: int, zones: gpd.GeoDataFrame, id_col: str,
+                    class_col: str, out_file: str | None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Run on a worker: read one GeoParquet part and run its overlay (:func:`_partition`)."""
+    part = gpd.read_parquet(file)
+    if _POS not in part.columns:
+        part = _tag(part, {"number": number})
+    return _partition(part, zones, id_col, class_col, out_file)
+
+
 def distributed_buildings_exposure(
     buildings: gpd.GeoDataFrame | str | os.PathLike[str] | Any,
     zones: gpd.GeoDataFrame,
@@ -296,16 +336,22 @@ def _run(dask_geopandas: Any, distributed: Any, buildings: Any, zones: gpd.GeoDa
          out: str | os.PathLike[str] | None) -> pd.DataFrame:
     import dask
 
+    files: list[str] = []
     if isinstance(buildings, (str, os.PathLike)):
-        ddf = dask_geopandas.read_parquet(os.fspath(buildings))
         name = os.fspath(buildings)
+        if shuffle:
+            ddf = dask_geopandas.read_parquet(name)
+        else:
+            ddf = None
+            files, schema_cols = _parquet_parts(name)
     elif isinstance(buildings, gpd.GeoDataFrame):
         ddf = None
         name = "buildings"
     else:
         ddf = buildings
         name = "buildings (dask)"
-    columns = list(buildings.columns if ddf is None else ddf.columns)
+    columns = (schema_cols if files else
+               list(buildings.columns if ddf is None else ddf.columns))
     if id_col not in columns:
         raise SchemaError(f"{name}: expected an id column {id_col!r}, found columns "
                           f"{[c for c in columns if c not in (_POS, _IDX)]}")
@@ -330,7 +376,13 @@ def _run(dask_geopandas: Any, distributed: Any, buildings: Any, zones: gpd.GeoDa
         def out_file(i: int) -> str | None:
             return None if out_dir is None else f"{out_dir.rstrip('/')}/part.{i}.parquet"
 
-        if ddf is None:
+        if files:
+            # the fast way: each task reads its own file on its worker (the client never
+            # holds the buildings; nothing but the compact columns crosses the network)
+            index_name = None
+            futs = [client.submit(_read_partition, f, i, zf, id_col, class_col, out_file(i),
+                                  pure=False) for i, f in enumerate(files)]
+        elif ddf is None:
             frame = buildings
             index_name = frame.index.name
             if frame[id_col].duplicated().any():
@@ -347,9 +399,9 @@ def _run(dask_geopandas: Any, distributed: Any, buildings: Any, zones: gpd.GeoDa
             futs = [client.submit(_partition, p, zf, id_col, class_col, out_file(i), pure=False)
                     for i, p in enumerate(client.scatter(chunks))]
         else:
-            # dask or GeoParquet input: the stored partitions are used as they are (written
-            # once by partition_buildings), or shuffled here; each read is fused with its
-            # overlay in one task on the worker, so no partition is held longer than it runs
+            # dask input, or GeoParquet shuffled here: dask's tasks make the partitions and
+            # the scheduler may move them to another worker for the overlay (pickled
+            # geometry: slower than a path written once by partition_buildings)
             index_name = None
             if _POS not in ddf.columns:
                 ddf = ddf.map_partitions(_tag, meta=_tag(ddf._meta))
