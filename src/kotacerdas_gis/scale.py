@@ -139,7 +139,7 @@ def partition_buildings(
     ParameterError
         If ``npartitions`` is not a positive integer.
     """
-    dask_geopandas, _ = require_scale()
+    dask_geopandas, distributed = require_scale()
     _check_npartitions(npartitions)
     import dask
 
@@ -159,6 +159,10 @@ def partition_buildings(
             tagged.iloc[rows].to_parquet(f"{root.rstrip('/')}/part.{i}.parquet", index=False,
                                          geometry_encoding=_ENCODING)
         return root
+    try:  # on a cluster, its workers must read GeoParquet geometry as geometry
+        distributed.get_client().run(_import_dask_geopandas)
+    except ValueError:  # no client: dask's local scheduler, in this process
+        pass
     with dask.config.set({"dataframe.convert-string": False}):
         ddf = (dask_geopandas.read_parquet(os.fspath(buildings))
                if isinstance(buildings, (str, os.PathLike)) else buildings)
