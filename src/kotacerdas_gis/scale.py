@@ -417,7 +417,14 @@ def _run(dask_geopandas: Any, distributed: Any, buildings: Any, zones: gpd.GeoDa
             run = dask.delayed(_partition, pure=False)
             futs = client.compute([run(p, zf, id_col, class_col, out_file(i))
                                    for i, p in enumerate(ddf.to_delayed())])
-        res = client.gather(futs)
+        # results gathered as the parts finish (the transfer overlaps the other parts'
+        # compute), in part order; each future released once its result is here
+        res: list[Any] = [None] * len(futs)
+        where = {f.key: i for i, f in enumerate(futs)}
+        for fut, r in distributed.as_completed(futs, with_results=True):
+            res[where[fut.key]] = r
+            fut.release()
+        del futs
     finally:
         if own_cluster is not None:
             client.close()
