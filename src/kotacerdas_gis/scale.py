@@ -201,13 +201,26 @@ def _partition(part: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, id_col: str, cla
                      "dtypes": dtypes}
 
 
-def _concat(frames: list[pd.DataFrame], dtypes: dict[str, Any]) -> pd.DataFrame:
-    """Concatenate the partitions' compact frames, their categorical text restored."""
-    text = {c: pd.api.types.union_categoricals([f[c] for f in frames]) for c in dtypes}
-    got = pd.concat([f.drop(columns=list(dtypes)) for f in frames], ignore_index=True)
-    for c, dt in dtypes.items():
-        got[c] = pd.Series(text[c], copy=False).astype(dt)
-    return got
+def _assemble(frames: list[pd.DataFrame], dtypes: dict[str, Any],
+              index_name: Any) -> pd.DataFrame:
+    """Put the partitions' compact frames together in input order, one column at a time.
+
+    Each column is concatenated, put in input order and its parts freed before the next (a
+    whole-frame concat and sort held three copies: 4.3 GiB for 10 million buildings); the
+    categorical text is restored to its dtype.
+    """
+    cols = [c for c in frames[0].columns if c != _POS]
+    order = np.argsort(np.concatenate([f.pop(_POS).to_numpy() for f in frames]), kind="stable")
+    data: dict[str, Any] = {}
+    for c in cols:
+        if c in dtypes:
+            cat = pd.api.types.union_categoricals([f.pop(c) for f in frames])
+            data[c] = pd.Series(cat.take(order)).astype(dtypes[c]).array
+        else:
+            data[c] = pd.concat([f.pop(c) for f in frames], ignore_index=True).take(order)
+            data[c] = data[c].array
+    index = pd.Index(data.pop(_IDX), name=index_name)
+    return pd.DataFrame({c: data[c] for c in cols if c != _IDX}, index=index)
 
 
 def _parquet_parts(path: str) -> tuple[list[str], list[str]]:
@@ -439,13 +452,12 @@ def _run(dask_geopandas: Any, distributed: Any, buildings: Any, zones: gpd.GeoDa
                 report.reject(k, v)
             for note in dict.fromkeys(counts["notes"]):
                 report.note(note)
-    got = _concat(frames, res[0][1]["dtypes"])[frames[0].columns]
-    got = got.sort_values(_POS, kind="stable")
-    got.index = pd.Index(got.pop(_IDX).to_numpy(), name=index_name)
+    got = _assemble(frames, res[0][1]["dtypes"], index_name)
+    del frames, res
     dup = got[id_col].duplicated()
     if dup.any():
         raise SchemaError(f"{name}: {int(dup.sum())} duplicate values in {id_col!r}; each "
                           "building must be one row.")
     if report is not None:
         report.n_in = len(got)
-    return got.drop(columns=_POS)
+    return got
