@@ -183,6 +183,24 @@ def test_prepare_zones_is_idempotent_and_free_on_prepared_input(monkeypatch):
     access_to_facilities(roads, fac, zones=z)
 
 
+def test_pickled_prepared_zones_stay_prepared(monkeypatch):
+    """A worker's copy (pickled: new geometry objects) is prepared without redoing the work."""
+    import pickle
+
+    z = prepare_zones(raw_zones())
+    monkeypatch.setattr(overlay, "resolve_overlaps", lambda *a, **k: (_ for _ in ()).throw(
+        AssertionError("prepared zones must not be prepared again")))
+    w = pickle.loads(pickle.dumps(z))
+    assert is_prepared_zones(w) and prepare_zones(w) is w
+    # an edited copy's digest differs: not prepared
+    e = pickle.loads(pickle.dumps(z))
+    e = e.set_geometry(gpd.GeoSeries([box(0, 0, 1, 1), box(5, 0, 15, 10)], crs=CRS))
+    assert e.attrs and not is_prepared_zones(e)
+    # the mark is refreshed for the new objects: the next check needs no digest
+    monkeypatch.setattr(overlay, "_digest", lambda z: "never equal")
+    assert is_prepared_zones(w)
+
+
 def test_edited_zones_are_prepared_again():
     z = prepare_zones(raw_zones())
     assert not is_prepared_zones(z[z["class_rank"] > 1])  # filtered

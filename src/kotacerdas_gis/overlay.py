@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -114,15 +115,33 @@ def _fingerprint(zones: gpd.GeoDataFrame) -> tuple[int, int]:
     return len(zones), hash((ids, vals, isinstance(zones.index, pd.RangeIndex)))
 
 
+def _digest(zones: gpd.GeoDataFrame) -> str:
+    """Return a content digest of a prepared frame: its geometries' WKB and zone columns.
+
+    Unlike :func:`_fingerprint` it survives pickling (a dask worker's copy has new geometry
+    objects with the same content); it reads every vertex (tens of ms for 50,000 parts).
+    """
+    h = hashlib.blake2b(digest_size=16)
+    for w in shapely.to_wkb(np.asarray(zones.geometry.values, dtype=object)):
+        h.update(b"\x00" if w is None else w)
+    h.update(repr((tuple(tuple(zones[c].tolist()) for c in _ZONE_KEY_COLS),
+                   isinstance(zones.index, pd.RangeIndex))).encode())
+    return h.hexdigest()
+
+
 def is_prepared_zones(zones: Any) -> bool:
     """Return True if ``zones`` is an output of :func:`prepare_zones`, unchanged since.
 
-    A prepared frame carries a fingerprint in ``zones.attrs``: its length, the identity of its
-    geometry objects and its zone columns. A copy still counts as prepared (the geometries are
-    the same objects); a filtered, edited or re-indexed frame does not, and is prepared again.
+    A prepared frame carries a mark in ``zones.attrs``: its length, the identity of its
+    geometry objects and its zone columns, and a digest of its content. A copy still counts as
+    prepared (the geometries are the same objects), and so does a pickled and loaded copy (a
+    dask worker's, a file written with ``pickle``): its geometries are new objects, so the
+    digest is checked once (reading every vertex) and the mark is refreshed for the new
+    objects. A filtered, edited or re-indexed frame does not count, and is prepared again.
 
     Examples
     --------
+    >>> import pickle
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
     >>> raw = gpd.GeoDataFrame({"hazard_class": ["low"], "class_rank": [1]},
@@ -130,15 +149,24 @@ def is_prepared_zones(zones: Any) -> bool:
     >>> z = prepare_zones(raw)
     >>> is_prepared_zones(raw), is_prepared_zones(z), is_prepared_zones(z.copy())
     (False, True, True)
+    >>> is_prepared_zones(pickle.loads(pickle.dumps(z)))
+    True
     >>> prepare_zones(z) is z  # idempotent, and free on prepared input
     True
     """
     if not isinstance(zones, gpd.GeoDataFrame):
         return False
     mark = zones.attrs.get(_PREPARED)
-    if mark is None or not set(_ZONE_KEY_COLS) <= set(zones.columns) or mark[0] != len(zones):
+    if (not isinstance(mark, tuple) or len(mark) != 3 or
+            not set(_ZONE_KEY_COLS) <= set(zones.columns) or mark[0] != len(zones)):
         return False
-    return bool(mark == _fingerprint(zones))
+    fp = _fingerprint(zones)
+    if mark[:2] == fp:
+        return True
+    if mark[2] != _digest(zones):
+        return False
+    zones.attrs[_PREPARED] = (*fp, mark[2])  # same content, new objects: checked once
+    return True
 
 
 def prepare_zones(
@@ -298,7 +326,7 @@ def prepare_zones(
         rep.repair("zone overlap given to the higher class", int(res.trimmed.sum()))
         rep.reject("zone entirely inside a higher-class zone", int(res.removed.sum()))
         out = out[~res.removed].reset_index(drop=True)
-    out.attrs[_PREPARED] = _fingerprint(out)
+    out.attrs[_PREPARED] = (*_fingerprint(out), _digest(out))
     return out
 
 
