@@ -7,7 +7,7 @@ checks the input and converts units:
    depressions and derives D8 directions in one pass; outlets are the edge of
    the valid cells. When every depression is filled, the same algorithm runs on a
    packed-key heap (:mod:`kotacerdas_gis.hazard._fill`): identical filled DEM and
-   D8, about 3-4x faster (pyflwdir's queue of tuples was most of the run time).
+   D8, several times faster: pyflwdir's queue of tuples was most of the run time.
 2. ``upstream area`` is pyflwdir's cell-count accumulation (exact integers)
    times the cell area, in km².
 3. streams are the cells draining at least ``stream_threshold_km2``; their
@@ -443,7 +443,7 @@ def derive_terrain(
     # 1. depression filling and D8 in one pass (NaN is pyflwdir's nodata here)
     own_fill = max_fill_depth_m is None and elev.size < 2**31
     if own_fill:
-        # pyflwdir's algorithm on a packed-key heap: identical results, ~3-4x faster
+        # pyflwdir's algorithm on a packed-key heap: identical results, several times faster
         filled, d8 = fill_depressions_d8(elev)
     else:
         filled, d8 = pyflwdir.dem.fill_depressions(
