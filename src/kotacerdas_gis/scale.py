@@ -149,15 +149,12 @@ def partition_buildings(
         # equal size from here; dask's shuffle of an in-memory frame took 26 s for 1,000,000
         # buildings on 2 cores, this 3 s (bench/bench_scale.py)
         nparts = npartitions or max(1, -(-len(buildings) // PARTITION_SIZE))
-        tagged = buildings.assign(**{_POS: np.arange(len(buildings), dtype=np.int64),
-                                     _IDX: buildings.index})
-        order = np.argsort(buildings.geometry.hilbert_distance().to_numpy(), kind="stable")
         root = os.fspath(path)
         if "://" not in root:
             Path(root).mkdir(parents=True, exist_ok=True)
-        for i, rows in enumerate(np.array_split(order, nparts)):
-            tagged.iloc[rows].to_parquet(f"{root.rstrip('/')}/part.{i}.parquet", index=False,
-                                         geometry_encoding=_ENCODING)
+        for i, run in enumerate(_hilbert_runs(buildings, nparts)):
+            run.to_parquet(f"{root.rstrip('/')}/part.{i}.parquet", index=False,
+                           geometry_encoding=_ENCODING)
         return root
     try:  # on a cluster, its workers must read GeoParquet geometry as geometry
         distributed.get_client().run(_import_dask_geopandas)
@@ -172,6 +169,18 @@ def partition_buildings(
         ddf = ddf.spatial_shuffle(by="hilbert", npartitions=nparts)
         ddf.to_parquet(os.fspath(path), write_index=False)  # WKB (dask-geopandas 0.5)
     return os.fspath(path)
+
+
+def _hilbert_runs(frame: gpd.GeoDataFrame, nparts: int) -> list[gpd.GeoDataFrame]:
+    """Cut an in-memory frame into ``nparts`` contiguous runs along the Hilbert curve.
+
+    The order is geopandas' ``hilbert_distance`` of the centres over the layer's bounds (as
+    ``dask_geopandas.GeoDataFrame.spatial_shuffle``, without its shuffle), so each run is a
+    compact patch; each row is tagged with its input position and index.
+    """
+    tagged = frame.assign(**{_POS: np.arange(len(frame), dtype=np.int64), _IDX: frame.index})
+    order = np.argsort(frame.geometry.hilbert_distance().to_numpy(), kind="stable")
+    return [tagged.iloc[rows] for rows in np.array_split(order, nparts)]
 
 
 def _check_npartitions(npartitions: int | None) -> None:
@@ -408,14 +417,7 @@ def _run(dask_geopandas: Any, distributed: Any, buildings: Any, zones: gpd.GeoDa
             if frame[id_col].duplicated().any():
                 raise SchemaError(f"{name}: {int(frame[id_col].duplicated().sum())} duplicate "
                                   f"values in {id_col!r}; each building must be one row.")
-            # Hilbert partitions computed here (geopandas' hilbert_distance over the layer's
-            # bounds, as dask_geopandas.spatial_shuffle does, without its shuffle): the sorted
-            # rows are cut into nparts contiguous runs, each a compact patch
-            pos = frame.assign(**{_POS: np.arange(len(frame), dtype=np.int64),
-                                  _IDX: frame.index})
-            order = np.argsort(frame.geometry.hilbert_distance().to_numpy(), kind="stable")
-            chunks = [pos.iloc[c] for c in np.array_split(order, max(min(nparts, len(frame)),
-                                                                       1))]
+            chunks = _hilbert_runs(frame, max(min(nparts, len(frame)), 1))
             futs = [client.submit(_partition, p, zf, id_col, class_col, out_file(i), pure=False)
                     for i, p in enumerate(client.scatter(chunks))]
         else:

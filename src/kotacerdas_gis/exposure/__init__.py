@@ -88,7 +88,7 @@ from .population import (
     population_exposure,
     population_from_raster,
 )
-from .raster_hazard import building_hazard_values, buildings_raster_exposure
+from .raster_hazard import Statistic, building_hazard_values, buildings_raster_exposure
 from .summary import (
     _analysis_summary,
     _per_admin,
@@ -247,7 +247,7 @@ def analyse_exposure(
     census_population_col: str = "population",
     population_raster_rule: RasterRule = "exact",
     demographic_ratios: dict[str, float] | None = None,
-    building_rule: Literal["max", "mean", "centroid"] = "max",
+    building_rule: Statistic = "max",
     hazard_raster: Any = None,
     hazard_class_set: Any = None,
 ) -> ExposureResult:
@@ -347,7 +347,7 @@ def analyse_exposure(
     """
     ledger = Ledger()
     check_choice(population_raster_rule, RasterRule, name="population_raster_rule")
-    check_choice(building_rule, ("max", "mean", "centroid"), name="building_rule")
+    check_choice(building_rule, Statistic, name="building_rule")
     if building_rule != "max" and (hazard_raster is None or hazard_class_set is None):
         raise ParameterError(
             f"building_rule={building_rule!r} classes buildings straight from the hazard "

@@ -120,7 +120,7 @@ def building_hazard_values(
     ndarray of float
         NaN where the footprint covers no cell with data.
     """
-    check_choice(statistic, ("max", "mean", "centroid"), name="statistic")
+    check_choice(statistic, Statistic, name="statistic")
     check_choice(sampling, ("auto", "bilinear", "nearest"), name="sampling")
     g = np.asarray(buildings.geometry.values, dtype=object)
     if len(g) == 0:

@@ -64,9 +64,10 @@ from pathlib import Path
 from typing import Any
 
 from ..accounting import Ledger
-from ..checks import check_keys, closest, did_you_mean
+from ..checks import check_keys, choices_of, closest, did_you_mean
 from ..crs import as_crs, describe_crs, estimate_working_crs
 from ..errors import CRSMismatchError, DataError, ParameterError, SchemaError
+from ..exposure.raster_hazard import Statistic
 from ..scenario import Scenario, build_scenario
 from ..schemas import admin_from_bigrbi, admin_from_hdx, admin_from_kemendagri
 from .config import read_json, read_settings
@@ -128,7 +129,7 @@ HAZARD_OPTIONS: dict[str, tuple[str, ...]] = {
 #: footprint (the default: the raster's zones, the highest class a footprint touches), the
 #: coverage-weighted ``mean`` over it, or the value at its ``centroid``
 #: (:func:`kotacerdas_gis.exposure.buildings_raster_exposure`).
-BUILDING_RULES = ("max", "mean", "centroid")
+BUILDING_RULES = choices_of(Statistic)
 #: The JSON types of the hazard layer's options (for :func:`validate_manifest`).
 HAZARD_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "class_set": (str, dict), "field": (str,), "value_map": (dict,), "unmapped": (str,),

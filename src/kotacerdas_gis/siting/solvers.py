@@ -1079,7 +1079,8 @@ def _mclp_exact(m: _Merged, fx: np.ndarray, pp: int, incumbent: np.ndarray, valu
 
     1. dominated candidates are dropped (:func:`_undominated_columns`; exact);
     2. the LP relaxation (HiGHS dual simplex) gives an upper bound, rounded down to an
-       integer when every weight is one; its ``p`` largest ``y`` give a primal solution;
+       integer when every weight is an integer; its ``p`` largest ``y`` give a primal
+       solution;
     3. when the best primal does not meet the bound, the MILP on the reduced candidates
        runs with the best primal as HiGHS's first incumbent (``highspy``).
 
